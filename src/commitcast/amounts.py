@@ -1,0 +1,93 @@
+"""Numbers the way finance people write them, and money the way they read it.
+
+Parsing accepts `1250000000`, `1_250_000_000`, `1.25B`, `$900M`, `$1,250,000,000` and, for
+rates, `3%`. Anything ambiguous (`1,25B`, `12 million`) is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
+
+_AMOUNT = re.compile(
+    r"""^\s*(?P<sign>[-+])?\s*(?P<cur>\$|USD\s*)?\s*
+        (?P<int>\d{1,3}(?:,\d{3})+|\d[\d_]*)?(?P<frac>\.\d+)?(?P<exp>[eE][-+]?\d+)?
+        \s*(?P<suffix>[kKmMbBtT]|bn|BN|Bn|%)?\s*$""",
+    re.VERBOSE,
+)
+
+
+def parse_number(value: object, *, allow_percent: bool = True) -> float:
+    """Turn a scalar from a scenario into a float, or raise ValueError saying why not.
+
+    >>> parse_number("1.25B"), parse_number("$1,250,000,000"), parse_number("3%")
+    (1250000000.0, 1250000000.0, 0.03)
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        number = _parse_text(value, allow_percent)
+    else:
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    if math.isnan(number):
+        raise ValueError("not a number (.nan) is not allowed; write the figure")
+    if math.isinf(number):
+        raise ValueError("infinity is not allowed; write a finite figure")
+    return number
+
+
+def _parse_text(text: str, allow_percent: bool) -> float:
+    match = _AMOUNT.match(text)
+    if not match or not (match["int"] or match["frac"]):
+        raise ValueError(
+            f"cannot read {text!r} as a number; write e.g. 1250000000, 1.25B, $900M "
+            "or $1,250,000,000"
+        )
+    digits = (match["int"] or "0").replace(",", "").replace("_", "")
+    number = float(digits + (match["frac"] or "") + (match["exp"] or ""))
+    suffix = match["suffix"]
+    if suffix == "%":
+        if not allow_percent:
+            raise ValueError(f"{text!r}: a percentage is not allowed here")
+        number /= 100.0
+    elif suffix:
+        number *= SUFFIXES[suffix.lower()]
+    return -number if match["sign"] == "-" else number
+
+
+def format_money(value: float | None, currency: str = "USD") -> str:
+    """$1.25B, $900.0M, ($3.2M) for negatives; '' for undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    symbol = "$" if currency == "USD" else f"{currency} "
+    magnitude = abs(value)
+    for size, unit, decimals in ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
+        if magnitude >= size:
+            text = f"{symbol}{magnitude / size:,.{decimals}f}{unit}"
+            break
+    else:
+        text = f"{symbol}{magnitude:,.2f}"
+    if value < 0 and round(magnitude, 2) != 0:
+        return f"({text})"
+    return text
+
+
+def format_tokens(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    magnitude = abs(value)
+    for size, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if magnitude >= size:
+            return f"{value / size:,.2f}{unit}"
+    return f"{value:,.0f}"
+
+
+def format_percent(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{abs(value) * 100:.1f}%"
+    return f"({text})" if value < 0 and round(abs(value) * 100, 1) != 0 else text

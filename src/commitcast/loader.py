@@ -1,0 +1,303 @@
+"""The only place that reads YAML.
+
+PyYAML composes the node tree (safe: no tags are ever constructed into objects) and this module
+turns nodes into plain Python values itself, so that it can
+
+- remember the line and column of every value (errors point at the line to fix),
+- refuse duplicate keys instead of silently keeping the last one,
+- avoid the YAML 1.1 traps: `012` is 12, not 10; `no`, `on`, `NO` are strings; `1e9` is a
+  number; dates stay strings until the model parses them (so 2026-02-30 is a clear error),
+- refuse python object tags, alias expansion bombs, huge files and deep nesting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CommitcastError, Problem
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a scenario is a page of text; 5 MB is already absurd
+MAX_VALUES = 200_000  # values produced after alias expansion
+MAX_DEPTH = 64
+
+Path_ = tuple[str | int, ...]
+
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_SPECIAL_FLOATS = {
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+    ".inf": float("inf"),
+    "+.inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+}
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class Document:
+    """Plain data from a YAML file plus where each value stood."""
+
+    data: Any
+    file: str
+    marks: dict[Path_, Mark]
+
+    def mark_for(self, path: Path_) -> Mark | None:
+        """The mark of the deepest known prefix of `path`."""
+        for end in range(len(path), -1, -1):
+            mark = self.marks.get(tuple(path[:end]))
+            if mark is not None:
+                return mark
+        return None
+
+
+def format_path(path: Path_) -> str:
+    """('contracts', 0, 'monthly_fee') -> 'contracts[0].monthly_fee'"""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def resolve_scalar(text: str, *, quoted: bool = False) -> Any:
+    """A plain YAML scalar as commitcast reads it (also used for --set values)."""
+    if quoted:
+        return text
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[text]
+    if _INT.match(text):
+        return int(text.replace("_", ""))  # decimal always: 012 is 12
+    if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks: dict[Path_, Mark] = {}
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def problem(self, node: yaml.Node, path: Path_, message: str, hint: str | None = None) -> None:
+        self.problems.append(
+            Problem(
+                message,
+                file=self.file,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+                field=format_path(path) or None,
+                hint=hint,
+            )
+        )
+
+    def build(self, node: yaml.Node, path: Path_, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooBig
+        if depth > MAX_DEPTH:
+            self.problem(node, path, f"nested more than {MAX_DEPTH} levels deep")
+            raise _Abort
+        self.marks.setdefault(path, Mark(node.start_mark.line + 1, node.start_mark.column + 1))
+        tag = node.tag
+        if isinstance(node, yaml.MappingNode):
+            if tag != _MAP:
+                return self._bad_tag(node, path)
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if tag != _SEQ:
+                return self._bad_tag(node, path)
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if tag not in _SCALAR_TAGS:
+            return self._bad_tag(node, path)
+        if node.style in ("'", '"', "|", ">"):
+            return node.value
+        if tag == _STR and _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != _STR:
+            return node.value  # an explicit `!!str 012` keeps its text
+        return resolve_scalar(node.value)
+
+    def _bad_tag(self, node: yaml.Node, path: Path_) -> None:
+        self.problem(
+            node, path, f"the tag {node.tag!r} is not allowed in a scenario", "remove the tag"
+        )
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, path, "merge keys (<<) are not supported", "write keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, path, "a key must be a plain name")
+                continue
+            key = key_node.value
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                self.problem(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key {key!r} (first given on line {first})",
+                    "keep one of them",
+                )
+                continue
+            seen[key] = key_node
+            self.marks[(*path, key)] = Mark(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+            # keep the key's own mark: errors about a value point at the key's line
+            self.marks[(*path, key)] = Mark(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+        return result
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Abort(Exception):
+    pass
+
+
+def _problem_from_yaml_error(file: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    what = getattr(error, "problem", None) or str(error)
+    context = getattr(error, "context", None)
+    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    hint = None
+    if "\\t" in what or "\t" in what:
+        hint = "indent with spaces, not tabs"
+    elif "mapping values are not allowed" in what:
+        hint = "check the indentation and that each 'key: value' has a space after the colon"
+    elif "expected ',' or ']'" in what or "expected ',' or '}'" in what:
+        hint = "close the bracket or brace"
+    return Problem(
+        message,
+        file=file,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+        hint=hint,
+    )
+
+
+def parse_text(text: str, file: str = "<input>") -> Document:
+    """Parse YAML text into a Document, or raise CommitcastError with every problem."""
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark from a Windows editor is harmless
+    if "\x00" in text:
+        raise CommitcastError.single(
+            "this looks like a binary file, not a YAML scenario", file=file
+        )
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise CommitcastError([_problem_from_yaml_error(file, error)]) from None
+    except RecursionError:
+        raise CommitcastError.single(
+            f"nested too deeply (more than {MAX_DEPTH} levels)", file=file
+        ) from None
+    if len(nodes) > 1:
+        second = nodes[1]
+        raise CommitcastError.single(
+            "the file holds more than one YAML document ('---'); put one scenario per file",
+            file=file,
+            line=second.start_mark.line + 1 if second is not None else None,
+        )
+    if not nodes or nodes[0] is None:
+        raise CommitcastError.single(
+            "the file is empty", file=file, hint="start from `commitcast init`"
+        )
+    builder = _Builder(file)
+    try:
+        data = builder.build(nodes[0], ())
+    except _TooBig:
+        raise CommitcastError.single(
+            f"the file expands to more than {MAX_VALUES:,} values (an alias bomb?)",
+            file=file,
+            hint="write values out instead of repeating anchors",
+        ) from None
+    except (_Abort, RecursionError):
+        if not builder.problems:
+            builder.problems.append(Problem("nested too deeply", file=file))
+        raise CommitcastError(builder.problems) from None
+    if builder.problems:
+        raise CommitcastError(builder.problems)
+    return Document(data=data, file=file, marks=builder.marks)
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a scenario file from disk, with clear errors for the usual mistakes."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise CommitcastError.single("no such file", file=name, hint="check the path")
+    if path.is_dir():
+        raise CommitcastError.single(
+            "this is a folder, not a scenario file", file=name, hint="name a .yaml file"
+        )
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CommitcastError.single(
+            f"the file is {size / 1e6:.1f} MB; a scenario must be under "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB",
+            file=name,
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CommitcastError.single(f"cannot read the file: {error.strerror}", file=name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CommitcastError.single(
+            f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
+            file=name,
+            line=line,
+            hint="save it as UTF-8",
+        ) from None
+    return parse_text(text, name)

@@ -1,0 +1,412 @@
+"""The scenario: pydantic models, their defaults and validation rules. No file I/O here.
+
+Every numeric field goes through `amounts.parse_number`, so `1.25B`, `$900M` and `3%` are read
+the same way in a file, in `--set` and from Python. Unknown keys are refused (a typo must never
+silently drop an assumption).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+
+from .amounts import parse_number
+
+MAX_MONEY = 1e18  # over a quintillion of any currency is a typo, not a contract
+MAX_TOKENS = 1e24
+MAX_HORIZON_MONTHS = 1200
+LAST_YEAR = 2200  # keeps month grids bounded; no contract runs past it
+
+
+class FieldIssues(ValueError):
+    """Problems found by a cross-field rule, each tied to the field a user should fix.
+
+    Pydantic only knows the model's location for such a rule; the loader extends it with
+    `field` so the error points at the right line.
+    """
+
+    def __init__(self, issues: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(message for _, message in issues))
+
+
+def _number_validator(
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    optional: bool = False,
+    what: str = "",
+) -> Callable[[Any], float | None]:
+    def check(value: Any) -> float | None:
+        if value is None and optional:
+            return None
+        if value is None:
+            raise ValueError("a value is required here")
+        number = parse_number(value)
+        if low is not None and (number <= low if low_open else number < low):
+            if low == 0 and not low_open:
+                raise ValueError(f"{_show(value)} is negative; {what or 'it'} must be 0 or more")
+            bound = "more than" if low_open else "at least"
+            raise ValueError(f"{_show(value)} is out of range; it must be {bound} {_show(low)}")
+        if high is not None and number > high:
+            raise ValueError(f"{_show(value)} is out of range; it must be at most {_show(high)}")
+        return number
+
+    return check
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _int_validator(low: int, high: int | None = None) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or value is None:
+            raise ValueError("expected a whole number")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            value = int(value)
+        if not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        if value < low or (high is not None and value > high):
+            top = f" and at most {high}" if high is not None else ""
+            raise ValueError(f"{value} is out of range; it must be at least {low}{top}")
+        return value
+
+    return check
+
+
+_MONTH_NAMES = list(calendar.month_name)
+
+
+def parse_date(value: Any) -> dt.date:
+    """YYYY-MM-DD, with a message that says what is wrong with an impossible date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
+    if not match:
+        raise ValueError(f"cannot read {value!r} as a date; write it YYYY-MM-DD")
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"{value} is not a real date: there is no month {month}")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise ValueError(
+            f"{value} is not a real date: {_MONTH_NAMES[month]} {year} has {last} days"
+        )
+    return _check_year(dt.date(year, month, day))
+
+
+def _check_year(day: dt.date) -> dt.date:
+    if not 1900 <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day.isoformat()} is outside the years 1900-{LAST_YEAR}")
+    return day
+
+
+def parse_optional_date(value: Any) -> dt.date | None:
+    return None if value is None else parse_date(value)
+
+
+def parse_month(value: Any) -> dt.date:
+    """A horizon start: 2026-06 (or 2026-06-01); held as the first day of that month."""
+    if isinstance(value, dt.date):
+        if value.day != 1:
+            raise ValueError(f"{value.isoformat()}: the horizon starts on a month; write YYYY-MM")
+        return _check_year(value)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", value)
+        if match:
+            year, month = int(match[1]), int(match[2])
+            if not 1 <= month <= 12:
+                raise ValueError(f"{value}: there is no month {month}")
+            return _check_year(dt.date(year, month, 1))
+        return parse_month(parse_date(value))
+    raise ValueError(f"expected a month written YYYY-MM, got {value!r}")
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("expected a name (text)")
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a name (text), got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError("a name must not be empty")
+    if len(value) > 200:
+        raise ValueError("a name must be at most 200 characters")
+    return value
+
+
+Money = Annotated[float, BeforeValidator(_number_validator(low=0, high=MAX_MONEY, what="amount"))]
+OptionalMoney = Annotated[
+    float | None,
+    BeforeValidator(_number_validator(low=0, high=MAX_MONEY, optional=True, what="amount")),
+]
+Tokens = Annotated[
+    float, BeforeValidator(_number_validator(low=0, high=MAX_TOKENS, what="a token count"))
+]
+Price = Annotated[float, BeforeValidator(_number_validator(low=0, high=1e9, what="a price"))]
+OptionalPrice = Annotated[
+    float | None,
+    BeforeValidator(_number_validator(low=0, high=1e9, optional=True, what="a price")),
+]
+# A monthly rate of change: -100% or less would make figures vanish or flip sign.
+Rate = Annotated[float, BeforeValidator(_number_validator(low=-1, high=10, low_open=True))]
+Share = Annotated[float, BeforeValidator(_number_validator(low=0, high=1, what="a share"))]
+Date = Annotated[dt.date, BeforeValidator(parse_date)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(parse_optional_date)]
+Month = Annotated[dt.date, BeforeValidator(parse_month)]
+Name = Annotated[str, BeforeValidator(_name)]
+OptionalName = Annotated[str | None, BeforeValidator(lambda v: None if v is None else _name(v))]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+
+
+class Horizon(_Model):
+    """The run of calendar months projected."""
+
+    start: Month = Field(description="First month projected, YYYY-MM.")
+    months: Annotated[int, BeforeValidator(_int_validator(1, MAX_HORIZON_MONTHS))] = Field(
+        description="How many months to project (1 to 1200)."
+    )
+
+
+class Escalator(_Model):
+    rate: Rate = Field(description="Fee increase per step, e.g. 0.03 (or 3%).")
+    every_months: Annotated[int, BeforeValidator(_int_validator(1, 600))] = Field(
+        12,
+        description="Step length in contract months: the fee steps up from contract month "
+        "every_months, 2 x every_months, ...",
+    )
+
+
+class RampStep(_Model):
+    months: Annotated[int, BeforeValidator(_int_validator(1, 600))] = Field(
+        description="Contract months this step lasts."
+    )
+    fraction: Share = Field(description="Share of the fee and capacity in those months (0..1).")
+
+
+class Termination(_Model):
+    notice_days: Annotated[int, BeforeValidator(_int_validator(0, 3650))] = Field(
+        description="Days between notice and the first day without service."
+    )
+    fee: Money = Field(0.0, description="Termination fee charged in the last month of service.")
+    earliest_notice: OptionalDate = Field(
+        None, description="First day notice may be given (default: the contract's start)."
+    )
+    notice_given: OptionalDate = Field(
+        None, description="Day notice is (assumed) given; null for none."
+    )
+
+
+class Payment(_Model):
+    timing: Literal["advance", "arrears"] = Field(
+        "advance",
+        description="advance: a month's fee is paid that month; arrears: the month after.",
+    )
+
+
+class Capacity(_Model):
+    tokens_per_month: Tokens = Field(0.0, description="Tokens the contract provides per month.")
+
+
+class Contract(_Model):
+    name: Name = Field(description="Unique name of the contract.")
+    counterparty: OptionalName = Field(None, description="Who provides the capacity.")
+    monthly_fee: Money = Field(description="Fee per full month of service.")
+    start: Date = Field(description="First day of service, YYYY-MM-DD.")
+    end: Date = Field(description="Last day of service, inclusive, YYYY-MM-DD.")
+    escalator: Escalator | None = None
+    ramp: list[RampStep] = Field(default_factory=list)
+    termination: Termination | None = Field(
+        None, description="Early termination terms; none means the contract cannot be ended early."
+    )
+    payment: Payment = Field(default_factory=Payment)
+    capacity: Capacity = Field(default_factory=Capacity)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Contract:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        if self.end < self.start:
+            issues.append(
+                (
+                    ("end",),
+                    f"{self.end} is before the start {self.start}; end is the last day of service",
+                )
+            )
+        term = self.termination
+        if term is not None:
+            earliest = term.earliest_notice or self.start
+            if term.earliest_notice is not None and term.earliest_notice > self.end:
+                issues.append(
+                    (
+                        ("termination", "earliest_notice"),
+                        f"{term.earliest_notice} is after the contract ends on {self.end}",
+                    )
+                )
+            if term.notice_given is not None:
+                if term.notice_given < earliest:
+                    source = "earliest_notice" if term.earliest_notice else "the contract's start"
+                    issues.append(
+                        (
+                            ("termination", "notice_given"),
+                            f"{term.notice_given} is before {source} ({earliest}); notice cannot "
+                            "be given then",
+                        )
+                    )
+                elif term.notice_given > self.end:
+                    issues.append(
+                        (
+                            ("termination", "notice_given"),
+                            f"{term.notice_given} is after the contract ends on {self.end}",
+                        )
+                    )
+        if issues:
+            raise FieldIssues(issues)
+        return self
+
+    @property
+    def earliest_notice(self) -> dt.date:
+        term = self.termination
+        return (term.earliest_notice if term and term.earliest_notice else None) or self.start
+
+
+class RevenueStream(_Model):
+    name: Name = Field(description="Unique name of the revenue stream.")
+    tokens_per_month: Tokens = Field(0.0, description="Token demand in the horizon's first month.")
+    growth: Rate = Field(0.0, description="Monthly growth of demand and of flat revenue.")
+    price_per_million_tokens: OptionalPrice = Field(
+        None, description="Usage price per million tokens in the first month."
+    )
+    price_change: Rate = Field(0.0, description="Monthly change of the token price.")
+    revenue_per_month: OptionalMoney = Field(
+        None, description="Flat revenue in the first month (not tied to tokens served)."
+    )
+
+
+class Overflow(_Model):
+    policy: Literal["on_demand", "unserved"] = Field(
+        "unserved",
+        description="on_demand: demand over capacity is bought on demand; unserved: it is lost.",
+    )
+    cost_per_million_tokens: OptionalPrice = Field(
+        None, description="On-demand price per million tokens (required for on_demand)."
+    )
+
+    @model_validator(mode="after")
+    def _cost_for_on_demand(self) -> Overflow:
+        if self.policy == "on_demand" and self.cost_per_million_tokens is None:
+            raise FieldIssues(
+                [
+                    (
+                        ("cost_per_million_tokens",),
+                        "policy on_demand needs cost_per_million_tokens (the on-demand price)",
+                    )
+                ]
+            )
+        return self
+
+
+class Costs(_Model):
+    training_share: Share = Field(
+        0.0, description="Share of committed capacity and fees used for training (0..1)."
+    )
+    serving_cost_per_million_tokens: Price = Field(
+        0.0, description="Variable cost per million tokens served (committed or on demand)."
+    )
+    overflow: Overflow = Field(default_factory=Overflow)
+    collection_lag_months: Annotated[int, BeforeValidator(_int_validator(0, 120))] = Field(
+        0, description="Months between earning revenue and collecting the cash."
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a scenario came from: for error locations and the workbook's audit sheet."""
+
+    file: str
+    sha256: str
+    document: Any = None  # loader.Document (marks for error lines)
+
+
+class Scenario(_Model):
+    _source: Source | None = PrivateAttr(default=None)
+
+    name: Name = Field(description="Scenario name shown in every output.")
+    currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(
+        "USD", description="ISO currency code of every amount."
+    )
+    horizon: Horizon
+    discount_rate: Annotated[
+        float, BeforeValidator(_number_validator(low=-1, high=10, low_open=True))
+    ] = Field(0.0, description="Annual discount rate for NPV, e.g. 0.10.")
+    contracts: list[Contract] = Field(default_factory=list)
+    revenue: list[RevenueStream] = Field(default_factory=list)
+    costs: Costs = Field(default_factory=Costs)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scenario:
+        issues = duplicate_names(
+            {group: [item.name for item in getattr(self, group)] for group in NAMED_GROUPS}
+        )
+        if issues:
+            raise FieldIssues(issues)
+        return self
+
+    @property
+    def months(self) -> int:
+        return self.horizon.months
+
+    def horizon_end(self) -> dt.date:
+        """Last day of the horizon's last month."""
+        index = self.horizon.start.year * 12 + self.horizon.start.month - 1 + self.months - 1
+        year, month = divmod(index, 12)
+        return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+NAMED_GROUPS = ("contracts", "revenue")
+
+
+def duplicate_names(groups: dict[str, list[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Items whose name repeats an earlier one in the same list (overrides address by name)."""
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for group, names in groups.items():
+        seen: dict[Any, int] = {}
+        for index, name in enumerate(names):
+            if name is None:
+                continue
+            if name in seen:
+                issues.append(
+                    (
+                        (group, index, "name"),
+                        f"{name!r} is already the name of {group}[{seen[name]}]; "
+                        "names must be unique",
+                    )
+                )
+            else:
+                seen[name] = index
+    return issues
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        raise ValueError(f"{value!r} is not a currency code; write three letters such as USD")
+    return value.strip().upper()

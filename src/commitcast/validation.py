@@ -1,0 +1,186 @@
+"""Plain data -> Scenario, with every problem mapped back to its file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from .errors import CommitcastError, Problem
+from .loader import Document, Path_, format_path, parse_text
+from .model import NAMED_GROUPS, FieldIssues, Scenario, Source, duplicate_names
+
+_FRIENDLY = {
+    "missing": "this field is required",
+    "model_type": "expected a mapping of keys and values here",
+    "model_attributes_type": "expected a mapping of keys and values here",
+    "dict_type": "expected a mapping of keys and values here",
+    "list_type": "expected a list here (items starting with '- ')",
+}
+
+
+def validate_data(document: Document) -> Scenario:
+    """Validate parsed data; raise CommitcastError listing every problem with its line."""
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
+        raise CommitcastError.single(
+            f"a scenario must be a mapping of keys (name:, horizon:, contracts: ...), "
+            f"but this file holds {kind}",
+            file=document.file,
+            line=1,
+            hint="start from `commitcast init`",
+        )
+    try:
+        return Scenario.model_validate(document.data)
+    except pydantic.ValidationError as error:
+        problems = problems_from_validation(error, document)
+        if not any("names must be unique" in p.message for p in problems):
+            # The model's own check only runs once everything else is valid; report it now too.
+            raw = {
+                group: [item.get("name") if isinstance(item, dict) else None for item in items]
+                for group in NAMED_GROUPS
+                if isinstance(items := document.data.get(group), list)
+            }
+            problems += [_problem(document, loc, msg) for loc, msg in duplicate_names(raw)]
+            problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        raise CommitcastError(problems) from None
+
+
+def problems_from_validation(error: pydantic.ValidationError, document: Document) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc: Path_ = tuple(part for part in item["loc"] if isinstance(part, str | int))
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldIssues):
+            for sub, message in cause.issues:
+                problems.append(_problem(document, (*loc, *sub), message))
+            continue
+        if item["type"] == "extra_forbidden":
+            problems.append(_unknown_key(document, loc))
+            continue
+        message = _FRIENDLY.get(item["type"], item["msg"])
+        if item["type"] == "value_error" and cause is not None:
+            message = str(cause)
+        elif item["type"] == "literal_error":
+            expected = (item.get("ctx") or {}).get("expected", "")
+            message = f"{item['input']!r} is not one of {expected}"
+        problems.append(_problem(document, loc, message))
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    return problems
+
+
+def _problem(document: Document, loc: Path_, message: str, hint: str | None = None) -> Problem:
+    mark = document.mark_for(loc)
+    return Problem(
+        message,
+        file=document.file,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=format_path(loc) or None,
+        hint=hint,
+    )
+
+
+def _unknown_key(document: Document, loc: Path_) -> Problem:
+    key = str(loc[-1])
+    known = sorted(fields_at(loc[:-1]))
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        hint = f"did you mean {close[0]!r}?"
+    else:
+        hint = "known keys here: " + ", ".join(known) if known else None
+    return _problem(document, loc, f"unknown key {key!r}", hint)
+
+
+def fields_at(loc: Path_) -> list[str]:
+    """Names of the fields allowed at a location in a scenario."""
+    model = model_at(loc)
+    return list(model.model_fields) if model is not None else []
+
+
+def model_at(loc: Path_) -> type[BaseModel] | None:
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _strip(annotation)
+        if isinstance(part, int):
+            if typing.get_origin(annotation) is list:
+                annotation = typing.get_args(annotation)[0]
+                continue
+            return None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+            continue
+        return None
+    annotation = _strip(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _strip(annotation: Any) -> Any:
+    """Model | None -> Model; Annotated[X, ...] -> X."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _strip(args[0])
+    return annotation
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario file; raise CommitcastError with every problem found."""
+    from .loader import read_file
+
+    document = read_file(path)
+    scenario = validate_data(document)
+    scenario._source = Source(
+        file=document.file,
+        sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        document=document,
+    )
+    return scenario
+
+
+def scenario_from_text(text: str, file: str = "<input>") -> Scenario:
+    """Validate scenario YAML given as text (for callers that do not have a file)."""
+    document = parse_text(text, file)
+    scenario = validate_data(document)
+    scenario._source = Source(
+        file=file, sha256=hashlib.sha256(text.encode()).hexdigest(), document=document
+    )
+    return scenario
+
+
+def scenario_warnings(scenario: Scenario) -> list[Problem]:
+    """Things that are allowed but probably not meant, such as a contract the horizon misses."""
+    source = scenario._source
+    warnings: list[Problem] = []
+    first, last = scenario.horizon.start, scenario.horizon_end()
+    for index, contract in enumerate(scenario.contracts):
+        if contract.end < first or contract.start > last:
+            loc: Path_ = ("contracts", index)
+            mark = source.document.mark_for(loc) if source and source.document else None
+            warnings.append(
+                Problem(
+                    f"{contract.name!r} runs {contract.start} to {contract.end}, entirely "
+                    f"outside the horizon {first:%Y-%m} to {last:%Y-%m}: it adds nothing to the "
+                    "projection",
+                    file=source.file if source else None,
+                    line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                    field=format_path(loc),
+                    severity="warning",
+                )
+            )
+    return warnings
