@@ -349,6 +349,7 @@ class Source:
 
 class Scenario(_Model):
     _source: Source | None = PrivateAttr(default=None)
+    _overrides: list[str] = PrivateAttr(default_factory=list)  # --set assignments applied
 
     name: Name = Field(description="Scenario name shown in every output.")
     currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(

@@ -1,0 +1,51 @@
+"""commitcast: model large multi-year compute commitments from plain YAML scenario files.
+
+Public API (everything a command does, a Python caller can do):
+
+    import commitcast
+    scenario = commitcast.load_scenario("scenarios/colossus-base.yaml")
+    table = commitcast.project(scenario)        # pandas DataFrame, one row a month
+    table.attrs["summary"]["npv"]               # the summary figures
+
+Names are imported on first use, so `commitcast --help` does not pay for numpy and pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "CommitcastError": "errors",
+    "Problem": "errors",
+    "Scenario": "model",
+    "apply_overrides": "overrides",
+    "Projection": "projection",
+    "aggregate": "projection",
+    "project": "projection",
+    "projection": "projection",
+    "load_scenario": "validation",
+    "scenario_from_text": "validation",
+    "scenario_warnings": "validation",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'commitcast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .errors import CommitcastError, Problem
+    from .model import Scenario
+    from .overrides import apply_overrides
+    from .projection import Projection, aggregate, project, projection
+    from .validation import load_scenario, scenario_from_text, scenario_warnings

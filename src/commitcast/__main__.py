@@ -1,0 +1,3 @@
+from commitcast.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""The month grid: calendar months as day numbers, so the engine can prorate by days.
+
+Days are numbered as numpy's datetime64[D] does (days since 1970-01-01); months as numpy's
+datetime64[M] (months since 1970-01). Both fit float64 exactly, which lets the engine hold
+dates in the same arrays as money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def date_from_day(number: float) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(number))
+
+
+def month_number(day: dt.date) -> int:
+    return (day.year - 1970) * 12 + day.month - 1
+
+
+def month_start(month: int) -> dt.date:
+    year, index = divmod(month, 12)
+    return dt.date(1970 + year, index + 1, 1)
+
+
+def month_label(month: int) -> str:
+    return month_start(month).strftime("%Y-%m")
+
+
+def months_of_days(days: np.ndarray) -> np.ndarray:
+    """Month number of each day number (vectorized)."""
+    return days.astype("int64").astype("datetime64[D]").astype("datetime64[M]").astype("int64")
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    """Consecutive calendar months `first` .. `first + count - 1` as day numbers."""
+
+    first: int  # month number of the grid's first month
+    count: int
+
+    @property
+    def months(self) -> np.ndarray:
+        return np.arange(self.first, self.first + self.count, dtype=np.int64)
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Day number of the first day of each month, plus one past the end (count + 1)."""
+        edges = np.arange(self.first, self.first + self.count + 1, dtype=np.int64)
+        return edges.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+    @property
+    def days(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def labels(self) -> list[str]:
+        return [month_label(int(m)) for m in self.months]

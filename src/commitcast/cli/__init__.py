@@ -1,0 +1,11 @@
+"""The command line: parse arguments, call the library, render. Nothing else lives here.
+
+Each group of commands is a module of its own that registers on `app`.
+"""
+
+from __future__ import annotations
+
+from . import core  # noqa: F401  (registers validate, project, init, schema)
+from .app import app, main
+
+__all__ = ["app", "main"]

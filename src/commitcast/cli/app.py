@@ -1,0 +1,112 @@
+"""The Typer app, its global options, and the one place where exceptions become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from ..errors import EXIT_FAILURE, EXIT_USAGE, CommitcastError
+
+app = typer.Typer(
+    name="commitcast",
+    help="Model large multi-year compute commitments: cash flow, utilization, margin, exit cost.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": os.environ.get("COMMITCAST_DEBUG") == "1"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"commitcast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks (for developers)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Model large multi-year compute commitments: cash flow, utilization, margin, exit cost."""
+    _state["debug"] = debug or _state["debug"]
+
+
+def stderr():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def handles_errors(function: F) -> F:
+    """Turn CommitcastError into its messages and exit 2; anything else into exit 1.
+
+    With --debug the traceback is shown instead.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except CommitcastError as error:
+            if _state["debug"]:
+                raise
+            from ..render.terminal import print_problems
+
+            print_problems(stderr(), error.problems)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            if _state["debug"]:
+                raise
+            stderr().print("interrupted; no output file was changed")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # `commitcast project x --format csv | head` closes the pipe early: not an error.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except Exception as error:  # the last line of defence: never a bare traceback
+            if _state["debug"]:
+                raise
+            stderr().print(
+                f"internal error: {type(error).__name__}: {error}\n"
+                "This is a bug in commitcast. Run again with --debug for the traceback and "
+                "report it."
+            )
+            raise typer.Exit(EXIT_FAILURE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def usage_error(message: str, hint: str | None = None) -> CommitcastError:
+    return CommitcastError.single(message, hint=hint, file="command line")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["EXIT_USAGE", "app", "handles_errors", "main", "stderr", "stdout", "usage_error"]

@@ -1,0 +1,138 @@
+"""validate, project, init, schema."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from .app import app, handles_errors, stderr, stdout, usage_error
+from .options import By, ByOption, Format, FormatOption, OutputOption, SetOption
+
+if TYPE_CHECKING:
+    from ..model import Scenario
+
+
+def load(path: Path, sets: list[str] | None = None) -> Scenario:
+    """Load, apply --set overrides, print any warnings to stderr."""
+    from ..overrides import apply_overrides
+    from ..render.terminal import print_problems
+    from ..validation import load_scenario, scenario_warnings
+
+    scenario = apply_overrides(load_scenario(path), sets or [])
+    print_problems(stderr(), scenario_warnings(scenario))
+    return scenario
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Machine-readable output to stdout, or whole to a file."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from ..render.files import write_text
+
+    write_text(output, text)
+    stderr().print(f"wrote {output}")
+
+
+def check_output(output: Path | None) -> None:
+    """Refuse an unwritable destination before any work is done."""
+    if output is not None:
+        from ..render.files import check_destination
+
+        check_destination(output)
+
+
+@app.command()
+@handles_errors
+def validate(
+    files: list[Path] = typer.Argument(..., help="Scenario YAML files.", metavar="FILE..."),
+    sets: list[str] = SetOption,
+) -> None:
+    """Check scenario files; print every problem with file:line and exit 2 if there are any."""
+    from ..errors import CommitcastError
+
+    problems = []
+    console = stdout()
+    for path in files:
+        try:
+            scenario = load(path, sets)
+        except CommitcastError as error:
+            problems += error.problems
+            continue
+        console.print(
+            f"ok: {path}: {scenario.name!r}, {len(scenario.contracts)} contract(s), "
+            f"{len(scenario.revenue)} revenue stream(s), {scenario.months} months from "
+            f"{scenario.horizon.start:%Y-%m}",
+            markup=False,
+        )
+    if problems:
+        raise CommitcastError(problems)
+
+
+@app.command()
+@handles_errors
+def project(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    by: By = ByOption,
+    output_format: Format = FormatOption,
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Project a scenario month by month: fees, capacity, margin, cash and obligations."""
+    from ..projection import projection
+
+    check_output(output)
+    result = projection(load(file, sets))
+    period = by.value
+    if output_format is Format.csv:
+        from ..render.tables import projection_csv
+
+        emit(projection_csv(result, period), output)
+    elif output_format is Format.json:
+        from ..render.tables import projection_dict, to_json
+
+        emit(to_json(projection_dict(result, period)), output)
+    else:
+        from ..render.terminal import print_projection
+
+        if output is not None:
+            raise usage_error("--output needs --format csv or json", hint="or redirect with >")
+        print_projection(stdout(), result, period)
+
+
+@app.command()
+@handles_errors
+def init(
+    path: Path = typer.Argument(
+        Path("scenario.yaml"), help="Where to write the starter scenario.", dir_okay=False
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented starter scenario to edit."""
+    from importlib import resources
+
+    from ..errors import CommitcastError
+    from ..render.files import write_text
+
+    if path.exists() and not force:
+        raise CommitcastError.single(
+            "the file exists; not overwriting it", file=str(path), hint="use --force to replace it"
+        )
+    text = resources.files("commitcast").joinpath("templates/starter.yaml").read_text("utf-8")
+    write_text(path, text)
+    stdout().print(f"wrote {path}: edit it, then run `commitcast project {path}`", markup=False)
+
+
+@app.command()
+@handles_errors
+def schema(output: Path | None = OutputOption) -> None:
+    """Print the scenario format as JSON Schema (for editors with a YAML language server)."""
+    from ..render.tables import to_json
+    from ..schema import scenario_schema
+
+    check_output(output)
+    emit(to_json(scenario_schema()), output)

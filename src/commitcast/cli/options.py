@@ -1,0 +1,41 @@
+"""Options shared by several commands, so each is spelled and documented once."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+
+class By(str, Enum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+SET_HELP = (
+    "Change a scenario field for this run: PATH=VALUE, e.g. revenue.API.growth=0.02 or "
+    'contracts."Colossus reservation".monthly_fee=1.1B. Repeatable.'
+)
+
+SetOption = typer.Option(None, "--set", "-s", help=SET_HELP, metavar="PATH=VALUE")
+ByOption = typer.Option(By.month, "--by", help="Period of the table: month, quarter or year.")
+FormatOption = typer.Option(Format.table, "--format", "-f", help="table, csv or json.")
+OutputOption = typer.Option(
+    None,
+    "--output",
+    "-o",
+    help="Write to this file instead of the terminal (written whole).",
+    dir_okay=False,
+)
+
+
+def scenario_argument(help_text: str = "Scenario YAML file.") -> Path:
+    return typer.Argument(..., help=help_text, metavar="FILE")  # type: ignore[no-any-return]

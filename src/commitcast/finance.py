@@ -1,0 +1,30 @@
+"""Discounting, with the convention written down.
+
+NPV discounts the net cash flow of horizon month t (t = 1..N, the first month is t = 1) at the
+end of that month, with the monthly rate r_m = (1 + annual) ** (1 / 12) - 1:
+
+    NPV = sum(cash_t / (1 + r_m) ** t)
+
+which is what a spreadsheet's NPV(r_m, <monthly row>) computes. Example: $100 a month for two
+months at 12.68250301% a year (r_m = 1%) is 100 / 1.01 + 100 / 1.01 ** 2 = 197.0395...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
+    return np.power(1.0 + np.asarray(annual, dtype=np.float64), 1.0 / 12.0) - 1.0
+
+
+def discount_factors(annual: np.ndarray | float, months: int) -> np.ndarray:
+    """(runs, months) factors 1 / (1 + r_m) ** t for t = 1..months."""
+    rate = np.atleast_1d(monthly_rate(annual))[:, None]
+    t = np.arange(1, months + 1, dtype=np.float64)[None, :]
+    return np.power(1.0 + rate, -t)
+
+
+def npv(annual: float, cash: np.ndarray) -> float:
+    """NPV of one monthly cash flow row under the convention above."""
+    return float((np.asarray(cash) * discount_factors(annual, len(cash))[0]).sum())

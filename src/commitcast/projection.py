@@ -1,0 +1,137 @@
+"""One scenario's projection as a tidy table plus summary, and its quarterly/yearly views."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from .engine import BALANCE_COLUMNS, MONTHLY_COLUMNS, BatchResult, run
+from .model import Scenario
+from .params import Batch
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Period = Literal["month", "quarter", "year"]
+MONTH_FIGURES = ("peak_funding_month", "payback_month")
+SUMMARY_KEYS = (
+    "total_committed_fees",
+    "total_revenue",
+    "total_inference_cost",
+    "total_training_cost",
+    "gross_margin",
+    "gross_margin_pct",
+    "npv",
+    "peak_funding_need",
+    "peak_funding_month",
+    "payback_month",
+    "average_utilization",
+    "total_idle_capacity_cost",
+    "total_overflow_cost",
+    "exit_cost_now",
+    "total_cash_in",
+    "total_cash_out",
+    "ending_cash",
+)
+
+
+@dataclass
+class Projection:
+    """The projection of one scenario: what `project` prints, exports and returns."""
+
+    scenario: Scenario
+    labels: list[str]  # YYYY-MM for each month
+    columns: dict[str, np.ndarray]  # one row (months,) per column, unrounded
+    summary: dict[str, Any]  # floats; months as YYYY-MM; None where undefined
+    result: BatchResult
+    overrides: list[str] = field(default_factory=list)
+
+    def frame(self, by: Period = "month") -> pd.DataFrame:
+        """The tidy table: `month` then MONTHLY_COLUMNS; by quarter or year the first column is
+        `period` (2026-Q3, 2026)."""
+        import pandas as pd
+
+        table = pd.DataFrame({"month": self.labels})
+        for name in MONTHLY_COLUMNS:
+            table[name] = self.columns[name]
+        if by == "month":
+            return table
+        return aggregate(table, by)
+
+    def records(self, by: Period = "month") -> list[dict[str, Any]]:
+        """Rows as dicts with None for undefined figures (JSON null)."""
+        table = self.frame(by)
+        return [
+            {key: _clean(value) for key, value in row.items()}
+            for row in table.to_dict(orient="records")
+        ]
+
+
+def projection(scenario: Scenario) -> Projection:
+    """Project one scenario (a batch of one)."""
+    return from_result(scenario, run(Batch(scenario)), 0)
+
+
+def from_result(scenario: Scenario, result: BatchResult, index: int) -> Projection:
+    """Run `index` of a batch result as a Projection of `scenario`."""
+    labels = result.grid.labels()
+    columns = {name: array[index] for name, array in result.columns.items()}
+    summary = summary_of(result, index, labels)
+    return Projection(scenario, labels, columns, summary, result, list(scenario._overrides))
+
+
+def summary_of(result: BatchResult, index: int, labels: list[str]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for key in SUMMARY_KEYS:
+        value = float(result.summary[key][index])
+        if key in MONTH_FIGURES:
+            summary[key] = labels[int(value)] if value >= 0 else None
+        else:
+            summary[key] = None if math.isnan(value) else value
+    return summary
+
+
+def project(scenario: Scenario) -> pd.DataFrame:
+    """The monthly table of a scenario; its summary is in `frame.attrs["summary"]`."""
+    result = projection(scenario)
+    table = result.frame()
+    table.attrs["summary"] = result.summary
+    table.attrs["scenario"] = scenario.name
+    return table
+
+
+def period_label(month_label: str, by: Period) -> str:
+    year, month = month_label.split("-")
+    if by == "year":
+        return year
+    if by == "quarter":
+        return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+    return month_label
+
+
+def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
+    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed."""
+    periods = table["month"].map(lambda label: period_label(label, by))
+    numeric = table.drop(columns=["month"])
+    flows = [c for c in numeric.columns if c not in BALANCE_COLUMNS]
+    grouped = numeric.groupby(periods.values, sort=False)
+    out = grouped[flows].sum()
+    for name in BALANCE_COLUMNS:
+        out[name] = grouped[name].last()
+    inference_capacity = out["capacity_tokens"] - out["training_tokens"]
+    out["utilization"] = (out["served_tokens"] / inference_capacity).where(inference_capacity > 0)
+    out["gross_margin_pct"] = (out["gross_margin"] / out["revenue"]).where(out["revenue"] != 0)
+    out.index.name = "period"
+    out = out.reset_index()
+    return out[["period", *MONTHLY_COLUMNS]]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    return value

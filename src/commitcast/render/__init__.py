@@ -1,0 +1,1 @@
+"""Everything that writes output: terminal tables, CSV/JSON/Markdown, workbooks, files."""

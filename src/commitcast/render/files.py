@@ -1,0 +1,81 @@
+"""Output files appear whole or not at all.
+
+Every file commitcast writes goes to a temporary file in the destination's folder and is moved
+into place with `os.replace` only when complete, so an error or Ctrl-C mid-write leaves any
+previous file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import CommitcastError
+
+
+def check_destination(path: str | os.PathLike[str]) -> Path:
+    """Refuse, before any work is done, a destination that cannot be written."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise CommitcastError.single(
+            "this is a folder; give a file name", file=str(target), hint="e.g. -o board.xlsx"
+        )
+    if not folder.exists():
+        raise CommitcastError.single(
+            f"the folder {str(folder)!r} does not exist", file=str(target), hint="create it first"
+        )
+    if not os.access(folder, os.W_OK):
+        raise CommitcastError.single(
+            f"the folder {str(folder)!r} cannot be written to", file=str(target)
+        )
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; move it onto `path` if the block succeeds."""
+    target = check_destination(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent if str(target.parent) else "."
+    )
+    os.close(handle)
+    temp = Path(temporary)
+    try:
+        yield temp
+        if target.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(temp, os.stat(target).st_mode & 0o777)
+        else:
+            os.chmod(temp, 0o666 & ~_umask())
+        try:
+            os.replace(temp, target)
+        except PermissionError:
+            raise CommitcastError.single(
+                "cannot replace the file: it is open or locked by another program "
+                "(close it in Excel and try again)",
+                file=str(target),
+            ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding="utf-8", newline="")
+
+
+def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> None:
+    """Let `writer` fill a temporary file, then move it into place."""
+    with atomic_path(path) as temp:
+        writer(temp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,94 @@
+"""Machine-readable outputs: CSV, JSON and Markdown. Numbers are never rounded here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..projection import Period, Projection
+
+
+def safe_text(value: str) -> str:
+    """Text from an input file must never become a formula in a spreadsheet that opens the
+    CSV: a leading =, +, -, @, tab or carriage return gets a quote mark in front."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def csv_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def projection_csv(result: Projection, by: Period = "month") -> str:
+    table = result.frame(by)
+    return csv_rows(list(table.columns), table.itertuples(index=False, name=None))
+
+
+def scenario_header(result: Projection) -> dict[str, Any]:
+    scenario = result.scenario
+    source = scenario._source
+    return {
+        "name": scenario.name,
+        "currency": scenario.currency,
+        "file": source.file if source else None,
+        "sha256": source.sha256 if source else None,
+        "horizon": {"start": result.labels[0], "months": len(result.labels)},
+    }
+
+
+def projection_dict(result: Projection, by: Period = "month") -> dict[str, Any]:
+    return {
+        "scenario": scenario_header(result),
+        "overrides": list(result.overrides),
+        "period": by,
+        "monthly": result.records(by),
+        "summary": result.summary,
+    }
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(_json_ready(data), indent=2, allow_nan=False) + "\n"
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _json_ready(value.item())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def escape(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(escape(h) for h in header) + " |"]
+    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines += ["| " + " | ".join(escape(str(c)) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""Rich tables for people: money in readable units, negatives in parentheses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..amounts import format_money, format_percent, format_tokens
+from ..errors import Problem
+from ..projection import Period, Projection
+
+TOKEN_COLUMNS = {
+    "capacity_tokens",
+    "training_tokens",
+    "demand_tokens",
+    "served_tokens",
+    "overflow_tokens",
+    "unserved_tokens",
+}
+PERCENT_FIGURES = {"utilization", "gross_margin_pct", "average_utilization"}
+MONTH_FIGURES = {"peak_funding_month", "payback_month"}
+SUMMARY_LABELS = {
+    "total_committed_fees": "Total committed fees",
+    "total_revenue": "Total revenue",
+    "total_inference_cost": "Total inference cost",
+    "total_training_cost": "Total training cost",
+    "gross_margin": "Gross margin",
+    "gross_margin_pct": "Gross margin %",
+    "npv": "NPV of net cash flow",
+    "peak_funding_need": "Peak funding need",
+    "peak_funding_month": "Peak funding month",
+    "payback_month": "Payback month",
+    "average_utilization": "Average utilization",
+    "total_idle_capacity_cost": "Idle capacity cost",
+    "total_overflow_cost": "On-demand overflow cost",
+    "exit_cost_now": "Exit cost now",
+    "total_cash_in": "Cash in",
+    "total_cash_out": "Cash out",
+    "ending_cash": "Ending cumulative cash",
+}
+# The monthly table is split in two so each fits a terminal.
+TABLE_GROUPS = (
+    (
+        "Commitments and capacity",
+        (
+            "committed_fees",
+            "capacity_tokens",
+            "training_tokens",
+            "demand_tokens",
+            "served_tokens",
+            "overflow_tokens",
+            "unserved_tokens",
+            "utilization",
+            "remaining_obligation",
+        ),
+    ),
+    (
+        "Margin and cash",
+        (
+            "revenue",
+            "inference_cost",
+            "training_cost",
+            "idle_capacity_cost",
+            "gross_margin",
+            "gross_margin_pct",
+            "cash_in",
+            "cash_out",
+            "net_cash_flow",
+            "cumulative_cash",
+        ),
+    ),
+)
+
+
+def format_figure(name: str, value: Any, currency: str = "USD") -> str:
+    if value is None:
+        return "—" if name in MONTH_FIGURES else ""
+    if name in MONTH_FIGURES or isinstance(value, str):
+        return str(value)
+    if name in PERCENT_FIGURES:
+        return format_percent(value)
+    if name in TOKEN_COLUMNS:
+        return format_tokens(value)
+    return format_money(value, currency)
+
+
+def print_problems(console: Console, problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        style = "yellow" if problem.severity == "warning" else "red"
+        console.print(Text(str(problem), style=style), soft_wrap=True)
+
+
+def header_lines(result: Projection) -> list[str]:
+    scenario = result.scenario
+    lines = [f"{scenario.name}  ({scenario.currency}, {result.labels[0]} to {result.labels[-1]})"]
+    if result.overrides:
+        lines.append("overrides: " + ", ".join(result.overrides))
+    return lines
+
+
+def summary_panel(result: Projection) -> Panel:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key, label in SUMMARY_LABELS.items():
+        table.add_row(label, format_figure(key, result.summary.get(key), result.scenario.currency))
+    return Panel(table, title="Summary", expand=False)
+
+
+def monthly_tables(result: Projection, by: Period = "month") -> list[Table]:
+    frame = result.frame(by)
+    first = frame.columns[0]
+    tables = []
+    for title, names in TABLE_GROUPS:
+        table = Table(title=title, show_lines=False, header_style="bold")
+        table.add_column(first, no_wrap=True)
+        for name in names:
+            table.add_column(name, justify="right", overflow="fold")
+        for row in frame.to_dict(orient="records"):
+            cells = [
+                format_figure(name, _none_for_nan(row[name]), result.scenario.currency)
+                for name in names
+            ]
+            table.add_row(str(row[first]), *cells)
+        tables.append(table)
+    return tables
+
+
+def print_projection(console: Console, result: Projection, by: Period = "month") -> None:
+    for line in header_lines(result):
+        console.print(Text(line, style="bold"))
+    for table in monthly_tables(result, by):
+        console.print(table)
+    console.print(summary_panel(result))
+
+
+def _none_for_nan(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    return value

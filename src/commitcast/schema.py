@@ -1,0 +1,30 @@
+"""The scenario format as JSON Schema, for editors with a YAML language server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Scenario
+
+AMOUNT_TEXT = r"^\s*[-+]?\s*(\$|USD\s*)?\s*(\d{1,3}(,\d{3})+|\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?\s*([kKmMbBtT]|bn|BN|Bn|%)?\s*$"
+
+
+def scenario_schema() -> dict[str, Any]:
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "commitcast scenario"
+    _allow_amount_text(schema)
+    return schema
+
+
+def _allow_amount_text(node: Any) -> None:
+    """Numbers may be written as text such as 1.25B or 3%: say so to the editor."""
+    if isinstance(node, dict):
+        for value in node.values():
+            _allow_amount_text(value)
+        if node.get("type") in ("number", "integer"):
+            kind = node.pop("type")
+            node["anyOf"] = [{"type": kind}, {"type": "string", "pattern": AMOUNT_TEXT}]
+    elif isinstance(node, list):
+        for value in node:
+            _allow_amount_text(value)
