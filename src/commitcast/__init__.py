@@ -43,9 +43,9 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-if TYPE_CHECKING:
-    from .errors import CommitcastError, Problem
-    from .model import Scenario
-    from .overrides import apply_overrides
-    from .projection import Projection, aggregate, project, projection
-    from .validation import load_scenario, scenario_from_text, scenario_warnings
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports
+    from .errors import CommitcastError, Problem  # noqa: F401
+    from .model import Scenario  # noqa: F401
+    from .overrides import apply_overrides  # noqa: F401
+    from .projection import Projection, aggregate, project, projection  # noqa: F401
+    from .validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401

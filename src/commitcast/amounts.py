@@ -11,12 +11,12 @@ import re
 
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
 
-_AMOUNT = re.compile(
-    r"""^\s*(?P<sign>[-+])?\s*(?P<cur>\$|USD\s*)?\s*
-        (?P<int>\d{1,3}(?:,\d{3})+|\d[\d_]*)?(?P<frac>\.\d+)?(?P<exp>[eE][-+]?\d+)?
-        \s*(?P<suffix>[kKmMbBtT]|bn|BN|Bn|%)?\s*$""",
-    re.VERBOSE,
+# Also the JSON Schema pattern for numbers written as text, so it avoids Python-only syntax.
+AMOUNT_PATTERN = (
+    r"^\s*([-+])?\s*(\$|USD\s*)?\s*(\d{1,3}(?:,\d{3})+|\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?"
+    r"\s*([kKmMbBtT]|bn|BN|Bn|%)?\s*$"
 )
+_AMOUNT = re.compile(AMOUNT_PATTERN)
 
 
 def parse_number(value: object, *, allow_percent: bool = True) -> float:
@@ -42,21 +42,21 @@ def parse_number(value: object, *, allow_percent: bool = True) -> float:
 
 def _parse_text(text: str, allow_percent: bool) -> float:
     match = _AMOUNT.match(text)
-    if not match or not (match["int"] or match["frac"]):
+    if not match or not (match[3] or match[4]):
         raise ValueError(
             f"cannot read {text!r} as a number; write e.g. 1250000000, 1.25B, $900M "
             "or $1,250,000,000"
         )
-    digits = (match["int"] or "0").replace(",", "").replace("_", "")
-    number = float(digits + (match["frac"] or "") + (match["exp"] or ""))
-    suffix = match["suffix"]
+    sign, _currency, whole, fraction, exponent, suffix = match.groups()
+    digits = (whole or "0").replace(",", "").replace("_", "")
+    number = float(digits + (fraction or "") + (exponent or ""))
     if suffix == "%":
         if not allow_percent:
             raise ValueError(f"{text!r}: a percentage is not allowed here")
         number /= 100.0
     elif suffix:
         number *= SUFFIXES[suffix.lower()]
-    return -number if match["sign"] == "-" else number
+    return -number if sign == "-" else number
 
 
 def format_money(value: float | None, currency: str = "USD") -> str:

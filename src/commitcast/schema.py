@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .amounts import AMOUNT_PATTERN
 from .model import Scenario
 
-AMOUNT_TEXT = r"^\s*[-+]?\s*(\$|USD\s*)?\s*(\d{1,3}(,\d{3})+|\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?\s*([kKmMbBtT]|bn|BN|Bn|%)?\s*$"
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -24,7 +24,7 @@ def _allow_amount_text(node: Any) -> None:
             _allow_amount_text(value)
         if node.get("type") in ("number", "integer"):
             kind = node.pop("type")
-            node["anyOf"] = [{"type": kind}, {"type": "string", "pattern": AMOUNT_TEXT}]
+            node["anyOf"] = [{"type": kind}, {"type": "string", "pattern": AMOUNT_PATTERN}]
     elif isinstance(node, list):
         for value in node:
             _allow_amount_text(value)
