@@ -8,7 +8,6 @@ from .amounts import AMOUNT_PATTERN
 from .model import Scenario
 
 
-
 def scenario_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
