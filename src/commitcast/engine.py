@@ -17,6 +17,7 @@ Conventions (also in the README):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,7 +105,12 @@ def run(batch: Batch) -> BatchResult:
     exit_cost_now = np.zeros(runs)
     schedules: list[ContractSchedule] = []
     for index, contract in enumerate(scenario.contracts):
-        schedule = _contract(batch, index, grid, in_horizon, months)
+        # A contract whose inputs are the same in every run is computed once and shared: the
+        # same arithmetic on the same numbers, so the figures are identical, at 1/runs the cost.
+        if runs > 1 and not _varies(batch, f"contracts[{index}]."):
+            schedule = _shared(_contract(batch.slice(0, 1), index, grid, in_horizon, months), runs)
+        else:
+            schedule = _contract(batch, index, grid, in_horizon, months)
         schedule.name = contract.name
         schedules.append(schedule)
         fees += schedule.fees
@@ -117,19 +123,20 @@ def run(batch: Batch) -> BatchResult:
     demand = np.zeros((runs, months))
     usage_revenue = np.zeros((runs, months))
     flat_revenue = np.zeros((runs, months))
+    column = _compact_columns(batch)
     for j in range(len(scenario.revenue)):
         p = f"revenue[{j}]"
-        growth = np.power(1.0 + batch.column(f"{p}.growth"), t)
-        tokens = batch.column(f"{p}.tokens_per_month") * growth
-        price = batch.column(f"{p}.price_per_million_tokens") * np.power(
-            1.0 + batch.column(f"{p}.price_change"), t
+        growth = np.power(1.0 + column(f"{p}.growth"), t)
+        tokens = column(f"{p}.tokens_per_month") * growth
+        price = column(f"{p}.price_per_million_tokens") * np.power(
+            1.0 + column(f"{p}.price_change"), t
         )
         demand += tokens
         usage_revenue += tokens * price / MILLION
-        flat_revenue += batch.column(f"{p}.revenue_per_month") * growth
+        flat_revenue += column(f"{p}.revenue_per_month") * growth
 
-    share = batch.column("costs.training_share")
-    on_demand = batch.column("costs.overflow.policy") == 1.0
+    share = column("costs.training_share")
+    on_demand = column("costs.overflow.policy") == 1.0
     training_tokens = capacity * share
     inference_capacity = capacity - training_tokens
     served = np.minimum(demand, inference_capacity)
@@ -142,10 +149,8 @@ def run(batch: Batch) -> BatchResult:
     revenue = usage_revenue * served_share + flat_revenue
 
     inference_fees = fees * (1.0 - share)
-    overflow_cost = overflow * batch.column("costs.overflow.cost_per_million_tokens") / MILLION
-    serving_cost = (
-        (served + overflow) * batch.column("costs.serving_cost_per_million_tokens") / MILLION
-    )
+    overflow_cost = overflow * column("costs.overflow.cost_per_million_tokens") / MILLION
+    serving_cost = (served + overflow) * column("costs.serving_cost_per_million_tokens") / MILLION
     inference_cost = inference_fees + overflow_cost + serving_cost
     training_cost = fees * share
     # With no inference capacity nothing is used: every inference fee is idle.
@@ -188,9 +193,50 @@ def run(batch: Batch) -> BatchResult:
         "fees_paid": fees_paid,
         "inference_capacity_tokens": inference_capacity,
     }
-    summary = summarize(columns, batch["discount_rate"])
+    rate = batch["discount_rate"]
+    summary = summarize(columns, rate if _varies(batch, "discount_rate") else rate[:1])
     summary["exit_cost_now"] = exit_cost_now
     return BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
+
+
+def _varies(batch: Batch, prefix: str) -> bool:
+    """Whether any input whose key starts with `prefix` differs between runs."""
+    for key, values in batch.values.items():
+        if key.startswith(prefix) and values.size > 1:
+            first = values[:1]
+            if not np.array_equal(values, np.broadcast_to(first, values.shape), equal_nan=True):
+                return True
+    return False
+
+
+def _compact_columns(batch: Batch) -> Callable[[str], np.ndarray]:
+    """`batch.column` that gives an input equal in every run as a (1, 1) array, so the months
+    it feeds are computed once and broadcast; values and arithmetic are unchanged."""
+
+    def column(key: str) -> np.ndarray:
+        full = batch.column(key)
+        return full if _varies(batch, key) else full[:1]
+
+    return column
+
+
+def _shared(schedule: ContractSchedule, runs: int) -> ContractSchedule:
+    """A one-run schedule as a read-only view repeated for every run."""
+
+    def spread(array: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(array, (runs, *array.shape[1:]))
+
+    return ContractSchedule(
+        name=schedule.name,
+        fees=spread(schedule.fees),
+        capacity_tokens=spread(schedule.capacity_tokens),
+        fees_paid=spread(schedule.fees_paid),
+        termination_fee=spread(schedule.termination_fee),
+        last_service_day=spread(schedule.last_service_day),
+        remaining_obligation=spread(schedule.remaining_obligation),
+        exit_cost_now=spread(schedule.exit_cost_now),
+        fees_after_horizon=spread(schedule.fees_after_horizon),
+    )
 
 
 def _max_month(days: np.ndarray) -> float:
