@@ -154,8 +154,11 @@ class _Builder:
             return self._bad_tag(node, path)
         if node.style in ("'", '"', "|", ">"):
             return node.value
-        if tag == _STR and _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != _STR:
-            return node.value  # an explicit `!!str 012` keeps its text
+        if tag == _STR and (
+            _explicitly_tagged(node)
+            or _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != _STR
+        ):
+            return node.value  # an explicit `!!str 012` or `!!str 1e9` keeps its text
         return resolve_scalar(node.value)
 
     def _bad_tag(self, node: yaml.Node, path: Path_) -> None:
@@ -193,6 +196,13 @@ class _Builder:
                 key_node.start_mark.line + 1, key_node.start_mark.column + 1
             )
         return result
+
+
+def _explicitly_tagged(node: yaml.Node) -> bool:
+    """Whether the node's text starts with a tag (`!!str 1e9`): the composed node no longer
+    says so, and YAML 1.1 resolution alone would call `1e9` a string anyway."""
+    mark = node.start_mark
+    return mark.buffer is not None and mark.buffer.startswith("!", mark.pointer)
 
 
 class _TooBig(Exception):
