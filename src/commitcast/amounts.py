@@ -66,7 +66,8 @@ def format_money(value: float | None, currency: str = "USD") -> str:
     symbol = "$" if currency == "USD" else f"{currency} "
     magnitude = abs(value)
     for size, unit, decimals in ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
-        if magnitude >= size:
+        # compare the figure as shown: 999,999 is $1.0M, not $1,000.0K
+        if round(magnitude / size, decimals) >= 1:
             text = f"{symbol}{magnitude / size:,.{decimals}f}{unit}"
             break
     else:
