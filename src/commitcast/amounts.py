@@ -27,16 +27,21 @@ def parse_number(value: object, *, allow_percent: bool = True) -> float:
     """
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()}")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        number = _parse_text(value, allow_percent)
-    else:
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+    try:
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
+            number = _parse_text(value, allow_percent)
+        else:
+            raise ValueError(f"expected a number, got {type(value).__name__}")
+    except OverflowError:  # an integer with hundreds of digits does not fit a float
+        number = math.inf
     if math.isnan(number):
         raise ValueError("not a number (.nan) is not allowed; write the figure")
     if math.isinf(number):
-        raise ValueError("infinity is not allowed; write a finite figure")
+        if isinstance(value, float):
+            raise ValueError("infinity is not allowed; write a finite figure")
+        raise ValueError("the number is too large; write a finite figure")
     return number
 
 

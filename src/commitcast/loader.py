@@ -12,6 +12,7 @@ turns nodes into plain Python values itself, so that it can
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,10 @@ def resolve_scalar(text: str, *, quoted: bool = False) -> Any:
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
     if _INT.match(text):
-        return int(text.replace("_", ""))  # decimal always: 012 is 12
+        try:
+            return int(text.replace("_", ""))  # decimal always: 012 is 12
+        except ValueError:  # past Python's 4300-digit limit: no real figure is that long
+            return float("inf")
     if _FLOAT.match(text) and any(ch.isdigit() for ch in text):
         try:
             return float(text.replace("_", ""))
@@ -159,7 +163,18 @@ class _Builder:
             or _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) != _STR
         ):
             return node.value  # an explicit `!!str 012` or `!!str 1e9` keeps its text
-        return resolve_scalar(node.value)
+        value = resolve_scalar(node.value)
+        if isinstance(value, float) and math.isinf(value) and node.value not in _SPECIAL_FLOATS:
+            shown = node.value
+            if len(shown) > 24:
+                shown = f"{shown[:12]}... ({len(shown)} characters)"
+            self.problem(
+                node,
+                path,
+                f"the number {shown} is too large",
+                "write a finite figure",
+            )
+        return value
 
     def _bad_tag(self, node: yaml.Node, path: Path_) -> None:
         self.problem(
