@@ -28,6 +28,10 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
         raise CommitcastError.single(
             f"the folder {str(folder)!r} does not exist", file=str(target), hint="create it first"
         )
+    if not folder.is_dir():
+        raise CommitcastError.single(
+            f"{str(folder)!r} is a file, not a folder", file=str(target), hint="check the path"
+        )
     if not os.access(folder, os.W_OK):
         raise CommitcastError.single(
             f"the folder {str(folder)!r} cannot be written to", file=str(target)
@@ -39,9 +43,18 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it onto `path` if the block succeeds."""
     target = check_destination(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part", dir=target.parent if str(target.parent) else "."
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.",
+            suffix=".part",
+            dir=target.parent if str(target.parent) else ".",
+        )
+    except OSError as error:  # e.g. /proc, a read-only mount: os.access cannot tell
+        raise CommitcastError.single(
+            f"cannot create a file in {str(target.parent)!r}: {error.strerror}",
+            file=str(target),
+            hint="write to another folder",
+        ) from None
     os.close(handle)
     temp = Path(temporary)
     try:
@@ -59,6 +72,18 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 "(close it in Excel and try again)",
                 file=str(target),
             ) from None
+        except OSError as error:
+            raise CommitcastError.single(
+                f"cannot replace the file: {error.strerror}; the previous file is unchanged",
+                file=str(target),
+            ) from None
+    except OSError as error:
+        # the writer failed (disk full, quota): the destination was never touched
+        raise CommitcastError.single(
+            f"cannot write the file: {error.strerror or error}; the previous file is unchanged",
+            file=str(target),
+            hint="free some space or write elsewhere",
+        ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

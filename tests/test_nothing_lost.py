@@ -1,0 +1,278 @@
+"""Nothing is ever lost: output files appear whole or not at all, and never overwrite by surprise.
+
+Every file goes through render/files.py (temporary file beside the target, then os.replace), so
+an error, Ctrl-C or a locked destination leaves the previous file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS
+
+from commitcast.errors import CommitcastError
+from commitcast.render import files
+
+BASE = SCENARIOS / "colossus-base.yaml"
+PREVIOUS = "a previous, good output\n"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.fixture
+def previous(tmp_path: Path) -> Path:
+    path = tmp_path / "out.csv"
+    path.write_text(PREVIOUS, encoding="utf-8")
+    return path
+
+
+# --- interrupted writes -------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_mid_write_leaves_previous_file(previous: Path):
+    def writer(temp: Path) -> None:
+        with temp.open("w", encoding="utf-8") as handle:
+            handle.write("month,committed_fees\n2026-06,")  # half a file
+            handle.flush()
+            assert temp.read_text(encoding="utf-8").startswith("month")  # it really was written
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        files.write_with(previous, writer)
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]  # the temporary file is gone
+
+
+def test_error_mid_write_leaves_previous_file(previous: Path):
+    def writer(temp: Path) -> None:
+        temp.write_text("partial", encoding="utf-8")
+        raise RuntimeError("renderer failed")
+
+    with pytest.raises(RuntimeError):
+        files.write_with(previous, writer)
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+def test_disk_full_mid_write_is_a_clear_error(previous: Path):
+    def writer(temp: Path) -> None:
+        temp.write_text("partial", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(CommitcastError) as caught:
+        files.write_with(previous, writer)
+    assert "No space left on device" in str(caught.value)
+    assert "previous file is unchanged" in str(caught.value)
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+def test_ctrl_c_during_project_output_exits_130_and_keeps_previous(
+    previous: Path, cli, monkeypatch
+):
+    real_write_text = Path.write_text
+
+    def interrupted(self: Path, data: str, *args, **kwargs):
+        real_write_text(self, data[: len(data) // 2], *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    result = cli("project", BASE, "--format", "csv", "-o", previous)
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.stderr
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+SLOW_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from commitcast.render.files import write_with
+
+    def writer(temp: Path) -> None:
+        with temp.open("w") as handle:
+            handle.write("x" * 1_000_000)
+            handle.flush()
+            print("half written", flush=True)
+            time.sleep(60)
+            handle.write("never")
+
+    write_with(sys.argv[1], writer)
+    """
+)
+
+
+def _start_slow_writer(target: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "half written"
+    return process
+
+
+def test_process_interrupted_by_sigint_leaves_previous_file_and_no_temp(previous: Path):
+    process = _start_slow_writer(previous)
+    assert len(_listing(previous.parent)) == 2  # out.csv and the half-written temporary file
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    assert process.returncode != 0
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+def test_process_killed_outright_still_leaves_previous_file(previous: Path):
+    # SIGKILL runs no cleanup: the hidden temporary file may stay, the output never breaks.
+    process = _start_slow_writer(previous)
+    process.kill()
+    process.wait(timeout=30)
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    leftovers = [n for n in _listing(previous.parent) if n != "out.csv"]
+    assert all(n.startswith(".out.csv.") and n.endswith(".part") for n in leftovers)
+
+
+# --- destinations that cannot be written --------------------------------------------------
+
+
+def test_locked_destination_says_so_plainly(previous: Path, cli, monkeypatch):
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    result = cli("project", BASE, "--format", "csv", "-o", previous)
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    assert "open or locked by another program" in result.stderr
+    assert "Traceback" not in result.output
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+def test_unreplaceable_destination_is_a_clear_error(previous: Path, cli, monkeypatch):
+    def busy(src, dst):
+        raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(os, "replace", busy)
+    result = cli("project", BASE, "--format", "csv", "-o", previous)
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    assert "cannot replace the file: Device or resource busy" in result.stderr
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/out.csv", "does not exist"),
+        ("a-file/out.csv", "is a file, not a folder"),
+    ],
+)
+def test_output_folder_that_cannot_hold_files(tmp_path: Path, cli, where: str, message: str):
+    (tmp_path / "a-file").write_text("I am a file", encoding="utf-8")
+    before = _listing(tmp_path)
+    target = tmp_path / where
+    for args in (
+        ("project", BASE, "--format", "csv", "-o", target),
+        ("project", BASE, "--format", "json", "-o", target),
+        ("schema", "-o", target),
+        ("init", target),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr
+        assert f"{target}:" in result.stderr
+        assert "Traceback" not in result.output and "internal error" not in result.output
+    assert _listing(tmp_path) == before
+
+
+def test_output_in_a_folder_no_file_can_be_created_in(cli):
+    # /proc refuses new files even to root (chmod would not stop root)
+    for args in (("project", BASE, "--format", "csv", "-o", "/proc/out.csv"), ("init", "/proc/x")):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert "cannot create a file in '/proc'" in result.stderr
+        assert "internal error" not in result.output
+
+
+def test_output_that_is_a_folder(tmp_path: Path, cli):
+    result = cli("project", BASE, "--format", "csv", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "is a directory" in result.output
+    assert _listing(tmp_path) == []
+
+
+def test_output_without_a_file_format_writes_nothing(previous: Path, cli):
+    result = cli("project", BASE, "-o", previous)
+    assert result.exit_code == 2
+    assert "--output needs --format csv or json" in result.stderr
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+
+
+# --- init never overwrites ----------------------------------------------------------------
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path, cli):
+    mine = tmp_path / "scenario.yaml"
+    mine.write_text("name: my careful work\n", encoding="utf-8")
+    result = cli("init", mine)
+    assert result.exit_code == 2
+    assert "the file exists; not overwriting it" in result.stderr
+    assert "--force" in result.stderr
+    assert mine.read_text(encoding="utf-8") == "name: my careful work\n"
+    assert _listing(tmp_path) == ["scenario.yaml"]
+
+    result = cli("init", mine, "--force")
+    assert result.exit_code == 0, result.output
+    assert mine.read_text(encoding="utf-8") != "name: my careful work\n"
+    assert cli("validate", mine).exit_code == 0
+    assert _listing(tmp_path) == ["scenario.yaml"]
+
+
+# --- text from a scenario never becomes a formula -----------------------------------------
+
+HOSTILE = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_name_in_csv_is_inert_text(tmp_path: Path, name: str):
+    from commitcast.render.tables import csv_rows
+
+    path = tmp_path / "names.csv"
+    files.write_text(path, csv_rows(["contract", "fee"], [[name, 1.0]]))
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    cell = rows[1][0]
+    # a spreadsheet reads a cell starting with ' as text; the name is kept whole after it
+    assert cell == "'" + name
+    assert cell[0] not in "=+-@\t\r"
+
+
+def test_hostile_names_are_accepted_in_a_scenario(write_scenario, cli):
+    # the names are legal (they are someone's typing); they must simply stay text downstream
+    path = write_scenario(
+        'name: \'=HYPERLINK("http://x","click")\'\n'
+        "horizon: {start: 2026-06, months: 12}\n"
+        "contracts:\n"
+        "  - name: \"+cmd|' /C calc'!A0\"\n"
+        "    counterparty: '=1+1'\n"
+        "    monthly_fee: 1000\n"
+        "    start: 2026-06-01\n"
+        "    end: 2027-05-31\n"
+    )
+    result = cli("validate", path)
+    assert result.exit_code == 0, result.output
