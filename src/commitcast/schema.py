@@ -13,6 +13,10 @@ def scenario_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "commitcast scenario"
     _allow_amount_text(schema)
+    # The horizon starts on a month (2026-06); "format": "date" would make editors flag it.
+    start = schema["$defs"]["Horizon"]["properties"]["start"]
+    start.pop("format", None)
+    start["pattern"] = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
     return schema
 
 
