@@ -1,0 +1,1 @@
+"""What-if analysis on the batched engine: compare, bridge, sensitivity, solve, exit."""

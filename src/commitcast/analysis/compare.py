@@ -1,0 +1,127 @@
+"""Side-by-side summaries of scenarios, the first one the base, and one metric over time.
+
+Each scenario is projected on its own: scenarios read from different files may differ in
+structure (contracts, streams, horizon), which a single batch cannot hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import MONTHLY_COLUMNS
+from ..errors import CommitcastError, Problem
+from ..model import Scenario
+from ..projection import Period, Projection, projection
+from .variants import FIGURES
+
+
+@dataclass
+class Delta:
+    amount: float | None  # other - base
+    percent: float | None  # amount / |base|; None when the base is 0 or undefined
+
+
+@dataclass
+class Comparison:
+    """Summary figures of each scenario and each one's difference to the first."""
+
+    projections: list[Projection]
+    figures: tuple[str, ...]
+    values: dict[str, list[float | None]]  # figure -> value per scenario
+    deltas: dict[str, list[Delta]]  # figure -> delta per non-base scenario
+
+    @property
+    def names(self) -> list[str]:
+        return [p.scenario.name for p in self.projections]
+
+    @property
+    def currency(self) -> str:
+        return self.projections[0].scenario.currency
+
+
+@dataclass
+class MetricTable:
+    """One monthly metric per period (rows) for each scenario (columns)."""
+
+    projections: list[Projection]
+    metric: str
+    by: Period
+    periods: list[str]
+    values: list[list[float | None]]  # [period][scenario]
+    deltas: list[list[Delta]]  # [period][non-base scenario]
+
+
+def delta(base: float | None, other: float | None) -> Delta:
+    if base is None or other is None:
+        return Delta(None, None)
+    amount = other - base
+    percent = amount / abs(base) if base != 0 else None
+    return Delta(amount, percent)
+
+
+def same_currency(scenarios: Sequence[Scenario]) -> None:
+    """Figures in different currencies cannot be set side by side: refuse, naming each."""
+    currencies = {s.currency for s in scenarios}
+    if len(currencies) > 1:
+        raise CommitcastError(
+            [
+                Problem(
+                    f"scenario {s.name!r} is in {s.currency}",
+                    file=s._source.file if s._source else None,
+                    field="currency",
+                )
+                for s in scenarios
+            ]
+            + [
+                Problem(
+                    "scenarios in different currencies cannot be compared",
+                    file="command line",
+                    hint="convert the amounts of one file (or --set currency=...) first",
+                )
+            ]
+        )
+
+
+def compare(scenarios: Sequence[Scenario]) -> Comparison:
+    if len(scenarios) < 2:
+        raise CommitcastError.single(
+            "compare needs at least two scenarios (the first is the base)", file="command line"
+        )
+    same_currency(scenarios)
+    projections = [projection(s) for s in scenarios]
+    values = {f: [p.summary[f] for p in projections] for f in FIGURES}
+    deltas = {f: [delta(v[0], other) for other in v[1:]] for f, v in values.items()}
+    return Comparison(projections, FIGURES, values, deltas)
+
+
+def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> MetricTable:
+    """`metric` (a monthly column) per month, quarter or year; periods a scenario does not
+    cover are None."""
+    if metric not in MONTHLY_COLUMNS:
+        raise CommitcastError.single(
+            f"{metric!r} is not a monthly column",
+            file="command line",
+            field="--metric",
+            hint="with --by use one of: " + ", ".join(MONTHLY_COLUMNS),
+        )
+    same_currency(scenarios)
+    projections = [projection(s) for s in scenarios]
+    per_scenario: list[dict[str, float | None]] = []
+    for result in projections:
+        frame = result.frame(by)
+        first = frame.columns[0]
+        per_scenario.append(
+            {str(row[first]): _value(row[metric]) for row in frame.to_dict(orient="records")}
+        )
+    periods = sorted({period for table in per_scenario for period in table})
+    values = [[table.get(period) for table in per_scenario] for period in periods]
+    deltas = [[delta(row[0], other) for other in row[1:]] for row in values]
+    return MetricTable(projections, metric, by, periods, values, deltas)
+
+
+def _value(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number

@@ -1,0 +1,229 @@
+"""compare, sensitivity, solve, exit: the what-if commands (library in `analysis/`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from .app import app, handles_errors, stderr, stdout, usage_error
+from .core import check_output, emit, load
+from .options import By, Format, FormatOption, OutputOption, SetOption
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    md = "md"
+
+
+MetricOption = typer.Option(
+    "npv", "--metric", "-m", help="Summary figure to measure (npv, gross_margin, ...)."
+)
+
+
+def _table_only(output: Path | None) -> None:
+    if output is not None:
+        raise usage_error("--output needs a machine format (--format csv or json)")
+
+
+@app.command()
+@handles_errors
+def compare(
+    files: list[Path] = typer.Argument(
+        ..., help="Scenario files; the first is the base.", metavar="BASE OTHER..."
+    ),
+    metric: str | None = typer.Option(
+        None, "--metric", "-m", help="One monthly column over time instead of the summary."
+    ),
+    by: By = typer.Option(By.year, "--by", help="Period for --metric: month, quarter or year."),
+    bridge: str | None = typer.Option(
+        None,
+        "--bridge",
+        help="Walk a summary figure (e.g. npv) from the base to the other scenario by driver.",
+    ),
+    output_format: TableFormat = typer.Option(
+        TableFormat.table, "--format", "-f", help="table, csv, json or md."
+    ),
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Compare scenarios side by side, with differences to the first in amount and percent."""
+    from ..render import whatif as render
+
+    check_output(output)
+    if len(files) < 2:
+        raise usage_error("compare needs at least two scenario files (the first is the base)")
+    if bridge is not None and metric is not None:
+        raise usage_error("use --bridge or --metric, not both")
+    scenarios = [load(path, sets) for path in files]
+    if bridge is not None:
+        from ..analysis.bridge import bridge as walk
+
+        if len(scenarios) != 2:
+            raise usage_error("--bridge walks from one scenario to one other: give two files")
+        result = walk(scenarios[0], scenarios[1], bridge)
+        writers = (render.print_bridge, render.bridge_csv, render.bridge_json)
+        markdown = render.bridge_markdown
+    elif metric is not None:
+        from ..analysis.compare import metric_over_time
+
+        result = metric_over_time(scenarios, metric, by.value)
+        writers = (render.print_metric, render.metric_csv, render.metric_json)
+        markdown = render.metric_markdown
+    else:
+        from ..analysis.compare import compare as side_by_side
+
+        result = side_by_side(scenarios)
+        writers = (render.print_compare, render.compare_csv, render.compare_json)
+        markdown = render.compare_markdown
+    show, to_csv, to_json = writers
+    if output_format is TableFormat.table:
+        _table_only(output)
+        show(stdout(), result)  # type: ignore[operator]
+        return
+    if output_format is TableFormat.json:
+        emit(to_json(result), output)  # type: ignore[operator]
+        return
+    render.note_overrides(stderr(), scenarios)
+    text = to_csv(result) if output_format is TableFormat.csv else markdown(result)  # type: ignore[operator]
+    emit(text, output)
+
+
+@app.command()
+@handles_errors
+def sensitivity(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    vary: list[str] = typer.Option(
+        None,
+        "--vary",
+        help="Driver to flex: PATH=LOW:HIGH (values, or -20%:+20% of the base), or PATH for the "
+        "default flex. Repeatable; default: every growth, price, price change, monthly fee, "
+        "capacity, cost rate and training share, by 20%.",
+        metavar="PATH=LOW:HIGH",
+    ),
+    grid: list[str] = typer.Option(
+        None,
+        "--grid",
+        help="Data table instead of a tornado: PATH=a,b,c (once for one-way, twice for two-way).",
+        metavar="PATH=a,b,c",
+    ),
+    metric: str = MetricOption,
+    output_format: Format = FormatOption,
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Rank drivers by their effect on a figure (tornado), or tabulate it over a grid."""
+    from ..analysis import sensitivity as analysis
+    from ..render import whatif as render
+
+    check_output(output)
+    if vary and grid:
+        raise usage_error("use --vary or --grid, not both")
+    scenario = load(file, sets)
+    if grid:
+        result = analysis.grid(scenario, grid, metric)
+        show, to_csv, to_json = render.print_grid, render.grid_csv, render.grid_json
+    else:
+        result = analysis.sensitivity(scenario, vary or [], metric)
+        show, to_csv, to_json = render.print_tornado, render.tornado_csv, render.tornado_json
+    _emit(result, output_format, output, show, to_csv, to_json, [scenario])
+
+
+@app.command()
+@handles_errors
+def solve(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    vary: str | None = typer.Option(
+        None, "--vary", help="The input to solve for, e.g. revenue.API.price_per_million_tokens."
+    ),
+    target: str | None = typer.Option(
+        None, "--target", help="FIGURE=VALUE to hit, e.g. gross_margin_pct=40% or npv=0."
+    ),
+    search: str | None = typer.Option(
+        None,
+        "--range",
+        help="LOW:HIGH to search (values or -50%:+50% of the base). Default: 0 to 10x for "
+        "amounts, -0.2 to 0.2 for rates, 0 to 1 for shares.",
+    ),
+    breakeven_utilization: bool = typer.Option(
+        False,
+        "--breakeven-utilization",
+        help="Average utilization at which gross margin is 0 (all demand scaled together).",
+    ),
+    output_format: Format = FormatOption,
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Goal seek: the value of one input that makes a summary figure hit a target."""
+    from ..analysis import solve as analysis
+    from ..render import whatif as render
+
+    check_output(output)
+    if breakeven_utilization:
+        if vary or target or search:
+            raise usage_error("--breakeven-utilization takes no --vary, --target or --range")
+    elif not (vary and target):
+        raise usage_error(
+            "give --vary PATH and --target FIGURE=VALUE (or --breakeven-utilization)",
+            hint="e.g. --vary revenue.API.price_per_million_tokens --target gross_margin_pct=40%",
+        )
+    scenario = load(file, sets)
+    if breakeven_utilization:
+        result = analysis.breakeven_utilization(scenario)
+    else:
+        assert vary is not None and target is not None
+        result = analysis.solve(scenario, vary, target, search)
+    _emit(
+        result,
+        output_format,
+        output,
+        render.print_solution,
+        render.solution_csv,
+        render.solution_json,
+        [scenario],
+    )
+
+
+@app.command(name="exit")
+@handles_errors
+def exit_timing(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    contract: str | None = typer.Option(
+        None, "--contract", help="Contract name (or index); needed when several can be ended."
+    ),
+    output_format: Format = FormatOption,
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """When, if ever, to give notice: the scenario projected for every notice month."""
+    from ..analysis.exit import exit_options
+    from ..render import whatif as render
+
+    check_output(output)
+    scenario = load(file, sets)
+    result = exit_options(scenario, contract)
+    _emit(
+        result,
+        output_format,
+        output,
+        render.print_exit,
+        render.exit_csv,
+        render.exit_json,
+        [scenario],
+    )
+
+
+def _emit(result, output_format, output, show, to_csv, to_json, scenarios) -> None:  # type: ignore[no-untyped-def]
+    from ..render import whatif as render
+
+    if output_format is Format.table:
+        _table_only(output)
+        show(stdout(), result)
+    elif output_format is Format.json:
+        emit(to_json(result), output)
+    else:
+        render.note_overrides(stderr(), scenarios)
+        emit(to_csv(result), output)

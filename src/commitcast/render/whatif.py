@@ -1,0 +1,750 @@
+"""Output of the what-if commands: Rich tables for people, CSV/JSON/Markdown for machines.
+
+Machine formats carry unrounded figures; tables round for display only. Every output states the
+overrides applied: in the terminal header, as `overrides` in JSON, and on stderr for CSV and
+Markdown (a comment line would break CSV readers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..amounts import format_money, format_percent, format_tokens
+from .tables import csv_rows, markdown_table, to_json
+from .terminal import format_figure
+
+if TYPE_CHECKING:
+    from ..analysis.bridge import Bridge
+    from ..analysis.compare import Comparison, Delta, MetricTable
+    from ..analysis.exit import ExitAnalysis
+    from ..analysis.sensitivity import Grid, Tornado
+    from ..analysis.solve import Solution
+    from ..analysis.variants import Input
+    from ..model import Scenario
+
+BAR_HALF = 8  # characters each side of the tornado's axis
+RATIO = ("gross_margin_pct", "average_utilization", "utilization")
+
+
+def _num(value: float | None) -> float | None:
+    """None for undefined figures (JSON null, empty CSV cell)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def scenario_info(scenario: Scenario) -> dict[str, Any]:
+    source = scenario._source
+    return {
+        "name": scenario.name,
+        "currency": scenario.currency,
+        "file": source.file if source else None,
+        "overrides": list(scenario._overrides),
+    }
+
+
+def overrides_line(scenarios: Sequence[Scenario]) -> str | None:
+    applied: list[str] = []
+    for scenario in scenarios:
+        applied += [o for o in scenario._overrides if o not in applied]
+    return "overrides: " + ", ".join(applied) if applied else None
+
+
+def _header(
+    console: Console, title: str, scenarios: Sequence[Scenario], lettered: bool = False
+) -> None:
+    console.print(Text(title, style="bold"), soft_wrap=True)
+    for line in legend(scenarios) if lettered else []:
+        console.print(Text(line), soft_wrap=True)
+    line = overrides_line(scenarios)
+    console.print(Text(line or "overrides: none"), soft_wrap=True)
+
+
+def note_overrides(console: Console, scenarios: Sequence[Scenario]) -> None:
+    """For CSV and Markdown on stdout: the overrides go to stderr."""
+    line = overrides_line(scenarios)
+    if line:
+        console.print(Text(line), soft_wrap=True)
+
+
+def _delta_cells(figure: str, item: Delta, currency: str) -> list[str]:
+    if item.amount is None:
+        return ["", ""]
+    if figure in RATIO:
+        amount = f"{item.amount * 100:+.1f}pt"
+    else:
+        amount = format_money(item.amount, currency)
+    return [amount, format_percent(item.percent) if item.percent is not None else ""]
+
+
+# ---- compare -------------------------------------------------------------------------------
+
+
+def letters(count: int) -> list[str]:
+    """Column labels A, B, C... (scenario names are too long for a column heading)."""
+    return [chr(ord("A") + i) if i < 26 else f"S{i + 1}" for i in range(count)]
+
+
+def legend(scenarios: Sequence[Scenario]) -> list[str]:
+    lines = []
+    for label, scenario in zip(letters(len(scenarios)), scenarios, strict=True):
+        where = f" ({scenario._source.file})" if scenario._source else ""
+        role = "  [base]" if label == "A" else ""
+        lines.append(f"{label} = {scenario.name}{where}{role}")
+    return lines
+
+
+def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    names = letters(len(comparison.names))
+    header = ["figure", names[0]]
+    for name in names[1:]:
+        header += [name, f"Δ {name}", f"Δ% {name}"]
+    rows = []
+    for figure in comparison.figures:
+        values = comparison.values[figure]
+        row = [figure, format_figure(figure, values[0], comparison.currency)]
+        for value, item in zip(values[1:], comparison.deltas[figure], strict=True):
+            row += [format_figure(figure, value, comparison.currency)]
+            row += _delta_cells(figure, item, comparison.currency)
+        rows.append(row)
+    return header, rows
+
+
+def print_compare(console: Console, comparison: Comparison) -> None:
+    scenarios = [p.scenario for p in comparison.projections]
+    _header(console, f"compare ({comparison.currency})", scenarios, lettered=True)
+    header, rows = compare_cells(comparison)
+    table = Table(header_style="bold")
+    for index, name in enumerate(header):
+        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def compare_records(comparison: Comparison) -> list[dict[str, Any]]:
+    records = []
+    for figure in comparison.figures:
+        values = comparison.values[figure]
+        for index, name in enumerate(comparison.names):
+            item = comparison.deltas[figure][index - 1] if index else None
+            records.append(
+                {
+                    "figure": figure,
+                    "scenario": name,
+                    "value": _num(values[index]),
+                    "delta": _num(item.amount) if item else None,
+                    "delta_pct": _num(item.percent) if item else None,
+                }
+            )
+    return records
+
+
+def compare_csv(comparison: Comparison) -> str:
+    records = compare_records(comparison)
+    header = ["figure", "scenario", "value", "delta", "delta_pct"]
+    return csv_rows(header, [[r[h] for h in header] for r in records])
+
+
+def compare_json(comparison: Comparison) -> str:
+    scenarios = [p.scenario for p in comparison.projections]
+    return to_json(
+        {
+            "base": comparison.names[0],
+            "currency": comparison.currency,
+            "scenarios": [scenario_info(s) for s in scenarios],
+            "overrides": _all_overrides(scenarios),
+            "figures": compare_records(comparison),
+        }
+    )
+
+
+def compare_markdown(comparison: Comparison) -> str:
+    header, rows = compare_cells(comparison)
+    scenarios = [p.scenario for p in comparison.projections]
+    return (
+        "".join(f"- {line}\n" for line in legend(scenarios)) + "\n" + markdown_table(header, rows)
+    )
+
+
+def _all_overrides(scenarios: Sequence[Scenario]) -> list[str]:
+    applied: list[str] = []
+    for scenario in scenarios:
+        applied += [o for o in scenario._overrides if o not in applied]
+    return applied
+
+
+# ---- one metric over time ------------------------------------------------------------------
+
+
+def metric_cells(table: MetricTable) -> tuple[list[str], list[list[str]]]:
+    names = letters(len(table.projections))
+    currency = table.projections[0].scenario.currency
+    header = [table.by, names[0]]
+    for name in names[1:]:
+        header += [name, f"Δ {name}", f"Δ% {name}"]
+    rows = []
+    for period, values, deltas in zip(table.periods, table.values, table.deltas, strict=True):
+        row = [period, format_figure(table.metric, values[0], currency)]
+        for value, item in zip(values[1:], deltas, strict=True):
+            row += [format_figure(table.metric, value, currency)]
+            row += _delta_cells(table.metric, item, currency)
+        rows.append(row)
+    return header, rows
+
+
+def print_metric(console: Console, table: MetricTable) -> None:
+    scenarios = [p.scenario for p in table.projections]
+    _header(console, f"{table.metric} by {table.by}", scenarios, lettered=True)
+    header, rows = metric_cells(table)
+    out = Table(header_style="bold")
+    for index, name in enumerate(header):
+        out.add_column(name, justify="left" if index == 0 else "right")
+    for row in rows:
+        out.add_row(*row)
+    console.print(out)
+
+
+def metric_records(table: MetricTable) -> list[dict[str, Any]]:
+    names = [p.scenario.name for p in table.projections]
+    records = []
+    for period, values, deltas in zip(table.periods, table.values, table.deltas, strict=True):
+        for index, name in enumerate(names):
+            item = deltas[index - 1] if index else None
+            records.append(
+                {
+                    "period": period,
+                    "scenario": name,
+                    table.metric: _num(values[index]),
+                    "delta": _num(item.amount) if item else None,
+                    "delta_pct": _num(item.percent) if item else None,
+                }
+            )
+    return records
+
+
+def metric_csv(table: MetricTable) -> str:
+    header = ["period", "scenario", table.metric, "delta", "delta_pct"]
+    return csv_rows(header, [[r[h] for h in header] for r in metric_records(table)])
+
+
+def metric_json(table: MetricTable) -> str:
+    scenarios = [p.scenario for p in table.projections]
+    return to_json(
+        {
+            "metric": table.metric,
+            "by": table.by,
+            "scenarios": [scenario_info(s) for s in scenarios],
+            "overrides": _all_overrides(scenarios),
+            "rows": metric_records(table),
+        }
+    )
+
+
+def metric_markdown(table: MetricTable) -> str:
+    header, rows = metric_cells(table)
+    scenarios = [p.scenario for p in table.projections]
+    return (
+        "".join(f"- {line}\n" for line in legend(scenarios)) + "\n" + markdown_table(header, rows)
+    )
+
+
+# ---- bridge --------------------------------------------------------------------------------
+
+GROUP_FIELDS = {
+    "contracts": "every contract field but payment.timing and termination.notice_given",
+    "demand": "revenue[*].tokens_per_month, growth",
+    "prices": "revenue[*].price_per_million_tokens, price_change, revenue_per_month",
+    "costs": "costs.training_share, serving_cost_per_million_tokens, overflow",
+    "timing": "contracts[*].payment.timing, termination.notice_given, "
+    "costs.collection_lag_months, discount_rate",
+}
+
+
+def bridge_cells(bridge: Bridge) -> tuple[list[str], list[list[str]]]:
+    currency = bridge.base.currency
+
+    def change(value: float) -> str:
+        if bridge.figure in RATIO:
+            return f"{value * 100:+.2f}pt"
+        return format_money(value, currency)
+
+    rows = [["A (base)", format_figure(bridge.figure, bridge.start, currency), ""]]
+    for step in bridge.steps:
+        rows.append(
+            [
+                f"+ {step.group}",
+                format_figure(bridge.figure, step.after, currency),
+                change(step.contribution),
+            ]
+        )
+    rows.append(
+        ["B (total)", format_figure(bridge.figure, bridge.end, currency), change(bridge.total)]
+    )
+    return ["step", bridge.figure, "contribution"], rows
+
+
+def print_bridge(console: Console, bridge: Bridge) -> None:
+    _header(console, f"bridge of {bridge.figure} from A to B", [bridge.base, bridge.other], True)
+    header, rows = bridge_cells(bridge)
+    table = Table(header_style="bold")
+    table.add_column(header[0], no_wrap=True)
+    table.add_column(header[1], justify="right", no_wrap=True)
+    table.add_column(header[2], justify="right", no_wrap=True)
+    for index, row in enumerate(rows):
+        table.add_row(*row, end_section=index in (0, len(rows) - 2))
+    console.print(table)
+    for group, fields in GROUP_FIELDS.items():
+        console.print(Text(f"{group}: {fields}"), soft_wrap=True)
+    for note in bridge.notes:
+        console.print(Text("note: " + note), soft_wrap=True)
+
+
+def bridge_records(bridge: Bridge) -> list[dict[str, Any]]:
+    return [
+        {
+            "step": index + 1,
+            "group": step.group,
+            "inputs": GROUP_FIELDS[step.group],
+            "before": _num(step.before),
+            "after": _num(step.after),
+            "contribution": _num(step.contribution),
+        }
+        for index, step in enumerate(bridge.steps)
+    ]
+
+
+def bridge_csv(bridge: Bridge) -> str:
+    header = ["step", "group", "inputs", "before", "after", "contribution"]
+    return csv_rows(header, [[r[h] for h in header] for r in bridge_records(bridge)])
+
+
+def bridge_json(bridge: Bridge) -> str:
+    return to_json(
+        {
+            "figure": bridge.figure,
+            "base": scenario_info(bridge.base),
+            "other": scenario_info(bridge.other),
+            "overrides": _all_overrides([bridge.base, bridge.other]),
+            "start": _num(bridge.start),
+            "end": _num(bridge.end),
+            "total": _num(bridge.total),
+            "steps": bridge_records(bridge),
+            "notes": bridge.notes,
+        }
+    )
+
+
+def bridge_markdown(bridge: Bridge) -> str:
+    header, rows = bridge_cells(bridge)
+    lines = legend([bridge.base, bridge.other]) + [f"{g}: {f}" for g, f in GROUP_FIELDS.items()]
+    return "".join(f"- {line}\n" for line in lines) + "\n" + markdown_table(header, rows)
+
+
+# ---- sensitivity ---------------------------------------------------------------------------
+
+
+def _bar(low: float, high: float, base: float, scale: float) -> str:
+    """Two-sided bar: '█' left of the axis for the part below the base, right for above."""
+    if scale <= 0 or any(math.isnan(v) for v in (low, high, base)):
+        return " " * BAR_HALF + "│" + " " * BAR_HALF
+    down = max(0.0, base - min(low, high))
+    up = max(0.0, max(low, high) - base)
+    left = min(BAR_HALF, round(down / scale * BAR_HALF))
+    right = min(BAR_HALF, round(up / scale * BAR_HALF))
+    return " " * (BAR_HALF - left) + "█" * left + "│" + "█" * right + " " * (BAR_HALF - right)
+
+
+SHORT_FIELDS = {
+    "monthly_fee": "fee",
+    "capacity.tokens_per_month": "capacity",
+    "tokens_per_month": "tokens",
+    "growth": "growth",
+    "price_per_million_tokens": "price",
+    "price_change": "price change",
+    "revenue_per_month": "flat revenue",
+    "escalator.rate": "escalator",
+    "termination.fee": "termination fee",
+    "termination.notice_given": "notice date",
+}
+RATE_FIELDS = ("growth", "price_change", "share", "escalator.rate", "discount_rate", "fraction")
+
+
+def driver_label(scenario: Scenario, item: Input) -> str:
+    """A short label for a table: 'API price', 'Colossus reservation fee'."""
+    key = item.key
+    for group in ("contracts", "revenue"):
+        prefix = f"{group}["
+        if key.startswith(prefix):
+            index = int(key[len(prefix) : key.index("]")])
+            field = key[key.index("]") + 2 :]
+            name = getattr(scenario, group)[index].name
+            return f"{name} {SHORT_FIELDS.get(field, field)}"
+    short = {
+        "costs.serving_cost_per_million_tokens": "serving cost",
+        "costs.overflow.cost_per_million_tokens": "on-demand cost",
+        "costs.training_share": "training share",
+    }
+    return short.get(key, key)
+
+
+def input_value(item: Input, value: float, currency: str) -> str:
+    """An input value for a table: money, tokens, percent, date or number."""
+    key = item.key
+    if item.is_date or item.is_discrete:
+        return item.show(value)
+    if key.endswith("tokens_per_month"):
+        return format_tokens(value)
+    if key.endswith("per_million_tokens"):
+        symbol = "$" if currency == "USD" else f"{currency} "
+        return f"{symbol}{value:,.4g}" if value >= 0 else f"-{symbol}{-value:,.4g}"
+    if key.endswith(RATE_FIELDS):
+        return f"{value * 100:.4g}%"
+    if key.endswith(("monthly_fee", "revenue_per_month", ".fee")):
+        return format_money(value, currency)
+    return f"{value:.6g}"
+
+
+def print_tornado(console: Console, tornado: Tornado) -> None:
+    currency = tornado.scenario.currency
+    metric = tornado.metric
+    base = format_figure(metric, tornado.base, currency)
+    _header(
+        console,
+        f"sensitivity of {metric} ({tornado.scenario.name}): base {base}",
+        [tornado.scenario],
+    )
+    scale = max(
+        [
+            max(abs(d.at_low - tornado.base), abs(d.at_high - tornado.base))
+            for d in tornado.drivers
+            if not math.isnan(d.swing)
+        ]
+        or [0.0]
+    )
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("driver", "low", "high", f"{metric}\nat low", f"{metric}\nat high", "swing"):
+        table.add_column(name, justify="left" if name == "driver" else "right", no_wrap=True)
+    table.add_column("below │ above", no_wrap=True, justify="center")
+    for d in tornado.drivers:
+        table.add_row(
+            driver_label(tornado.scenario, d.input),
+            input_value(d.input, d.low, currency),
+            input_value(d.input, d.high, currency),
+            format_figure(metric, d.at_low, currency),
+            format_figure(metric, d.at_high, currency),
+            _swing(metric, d.swing, currency),
+            _bar(d.at_low, d.at_high, tornado.base, scale),
+        )
+    console.print(table)
+    for note in tornado.notes:
+        console.print(Text("note: " + note), soft_wrap=True)
+
+
+def _swing(metric: str, value: float, currency: str) -> str:
+    if metric in RATIO:
+        return "" if math.isnan(value) else f"{value * 100:.1f}pt"
+    return format_figure(metric, value, currency)
+
+
+def _raw(item: Input, value: float) -> Any:
+    """An input value for CSV/JSON: a number, or a date/choice as written in a file."""
+    if item.is_date or item.key.endswith(("payment.timing", "overflow.policy")):
+        return item.show(value)
+    return float(value)
+
+
+def tornado_records(tornado: Tornado) -> list[dict[str, Any]]:
+    return [
+        {
+            "driver": d.input.path,
+            "key": d.input.key,
+            "base": _raw(d.input, d.input.base),
+            "low": _raw(d.input, d.low),
+            "high": _raw(d.input, d.high),
+            "at_low": _num(d.at_low),
+            "at_high": _num(d.at_high),
+            "swing": _num(d.swing),
+        }
+        for d in tornado.drivers
+    ]
+
+
+def tornado_csv(tornado: Tornado) -> str:
+    header = ["driver", "key", "base", "low", "high", "at_low", "at_high", "swing"]
+    return csv_rows(header, [[r[h] for h in header] for r in tornado_records(tornado)])
+
+
+def tornado_json(tornado: Tornado) -> str:
+    return to_json(
+        {
+            "scenario": scenario_info(tornado.scenario),
+            "overrides": list(tornado.scenario._overrides),
+            "metric": tornado.metric,
+            "base": _num(tornado.base),
+            "drivers": tornado_records(tornado),
+            "notes": tornado.notes,
+        }
+    )
+
+
+def print_grid(console: Console, grid: Grid) -> None:
+    currency = grid.scenario.currency
+    base = format_figure(grid.metric, grid.base, currency)
+    _header(console, f"{grid.metric} ({grid.scenario.name}): base {base}", [grid.scenario])
+    table = Table(header_style="bold")
+    if grid.columns is None:
+        table.add_column(grid.rows.path)
+        table.add_column(grid.metric, justify="right")
+        for value, row in zip(grid.row_values, grid.table, strict=True):
+            table.add_row(
+                input_value(grid.rows, value, currency),
+                format_figure(grid.metric, row[0], currency),
+            )
+    else:
+        table.add_column(f"{grid.rows.path} \\ {grid.columns.path}")
+        for value in grid.column_values:
+            table.add_column(input_value(grid.columns, value, currency), justify="right")
+        for value, row in zip(grid.row_values, grid.table, strict=True):
+            table.add_row(
+                input_value(grid.rows, value, currency),
+                *(format_figure(grid.metric, v, currency) for v in row),
+            )
+    console.print(table)
+
+
+def grid_records(grid: Grid) -> list[dict[str, Any]]:
+    records = []
+    for i, row_value in enumerate(grid.row_values):
+        columns = grid.column_values or [None]
+        for j, column_value in enumerate(columns):
+            record = {grid.rows.path: _raw(grid.rows, row_value)}
+            if grid.columns is not None and column_value is not None:
+                record[grid.columns.path] = _raw(grid.columns, column_value)
+            record[grid.metric] = _num(float(grid.table[i, j]))
+            records.append(record)
+    return records
+
+
+def grid_csv(grid: Grid) -> str:
+    records = grid_records(grid)
+    header = list(records[0])
+    return csv_rows(header, [[r[h] for h in header] for r in records])
+
+
+def grid_json(grid: Grid) -> str:
+    return to_json(
+        {
+            "scenario": scenario_info(grid.scenario),
+            "overrides": list(grid.scenario._overrides),
+            "metric": grid.metric,
+            "base": _num(grid.base),
+            "rows": grid.rows.path,
+            "columns": grid.columns.path if grid.columns else None,
+            "cells": grid_records(grid),
+        }
+    )
+
+
+# ---- solve ---------------------------------------------------------------------------------
+
+
+def _figure(name: str, value: float, currency: str) -> str:
+    if name in RATIO:
+        return f"{value * 100:.4f}%"
+    return format_money(value, currency)
+
+
+def print_solution(console: Console, solution: Solution) -> None:
+    currency = solution.scenario.currency
+    _header(console, f"solve ({solution.scenario.name})", [solution.scenario])
+    target = _figure(solution.figure, solution.target, currency)
+    lines = [f"{solution.path} = {solution.shown}  makes {solution.figure} = {target}"]
+    if "average_utilization" in solution.extra:
+        utilization = solution.extra["average_utilization"]
+        lines.insert(0, f"break-even average utilization: {utilization * 100:.2f}%")
+    lines += [
+        f"checked by projecting with --set {' --set '.join(solution.sets)}:",
+        f"  {solution.figure} = {_figure(solution.figure, solution.achieved, currency)} "
+        f"(off by {solution.residual:.3g})",
+        f"searched {solution.path} over [{_show_x(solution, solution.search[0])}, "
+        f"{_show_x(solution, solution.search[1])}]; {solution.figure} ranged "
+        f"{_figure(solution.figure, solution.seen[0], currency)} to "
+        f"{_figure(solution.figure, solution.seen[1], currency)}",
+    ]
+    if solution.crossings > 1:
+        lines.append(
+            f"note: the figure crosses the target {solution.crossings} times in that range; "
+            "this is the lowest value (narrow --range for another)"
+        )
+    for line in lines:
+        console.print(Text(line), soft_wrap=True)
+
+
+def _show_x(solution: Solution, value: float) -> str:
+    return f"{value:.6g}" if "x scale" in solution.path else f"{value:.6g}"
+
+
+def solution_record(solution: Solution) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "vary": solution.path,
+        "value": solution.value,
+        "figure": solution.figure,
+        "target": solution.target,
+        "achieved": _num(solution.achieved),
+        "residual": _num(solution.residual),
+        "search_low": solution.search[0],
+        "search_high": solution.search[1],
+        "figure_low": _num(solution.seen[0]),
+        "figure_high": _num(solution.seen[1]),
+        "crossings": solution.crossings,
+    }
+    for key, value in solution.extra.items():
+        record[key] = _num(value)
+    return record
+
+
+def solution_csv(solution: Solution) -> str:
+    record = solution_record(solution)
+    return csv_rows(list(record), [list(record.values())])
+
+
+def solution_json(solution: Solution) -> str:
+    return to_json(
+        {
+            "scenario": scenario_info(solution.scenario),
+            "overrides": list(solution.scenario._overrides),
+            "solution": solution_record(solution),
+            "check": {"set": solution.sets},
+        }
+    )
+
+
+# ---- exit ----------------------------------------------------------------------------------
+
+
+def exit_records(analysis: ExitAnalysis) -> list[dict[str, Any]]:
+    records = []
+    base_npv = analysis.no_notice.npv
+    last_row = None
+    if analysis.last_notice is not None:
+        eligible = [o.notice for o in analysis.options if o.notice <= analysis.last_notice]
+        last_row = max(eligible) if eligible else None
+    for index, option in enumerate([analysis.no_notice, *analysis.options]):
+        marks = []
+        if index and index - 1 == analysis.best:
+            marks.append("best")
+        if option.notice is not None and option.notice == last_row:
+            marks.append("last")
+        if option.notice is not None and not option.ends_early:
+            marks.append("too late")
+        records.append(
+            {
+                "notice": option.notice.isoformat() if option.notice else None,
+                "last_service_day": option.last_service_day.isoformat(),
+                "fees_avoided": option.fees_avoided,
+                "exit_cost": option.exit_cost,
+                "revenue_lost": option.revenue_lost,
+                "npv": option.npv,
+                "npv_change": option.npv - base_npv,
+                "gross_margin": option.gross_margin,
+                "peak_funding_need": option.peak_funding_need,
+                "ends_early": option.ends_early,
+                "mark": ", ".join(marks),
+            }
+        )
+    return records
+
+
+def print_exit(console: Console, analysis: ExitAnalysis) -> None:
+    currency = analysis.scenario.currency
+    contract = analysis.contract
+    term = contract.termination
+    assert term is not None
+    _header(
+        console,
+        f"exit timing for {contract.name!r} ({analysis.scenario.name}): {term.notice_days} days' "
+        f"notice, fee {format_money(term.fee, currency)}, term ends {contract.end}",
+        [analysis.scenario],
+    )
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = (
+        "notice\ngiven",
+        "last day\nof service",
+        "fees\navoided",
+        "exit\ncost",
+        "revenue\nlost",
+        "\nNPV",
+        "gross\nmargin",
+        "peak\nfunding",
+        "",
+    )
+    for name in columns:
+        left = name.startswith("notice") or not name
+        table.add_column(name, justify="left" if left else "right", no_wrap=True)
+    money = lambda value: format_money(value, currency)  # noqa: E731
+    for index, record in enumerate(exit_records(analysis)):
+        table.add_row(
+            record["notice"] or "no notice",
+            record["last_service_day"],
+            money(record["fees_avoided"]),
+            money(record["exit_cost"]),
+            money(record["revenue_lost"]),
+            money(record["npv"]),
+            money(record["gross_margin"]),
+            money(record["peak_funding_need"]),
+            record["mark"],
+            end_section=index == 0,
+        )
+    console.print(table)
+    best = analysis.best_option
+    if best is not None:
+        gain = best.npv - analysis.no_notice.npv
+        verdict = "above" if gain > 0 else "below"
+        console.print(
+            Text(
+                f"best: notice on {best.notice} (service ends {best.last_service_day}): NPV "
+                f"{money(best.npv)}, {money(abs(gain))} {verdict} running the full term"
+                + ("" if gain > 0 else " - running the term is better")
+            ),
+            soft_wrap=True,
+        )
+    if analysis.last_notice is not None:
+        console.print(
+            Text(
+                f"last date to give notice that ends service early: {analysis.last_notice} "
+                f"({term.notice_days} days before the term's end, {contract.end})"
+            ),
+            soft_wrap=True,
+        )
+    for note in analysis.notes:
+        console.print(Text("note: " + note), soft_wrap=True)
+
+
+def exit_csv(analysis: ExitAnalysis) -> str:
+    records = exit_records(analysis)
+    header = list(records[0])
+    return csv_rows(header, [[r[h] for h in header] for r in records])
+
+
+def exit_json(analysis: ExitAnalysis) -> str:
+    best = analysis.best_option
+    return to_json(
+        {
+            "scenario": scenario_info(analysis.scenario),
+            "overrides": list(analysis.scenario._overrides),
+            "contract": analysis.contract.name,
+            "best_notice": best.notice.isoformat() if best and best.notice else None,
+            "best_beats_no_notice": analysis.exit_pays,
+            "last_notice_date": analysis.last_notice.isoformat() if analysis.last_notice else None,
+            "options": exit_records(analysis),
+            "notes": analysis.notes,
+        }
+    )
