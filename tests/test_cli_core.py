@@ -124,7 +124,7 @@ def test_project_table_shows_tables_and_summary(cli):
 def test_project_by_period(cli, by, first, count):
     result = cli("project", BASE, "--by", by, "--format", "csv")
     assert result.exit_code == 0
-    rows = csv_table(result.output)
+    rows = csv_table(result.stdout)
     assert list(rows[0]) == ["period", *MONTHLY_COLUMNS]
     assert rows[0]["period"] == first
     # June 2026 .. May 2030: quarters Q2 2026 .. Q2 2030 = 17; years 2026 .. 2030 = 5
@@ -141,7 +141,7 @@ def test_project_bad_option_values(cli):
 def test_project_csv_header_month_labels_and_null_cells(cli, write_scenario):
     result = cli("project", BASE, "--format", "csv")
     assert result.exit_code == 0
-    rows = csv_table(result.output)
+    rows = csv_table(result.stdout)
     assert list(rows[0]) == ["month", *MONTHLY_COLUMNS]
     assert [r["month"] for r in rows[:3]] == ["2026-06", "2026-07", "2026-08"]
     # after the contract ends (May 2029) there is no capacity: utilization is an empty cell
@@ -152,7 +152,7 @@ def test_project_csv_header_month_labels_and_null_cells(cli, write_scenario):
 def test_project_json_structure(cli):
     result = cli("project", BASE, "-f", "json")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {"scenario", "monthly", "summary"} <= set(data)
     assert data["scenario"]["name"] == "Colossus reservation, base case"
     assert list(data["monthly"][0]) == ["month", *MONTHLY_COLUMNS]
@@ -175,8 +175,8 @@ def test_project_json_structure(cli):
 
 
 def test_totals_agree_to_the_cent_across_terminal_csv_and_json(cli):
-    rows = csv_table(cli("project", BASE, "--format", "csv").output)
-    summary = json.loads(cli("project", BASE, "--format", "json").output)["summary"]
+    rows = csv_table(cli("project", BASE, "--format", "csv").stdout)
+    summary = json.loads(cli("project", BASE, "--format", "json").stdout)["summary"]
     terminal = cli("project", BASE).output
     for key, column in SUMMARY_FROM_COLUMN.items():
         csv_total = sum(float(row[column]) for row in rows)
@@ -194,7 +194,7 @@ def test_output_file_is_written_whole(cli, tmp_path):
     result = cli("project", BASE, "--format", "csv", "-o", target)
     assert result.exit_code == 0
     assert f"wrote {target}" in result.output
-    assert target.read_text() == cli("project", BASE, "--format", "csv").output
+    assert target.read_text() == cli("project", BASE, "--format", "csv").stdout
     as_json = tmp_path / "p.json"
     assert cli("project", BASE, "-f", "json", "--output", as_json).exit_code == 0
     assert json.loads(as_json.read_text())["summary"]["npv"] > 0
@@ -221,9 +221,9 @@ def test_output_destination_errors(cli, tmp_path):
 
 
 def test_project_with_set_changes_the_figures(cli):
-    plain = json.loads(cli("project", BASE, "-f", "json").output)
+    plain = json.loads(cli("project", BASE, "-f", "json").stdout)
     changed = json.loads(
-        cli("project", BASE, "-f", "json", "--set", "contracts[0].monthly_fee=1B").output
+        cli("project", BASE, "-f", "json", "--set", "contracts[0].monthly_fee=1B").stdout
     )
     assert changed["overrides"] == ["contracts[0].monthly_fee=1B"]
     # first month: 1B * 0.5 ramp = 500M instead of 625M
@@ -237,7 +237,7 @@ def test_project_error_has_no_traceback(cli, write_scenario):
 
 
 def test_early_exit_scenario_from_the_cli(cli):
-    data = json.loads(cli("project", SCENARIOS / "colossus-early-exit.yaml", "-f", "json").output)
+    data = json.loads(cli("project", SCENARIOS / "colossus-early-exit.yaml", "-f", "json").stdout)
     fees = [row["committed_fees"] for row in data["monthly"]]
     # June, July 2026 at the 50% ramp (625M each) + Aug 2026 .. Mar 2027 (8 x 1.25B) = 11.25B;
     # nothing from April 2027 (2027-01-01 + 90 days)
@@ -308,7 +308,7 @@ def test_schema_is_json_schema_with_every_field(cli, tmp_path):
 
     result = cli("schema")
     assert result.exit_code == 0
-    schema = json.loads(result.output)
+    schema = json.loads(result.stdout)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
     assert {"name", "currency", "horizon", "discount_rate", "contracts", "revenue", "costs"} <= set(
@@ -329,7 +329,7 @@ def test_schema_accepts_the_shipped_scenarios_and_rejects_a_typo(cli):
 
     from commitcast.loader import read_file
 
-    schema = json.loads(cli("schema").output)
+    schema = json.loads(cli("schema").stdout)
     # check formats too: an editor's language server does
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
