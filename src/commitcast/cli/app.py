@@ -42,7 +42,8 @@ def _options(
     ),
 ) -> None:
     """Model large multi-year compute commitments: cash flow, utilization, margin, exit cost."""
-    _state["debug"] = debug or _state["debug"]
+    # set on every invocation: an earlier --debug run in the same process must not leak
+    _state["debug"] = debug or os.environ.get("COMMITCAST_DEBUG") == "1"
 
 
 def stderr():  # type: ignore[no-untyped-def]

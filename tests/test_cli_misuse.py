@@ -1,0 +1,242 @@
+"""Command-line misuse and hostile files: clear messages, exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS
+
+from commitcast import loader
+from commitcast.errors import CommitcastError
+from commitcast.validation import load_scenario, scenario_from_text
+
+BASE = SCENARIOS / "colossus-base.yaml"
+CORPUS = Path(__file__).parent / "bad_inputs"
+
+
+def _clean_failure(result, *fragments: str) -> None:
+    text = result.stdout + result.stderr
+    assert result.exit_code == 2, text
+    assert "Traceback" not in text and "internal error" not in text
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+
+
+@pytest.mark.parametrize("command", ["validate", "project"])
+def test_missing_file(cli, tmp_path: Path, command: str):
+    missing = tmp_path / "nope.yaml"
+    _clean_failure(cli(command, missing), f"{missing}: no such file", "check the path")
+
+
+@pytest.mark.parametrize("command", ["validate", "project"])
+def test_folder_instead_of_file(cli, tmp_path: Path, command: str):
+    _clean_failure(cli(command, tmp_path), f"{tmp_path}: this is a folder, not a scenario file")
+
+
+def test_validate_reports_every_file_in_one_pass(cli, tmp_path: Path):
+    a = tmp_path / "a.yaml"
+    a.write_text("name: A\nhorizon: {start: 2026-06, months: 0}\n", encoding="utf-8")
+    b = tmp_path / "b.yaml"
+    b.write_text("name: B\nhorizon: {start: 2026-13, months: 12}\n", encoding="utf-8")
+    result = cli("validate", a, BASE, b)
+    _clean_failure(result, f"{a}:2:", "horizon.months: 0 is out of range", f"{b}:2:")
+    assert f"ok: {BASE}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("assignment", "fragments"),
+    [
+        ("contracts.Nope.monthly_fee=1B", ["no item named 'Nope' in contracts"]),
+        ("contracts[0].monthly_fe=1B", ["no field 'monthly_fe'", "did you mean 'monthly_fee'?"]),
+        ("revenue.APi.growth=0.02", ["no item named 'APi'", "did you mean 'API'?"]),
+        ("contracts[5].monthly_fee=1", ["contracts has 1 item(s); index 5 is out of range"]),
+        ("contracts[0].monthly_fee=abc", ["cannot read 'abc' as a number"]),
+        ("contracts[0].monthly_fee=1,25B", ["cannot read '1,25B' as a number"]),
+        ("contracts[0].monthly_fee=-1B", ["-1B is negative"]),
+        ("contracts[0].monthly_fee=.nan", ["not a number (.nan) is not allowed"]),
+        ("contracts[0].end=2026-02-30", ["February 2026 has 28 days"]),
+        ("contracts[0].end=2020-01-01", ["is before the start"]),
+        ("horizon.months=0", ["horizon.months: 0 is out of range"]),
+        ("costs.training_share=1.5", ["1.5 is out of range; it must be at most 1"]),
+        ("revenue.API.growth=-100%", ["-100% is out of range"]),
+        ("name=[[[", ["YAML syntax error"]),
+        ("contracts[0]=3", ["expected a mapping"]),
+        ("contracts[0].monthly_fee", ["cannot read --set", "PATH=VALUE"]),
+        ("=3", ["cannot read --set", "PATH=VALUE"]),
+    ],
+)
+def test_bad_set(cli, assignment: str, fragments: list[str]):
+    _clean_failure(cli("project", BASE, "--set", assignment), *fragments)
+    _clean_failure(cli("validate", BASE, "--set", assignment), *fragments)
+
+
+def test_every_bad_set_is_reported_together(cli):
+    result = cli(
+        "project", BASE, "--set", "contracts[0].monthly_fe=1", "--set", "revenue.Nope.growth=1"
+    )
+    _clean_failure(result, "monthly_fe", "Nope")
+
+
+def test_unknown_option_and_command_are_usage_errors(cli):
+    assert cli("project", BASE, "--frobnicate").exit_code == 2
+    assert cli("frobnicate").exit_code == 2
+    assert cli("project", BASE, "--format", "xlsx-please").exit_code == 2
+
+
+def test_debug_shows_the_traceback(cli, tmp_path: Path):
+    missing = tmp_path / "nope.yaml"
+    plain = cli("project", missing)
+    assert "Traceback" not in plain.output
+    debug = cli("--debug", "project", missing)
+    # CliRunner catches what escapes: --debug lets the CommitcastError through with its stack
+    assert isinstance(debug.exception, CommitcastError)
+    assert debug.exc_info is not None and debug.exc_info[2] is not None
+
+
+def test_debug_traceback_from_the_real_command(tmp_path: Path):
+    import subprocess
+    import sys
+
+    missing = tmp_path / "nope.yaml"
+    command = [sys.executable, "-m", "commitcast"]
+    plain = subprocess.run([*command, "project", str(missing)], capture_output=True, text=True)
+    assert plain.returncode == 2
+    assert "Traceback" not in plain.stderr
+    debug = subprocess.run(
+        [*command, "--debug", "project", str(missing)], capture_output=True, text=True
+    )
+    assert debug.returncode != 0
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "no such file" in debug.stderr
+
+
+def test_internal_error_is_exit_1_without_traceback(cli, monkeypatch):
+    import commitcast.projection
+
+    def broken(scenario):
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(commitcast.projection, "projection", broken)
+    result = cli("project", BASE)
+    assert result.exit_code == 1
+    assert "internal error: ZeroDivisionError: simulated bug" in result.stderr
+    assert "--debug" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --- hostile files ------------------------------------------------------------------------
+
+
+def test_alias_bomb_is_refused_before_it_expands(monkeypatch):
+    """9 levels of 9 aliases = 9**9 (387 million) leaves: the guard must stop the builder
+    after MAX_VALUES values, long before the expansion, with little memory."""
+    text = (CORPUS / "39-alias-bomb.yaml").read_text(encoding="utf-8")
+    assert len(text) < 1000
+    calls = 0
+    real_build = loader._Builder.build
+
+    def counting(self, node, path, depth=0):
+        nonlocal calls
+        calls += 1
+        return real_build(self, node, path, depth)
+
+    monkeypatch.setattr(loader._Builder, "build", counting)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CommitcastError) as caught:
+            loader.parse_text(text, "bomb.yaml")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "alias bomb" in str(caught.value)
+    assert calls <= loader.MAX_VALUES + 1
+    assert peak < 300 * 1024 * 1024  # far below what 387 million values would need
+
+
+def test_alias_bomb_of_mappings_is_refused(monkeypatch):
+    levels = ["a0: &a0 {x: 1, y: 2, z: 3, w: 4, v: 5, u: 6, t: 7, s: 8}"]
+    for level in range(1, 10):
+        refs = ", ".join(f"k{i}: *a{level - 1}" for i in range(8))
+        levels.append(f"a{level}: &a{level} {{{refs}}}")
+    with pytest.raises(CommitcastError, match="alias bomb"):
+        loader.parse_text("\n".join(levels) + "\n", "bomb.yaml")
+
+
+def test_modest_aliases_are_allowed():
+    # anchors used a few times are ordinary YAML and must keep working
+    scenario = scenario_from_text(
+        "name: Aliases\n"
+        "horizon: {start: 2026-06, months: 12}\n"
+        "contracts:\n"
+        "  - {name: A, monthly_fee: &fee 1000, start: &s 2026-06-01, end: &e 2027-05-31}\n"
+        "  - {name: B, monthly_fee: *fee, start: *s, end: *e}\n"
+    )
+    assert [c.monthly_fee for c in scenario.contracts] == [1000.0, 1000.0]
+
+
+def test_50_megabyte_file_is_refused_without_reading_it(tmp_path: Path, cli, monkeypatch):
+    big = tmp_path / "big.yaml"
+    with big.open("w", encoding="utf-8") as handle:
+        handle.write("name: Huge\nhorizon: {start: 2026-06, months: 12}\n")
+        chunk = "# " + "x" * 1022 + "\n"
+        for _ in range(50 * 1024):
+            handle.write(chunk)
+    assert big.stat().st_size > 50 * 1024 * 1024
+
+    def no_reading(self):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    for command in ("validate", "project"):
+        _clean_failure(cli(command, big), f"{big}: the file is 52.5 MB", "under 5 MB")
+
+
+def test_deep_nesting_is_refused(tmp_path: Path):
+    for depth in (100, 5000, 100_000):
+        path = tmp_path / f"deep{depth}.yaml"
+        path.write_text("name: Deep\nhorizon: " + "[" * depth + "]" * depth + "\n", "utf-8")
+        with pytest.raises(CommitcastError, match="nested"):
+            load_scenario(path)
+    mapping = tmp_path / "deepmap.yaml"
+    mapping.write_text("name: Deep\nhorizon: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "utf-8")
+    with pytest.raises(CommitcastError, match="nested"):
+        load_scenario(mapping)
+
+
+def test_yaml_11_traps_are_avoided():
+    scenario = load_scenario(CORPUS / "62-yaml11-traps-accepted.yaml")
+    contract = scenario.contracts[0]
+    assert contract.counterparty == "NO"  # not False
+    assert contract.termination is not None
+    assert contract.termination.notice_days == 12  # not 10 (octal)
+    assert scenario.revenue[0].name == "on"  # not True
+    assert scenario.revenue[0].revenue_per_month == 1000.0  # 1e3 is a number, not text
+
+
+def test_byte_order_mark_is_accepted():
+    scenario = load_scenario(CORPUS / "61-bom-accepted.yaml")
+    assert scenario.name == "Saved by Notepad with a byte-order mark"
+
+
+def test_python_tag_never_runs(tmp_path: Path):
+    flag = tmp_path / "pwned"
+    path = tmp_path / "evil.yaml"
+    path.write_text(
+        f'name: !!python/object/apply:os.system ["touch {flag}"]\n'
+        "horizon: {start: 2026-06, months: 12}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommitcastError, match="is not allowed in a scenario"):
+        load_scenario(path)
+    assert not flag.exists()
+
+
+def test_debug_does_not_leak_into_the_next_invocation(cli, tmp_path: Path):
+    missing = tmp_path / "nope.yaml"
+    assert isinstance(cli("--debug", "validate", missing).exception, CommitcastError)
+    after = cli("validate", missing)
+    assert after.exit_code == 2
+    assert isinstance(after.exception, SystemExit)
+    assert "no such file" in after.stderr
