@@ -228,6 +228,29 @@ class _Abort(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """Stops composing at MAX_DEPTH, with the place, instead of recursing until Python's
+    recursion limit (slow, and with no line to show) on thousands of '['."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
 def _problem_from_yaml_error(file: str, error: yaml.YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     what = getattr(error, "problem", None) or str(error)
@@ -258,9 +281,17 @@ def parse_text(text: str, file: str = "<input>") -> Document:
             "this looks like a binary file, not a YAML scenario", file=file
         )
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_DepthLimitedLoader))
     except yaml.YAMLError as error:
         raise CommitcastError([_problem_from_yaml_error(file, error)]) from None
+    except _TooDeep as error:
+        raise CommitcastError.single(
+            f"nested more than {MAX_DEPTH} levels deep",
+            file=file,
+            line=error.mark.line + 1,
+            column=error.mark.column + 1,
+            hint="a scenario needs a few levels; check for stray '[' or '{'",
+        ) from None
     except RecursionError:
         raise CommitcastError.single(
             f"nested too deeply (more than {MAX_DEPTH} levels)", file=file
