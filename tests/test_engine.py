@@ -626,3 +626,29 @@ def test_batch_runs_equal_single_projections_of_the_changed_scenario():
                 result.columns[name][index], single.columns[name], rtol=1e-12, equal_nan=True
             )
         assert result.summary["npv"][index] == pytest.approx(single.summary["npv"], abs=CENT)
+
+
+def test_leap_february_prorates_by_29_days():
+    # 2028-02-15 .. 2028-02-29: 15 of 29 days of a 2900 fee = 1500
+    s = scenario(
+        [contract(monthly_fee=2900, start="2028-02-15", end="2028-03-31")], start="2028-02"
+    )
+    assert col(s, "committed_fees")[0] == approx(1500)
+
+
+def test_obligation_of_a_contract_not_yet_started_waits_for_its_start():
+    s = scenario(
+        [
+            contract(
+                monthly_fee=1000,
+                start="2026-06-01",
+                termination={"notice_days": 10, "fee": 50},
+            )
+        ],
+        months=2,
+    )
+    # notice cannot be given before the start (the default earliest_notice): notice 06-01,
+    # + 10 = 06-11: 10 of 30 days of June = 333.33, plus the fee 50, at every month-end
+    obligation, exit_now = _obligation(s)
+    assert exit_now == approx(1000 * 10 / 30 + 50)
+    assert obligation == approx([1000 * 10 / 30 + 50] * 2)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .amounts import parse_number
+from .distributions import Correlation
 
 MAX_MONEY = 1e18  # over a quintillion of any currency is a typo, not a contract
 MAX_TOKENS = 1e24
@@ -350,6 +351,8 @@ class Source:
 class Scenario(_Model):
     _source: Source | None = PrivateAttr(default=None)
     _overrides: list[str] = PrivateAttr(default_factory=list)  # --set assignments applied
+    # distributions.Uncertainty: inputs given as {dist: ...} and their correlations
+    _uncertainty: Any = PrivateAttr(default=None)
 
     name: Name = Field(description="Scenario name shown in every output.")
     currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(
@@ -362,6 +365,10 @@ class Scenario(_Model):
     contracts: list[Contract] = Field(default_factory=list)
     revenue: list[RevenueStream] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
+    correlations: list[Correlation] = Field(
+        default_factory=list,
+        description="Correlations between inputs given as distributions (Gaussian copula).",
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:

@@ -190,4 +190,8 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
         raise CommitcastError(problems_from_validation(error, document)) from None
     changed._source = scenario._source
     changed._overrides = [*scenario._overrides, *applied]
+    if scenario._uncertainty is not None:
+        # an input fixed by --set no longer varies in a simulation
+        fixed = {format_path(resolve_path(scenario, split_assignment(a)[0])) for a in assignments}
+        changed._uncertainty = scenario._uncertainty.without(fixed)
     return changed

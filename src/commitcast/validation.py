@@ -37,8 +37,12 @@ def validate_data(document: Document) -> Scenario:
             line=1,
             hint="start from `commitcast init`",
         )
+    from .distributions import attach, central_values
+
+    # `{dist: ...}` inputs stand in as their central values; attach() keeps the distributions.
+    data, distributions = central_values(document)
     try:
-        return Scenario.model_validate(document.data)
+        scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
         problems = problems_from_validation(error, document)
         if not any("names must be unique" in p.message for p in problems):
@@ -51,6 +55,7 @@ def validate_data(document: Document) -> Scenario:
             problems += [_problem(document, loc, msg) for loc, msg in duplicate_names(raw)]
             problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise CommitcastError(problems) from None
+    return attach(scenario, distributions, document)
 
 
 def problems_from_validation(error: pydantic.ValidationError, document: Document) -> list[Problem]:

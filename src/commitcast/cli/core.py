@@ -86,7 +86,9 @@ def project(
     from ..projection import projection
 
     check_output(output)
-    result = projection(load(file, sets))
+    scenario = load(file, sets)
+    _note_central_values(scenario)
+    result = projection(scenario)
     period = by.value
     if output_format is Format.csv:
         from ..render.tables import projection_csv
@@ -102,6 +104,22 @@ def project(
         if output is not None:
             raise usage_error("--output needs --format csv or json", hint="or redirect with >")
         print_projection(stdout(), result, period)
+
+
+def _note_central_values(scenario: Scenario) -> None:
+    """A scenario with distributions projects at their central values: say so (on stderr, so
+    machine-readable output stays clean)."""
+    uncertainty = scenario._uncertainty
+    if uncertainty is None or not uncertainty.inputs:
+        return
+    shown = ", ".join(
+        f"{item.label}={item.spec.central():g}" for item in uncertainty.inputs.values()
+    )
+    stderr().print(
+        f"note: {len(uncertainty.inputs)} input(s) have distributions; projecting at their "
+        f"central values: {shown} (run `commitcast simulate` for the spread)",
+        markup=False,
+    )
 
 
 @app.command()

@@ -1,0 +1,92 @@
+"""simulate: Monte Carlo over the scenario's distributions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .app import app, handles_errors, stderr, stdout, usage_error
+from .core import check_output, emit, load
+from .options import Format, FormatOption, OutputOption, SetOption
+
+PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
+
+
+@app.command()
+@handles_errors
+def simulate(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    runs: int = typer.Option(10_000, "--runs", "-n", help="Number of runs.", min=1),
+    seed: int = typer.Option(
+        0, "--seed", help="Random seed: the same seed gives the same numbers.", min=0
+    ),
+    funding_limit: str | None = typer.Option(
+        None,
+        "--funding-limit",
+        help="Report P(peak funding need > this amount), e.g. 5B.",
+        metavar="AMOUNT",
+    ),
+    output_format: Format = FormatOption,
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Monte Carlo: sample every input given as a distribution and report percentiles,
+    probabilities and a monthly fan of cumulative cash and utilization."""
+    from ..amounts import parse_number
+    from ..analysis.simulate import simulate as run_simulation
+
+    check_output(output)
+    if output is not None and output_format is Format.table:
+        raise usage_error("--output needs --format csv or json", hint="or redirect with >")
+    limit = None
+    if funding_limit is not None:
+        try:
+            limit = parse_number(funding_limit)
+        except ValueError as error:
+            raise usage_error(f"--funding-limit: {error}", hint="e.g. --funding-limit 5B") from None
+    scenario = load(file, sets)
+    if not scenario._uncertainty or not scenario._uncertainty.inputs:
+        stderr().print(
+            "note: no input has a distribution, so every run is the same projection "
+            "(write e.g. growth: {dist: normal, mean: 0.03, sd: 0.01})",
+            markup=False,
+        )
+    result = _with_progress(
+        lambda progress: run_simulation(
+            scenario, runs, seed, funding_limit=limit, progress=progress
+        ),
+        runs,
+    )
+    if output_format is Format.json:
+        from ..analysis.simulate import simulation_dict
+        from ..render.tables import to_json
+
+        emit(to_json(simulation_dict(result)), output)
+    elif output_format is Format.csv:
+        from ..render.simulation import simulation_csv
+
+        emit(simulation_csv(result), output)
+    else:
+        from ..render.simulation import print_simulation
+
+        print_simulation(stdout(), result)
+
+
+def _with_progress(work, runs: int):  # type: ignore[no-untyped-def]
+    """A Rich progress bar on stderr when it is a terminal and the run is long."""
+    console = stderr()
+    if runs < PROGRESS_FROM_RUNS or not console.is_terminal:
+        return work(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "simulating",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("runs", total=runs)
+        return work(lambda done: bar.advance(task, done))

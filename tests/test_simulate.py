@@ -1,0 +1,275 @@
+"""simulate: degenerate runs equal `project`, statistics by an independent route, the same seed
+gives the same output, percentiles are ordered, errors exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from commitcast.analysis.simulate import FIGURES, simulate
+from commitcast.overrides import apply_overrides
+from commitcast.projection import projection
+from commitcast.validation import load_scenario, scenario_from_text
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+UNCERTAIN = """\
+name: uncertain
+horizon: {start: 2026-01, months: 18}
+discount_rate: 0.08
+contracts:
+  - {name: C, monthly_fee: 100M, start: 2026-01-01, end: 2026-12-31,
+     capacity: {tokens_per_month: 1e12}, escalator: {rate: 0.05, every_months: 6}}
+  - {name: D, monthly_fee: 20M, start: 2026-04-01, end: 2027-06-30,
+     capacity: {tokens_per_month: 2e11}, payment: {timing: arrears}}
+revenue:
+  - name: API
+    tokens_per_month: TOKENS
+    price_per_million_tokens: 150
+    growth: GROWTH
+    price_change: PRICE
+  - {name: Subs, revenue_per_month: 10M, growth: SUBS}
+costs:
+  training_share: SHARE
+  serving_cost_per_million_tokens: 2
+  overflow: {policy: on_demand, cost_per_million_tokens: 200}
+"""
+SPREAD = {
+    "TOKENS": "{dist: lognormal, mean: 8e11, sd: 2e11}",
+    "GROWTH": "{dist: triangular, low: -0.02, mode: 0.02, high: 0.06}",
+    "PRICE": "{dist: normal, mean: -0.01, sd: 0.01}",
+    "SUBS": "{dist: uniform, low: 0, high: 0.04}",
+    "SHARE": "{dist: choice, values: [0.2, 0.3], weights: [1, 3]}",
+}
+# lines of the text below: UNCERTAIN is 19 lines, so `correlations:` is line 20
+# every distribution collapsed to one value: 8e11, 0.02, -0.01, 0.02, 0.3
+DEGENERATE = {
+    "TOKENS": "{dist: lognormal, mean: 8e11, sd: 0}",
+    "GROWTH": "{dist: triangular, low: 0.02, mode: 0.02, high: 0.02}",
+    "PRICE": "{dist: normal, mean: -0.01, sd: 0}",
+    "SUBS": "{dist: uniform, low: 0.02, high: 0.02}",
+    "SHARE": "{dist: choice, values: [0.3]}",
+}
+PLAIN = {"TOKENS": "8e11", "GROWTH": "0.02", "PRICE": "-0.01", "SUBS": "0.02", "SHARE": "0.3"}
+CORRELATED = (
+    "correlations:\n  - {between: [revenue.API.growth, revenue.API.price_change], rho: -0.6}\n"
+)
+
+
+def text(values: dict[str, str], extra: str = "") -> str:
+    out = UNCERTAIN
+    for key, value in values.items():
+        out = out.replace(key, value)
+    return out + extra
+
+
+def test_degenerate_distributions_equal_project_exactly() -> None:
+    point = projection(scenario_from_text(text(PLAIN)))
+    result = simulate(scenario_from_text(text(DEGENERATE)), runs=50, seed=1, chunk=16)
+    assert len(result.uncertainty.inputs) == 5
+    for name in FIGURES:
+        runs = result.runs_summary[name]
+        assert (runs == point.summary[name]).all(), name
+        assert result.statistics[name]["p5"] == point.summary[name]
+        assert result.statistics[name]["p95"] == point.summary[name]
+    assert result.fan["cumulative_cash"]["p50"] == list(point.columns["cumulative_cash"])
+    assert result.fan["cumulative_cash"]["p5"] == list(point.columns["cumulative_cash"])
+
+
+def test_statistics_match_runs_projected_one_by_one() -> None:
+    # independent route: draw the same samples, project each run alone through --set, and
+    # compute the statistics with numpy here
+    scenario = scenario_from_text(text(SPREAD, CORRELATED))
+    runs = 40
+    result = simulate(scenario, runs=runs, seed=3, funding_limit=50e6, chunk=15)
+    samples = scenario._uncertainty.sample(np.random.default_rng(3), runs)
+    labels = {key: item.label for key, item in scenario._uncertainty.inputs.items()}
+    singles = [
+        projection(
+            apply_overrides(scenario, [f"{labels[k]}={float(v[i])!r}" for k, v in samples.items()])
+        ).summary
+        for i in range(runs)
+    ]
+    for name in FIGURES:
+        values = np.array([s[name] for s in singles], dtype=float)
+        np.testing.assert_array_equal(result.runs_summary[name], values)
+        assert result.statistics[name]["mean"] == pytest.approx(values.mean(), rel=1e-12)
+        expected = np.percentile(values, [5, 25, 50, 75, 95])
+        got = [result.statistics[name][f"p{p}"] for p in (5, 25, 50, 75, 95)]
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    margin = np.array([s["gross_margin"] for s in singles])
+    funding = np.array([s["peak_funding_need"] for s in singles])
+    utilization = np.array([s["average_utilization"] for s in singles])
+    assert result.probabilities["gross_margin_below_zero"] == (margin < 0).sum() / runs
+    assert result.probabilities["peak_funding_need_above_limit"] == (funding > 50e6).sum() / runs
+    assert result.probabilities["average_utilization_below_70pct"] == (
+        (utilization < 0.7).sum() / runs
+    )
+    # the inputs really varied, and the probabilities are not trivially 0 or 1
+    assert len(set(margin.tolist())) == runs
+    assert 0 < result.probabilities["gross_margin_below_zero"] < 1
+
+
+def test_chunk_size_does_not_change_the_numbers() -> None:
+    scenario = scenario_from_text(text(SPREAD, CORRELATED))
+    a = simulate(scenario, runs=300, seed=5, chunk=300)
+    b = simulate(scenario, runs=300, seed=5, chunk=7)
+    assert a.statistics == b.statistics
+    assert a.fan == b.fan
+
+
+def test_percentiles_are_ordered() -> None:
+    result = simulate(load_scenario(SCENARIOS / "colossus-risk.yaml"), runs=2000, seed=7)
+    for name, stats in result.statistics.items():
+        levels = [stats[f"p{p}"] for p in (5, 25, 50, 75, 95)]
+        assert levels == sorted(levels), name
+        assert levels[0] < levels[-1], name  # a real spread, not a constant
+    for name, fan in result.fan.items():
+        for p5, p50, p95 in zip(fan["p5"], fan["p50"], fan["p95"], strict=True):
+            if p5 is not None:
+                assert p5 <= p50 <= p95, name
+
+
+def test_same_seed_same_output(cli) -> None:
+    path = SCENARIOS / "colossus-risk.yaml"
+    args = ("simulate", path, "--runs", "3000", "--format", "json")
+    first = cli(*args, "--seed", "7")
+    second = cli(*args, "--seed", "7")
+    other = cli(*args, "--seed", "8")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    assert json.loads(first.stdout)["figures"] != json.loads(other.stdout)["figures"]
+
+
+def test_json_output(cli) -> None:
+    result = cli(
+        "simulate",
+        SCENARIOS / "colossus-risk.yaml",
+        "--runs",
+        "500",
+        "--seed",
+        "1",
+        "--funding-limit",
+        "20B",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["runs"] == 500 and data["seed"] == 1
+    assert set(data["figures"]) == set(FIGURES)
+    assert data["probabilities"]["funding_limit"] == 20e9
+    assert 0 <= data["probabilities"]["peak_funding_need_above_limit"] <= 1
+    assert len(data["fan"]["months"]) == 60
+    assert len(data["fan"]["cumulative_cash"]["p50"]) == 60
+    assert [i["path"] for i in data["inputs"]][0] == "costs.training_share"
+    assert data["correlations"] == [
+        {"between": ["revenue.API.growth", "revenue.API.price_change"], "rho": -0.6}
+    ]
+
+
+def test_table_and_csv_output(cli) -> None:
+    path = SCENARIOS / "colossus-risk.yaml"
+    table = cli("simulate", path, "--runs", "500", "--funding-limit", "20B")
+    assert table.exit_code == 0, table.output
+    for expected in (
+        "Key figures over the runs",
+        "P(gross margin < 0)",
+        "P(peak funding need > $20.00B)",
+        "Cumulative cash by month",
+        "2031-05",
+    ):
+        assert expected in table.stdout
+    csv = cli("simulate", path, "--runs", "500", "--format", "csv")
+    lines = csv.stdout.splitlines()
+    assert lines[0] == "section,name,month,statistic,value"
+    assert any(line.startswith("figure,npv,,p50,") for line in lines)
+    assert any(line.startswith("fan,cumulative_cash,2026-06,p5,") for line in lines)
+
+
+def test_output_file_is_written_whole(cli, tmp_path) -> None:
+    out = tmp_path / "sim.json"
+    result = cli(
+        "simulate",
+        SCENARIOS / "colossus-risk.yaml",
+        "--runs",
+        "200",
+        "--format",
+        "json",
+        "--output",
+        out,
+    )
+    assert result.exit_code == 0
+    assert json.loads(out.read_text())["runs"] == 200
+
+
+@pytest.mark.parametrize(
+    ("correlations", "expected"),
+    [
+        (
+            "  - {between: [revenue.API.growth, revenue.API.price_change], rho: 1.2}\n",
+            ":21:63: correlations[0].rho: 1.2 is out of range; a correlation is between -1 and 1",
+        ),
+        (
+            "  - {between: [revenue.API.growth, revenue.APX.price_change], rho: 0.5}\n",
+            ":21:36: correlations[0].between[1]: no item named 'APX' in revenue",
+        ),
+        (
+            "  - {between: [revenue.API.growth, costs.serving_cost_per_million_tokens], "
+            "rho: 0.5}\n",
+            "costs.serving_cost_per_million_tokens has no distribution",
+        ),
+        (
+            "  - {between: [revenue.API.growth, revenue.API.price_change], rho: 0.9}\n"
+            "  - {between: [revenue.API.growth, revenue.Subs.growth], rho: 0.9}\n"
+            "  - {between: [revenue.API.price_change, revenue.Subs.growth], rho: -0.9}\n",
+            ":20:1: correlations: these correlations contradict each other",
+        ),
+    ],
+)
+def test_invalid_correlations_exit_2(cli, write_scenario, correlations, expected) -> None:
+    path = write_scenario(text(SPREAD) + "correlations:\n" + correlations)
+    result = cli("simulate", path, "--runs", "10")
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_sample_outside_the_field_is_an_error(cli, write_scenario) -> None:
+    spread = SPREAD | {"SHARE": "{dist: normal, mean: 0.3, sd: 0.5}"}
+    result = cli("simulate", write_scenario(text(spread)), "--runs", "1000")
+    assert result.exit_code == 2
+    assert "costs.training_share: a sampled value is outside what this field allows" in (
+        result.stderr
+    )
+    clipped = SPREAD | {"SHARE": "{dist: normal, mean: 0.3, sd: 0.5, min: 0, max: 1}"}
+    assert cli("simulate", write_scenario(text(clipped)), "--runs", "1000").exit_code == 0
+
+
+def test_bad_options_exit_2(cli) -> None:
+    path = SCENARIOS / "colossus-risk.yaml"
+    bad_limit = cli("simulate", path, "--funding-limit", "lots")
+    assert bad_limit.exit_code == 2 and "--funding-limit" in bad_limit.stderr
+    table_to_file = cli("simulate", path, "--output", "x.txt")
+    assert table_to_file.exit_code == 2
+    assert cli("simulate", path, "--runs", "0").exit_code == 2
+
+
+def test_set_fixes_an_input_for_the_simulation(cli) -> None:
+    result = cli(
+        "simulate",
+        SCENARIOS / "colossus-risk.yaml",
+        "--runs",
+        "200",
+        "--format",
+        "json",
+        "--set",
+        "revenue.API.growth=0.02",
+    )
+    data = json.loads(result.stdout)
+    assert "revenue.API.growth" not in [i["path"] for i in data["inputs"]]
+    assert data["correlations"] == []  # its correlation went with it
+    assert data["overrides"] == ["revenue.API.growth=0.02"]
