@@ -255,6 +255,10 @@ def _problem_from_yaml_error(file: str, error: yaml.YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     what = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        # an unclosed bracket or quote is found lines later: say where it was opened
+        context += f" started on line {context_mark.line + 1}"
     message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
     hint = None
     if "\\t" in what or "\t" in what:
@@ -263,6 +267,8 @@ def _problem_from_yaml_error(file: str, error: yaml.YAMLError) -> Problem:
         hint = "check the indentation and that each 'key: value' has a space after the colon"
     elif "expected ',' or ']'" in what or "expected ',' or '}'" in what:
         hint = "close the bracket or brace"
+    elif context and "quoted scalar" in context:
+        hint = "close the quote"
     return Problem(
         message,
         file=file,
