@@ -81,11 +81,21 @@ def project(
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    xlsx: Path | None = typer.Option(
+        None,
+        "--xlsx",
+        help="Also write the projection as a workbook with live formulas (.xlsx).",
+        dir_okay=False,
+    ),
 ) -> None:
     """Project a scenario month by month: fees, capacity, margin, cash and obligations."""
     from ..projection import projection
 
     check_output(output)
+    if xlsx is not None:
+        from .export import check_workbook_path
+
+        check_workbook_path(xlsx)
     scenario = load(file, sets)
     _note_central_values(scenario)
     result = projection(scenario)
@@ -104,6 +114,10 @@ def project(
         if output is not None:
             raise usage_error("--output needs --format csv or json", hint="or redirect with >")
         print_projection(stdout(), result, period)
+    if xlsx is not None:
+        from .export import write_project_workbook
+
+        write_project_workbook(xlsx, result, file, sets)
 
 
 def _note_central_values(scenario: Scenario) -> None:

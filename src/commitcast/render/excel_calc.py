@@ -1,0 +1,490 @@
+"""One calculation sheet per scenario: line items down the rows, months across.
+
+Every row of the projection table is computed here by one formula repeated across the months,
+referring only to the Assumptions sheet, the Contracts sheet and rows above; yearly totals sit
+at the right. The arithmetic is the engine's (see `engine.run`), in the same order, so a
+recalculation reproduces the stored figures to the cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..projection import Projection
+from .excel_contracts import SHEET as CONTRACTS
+from .excel_contracts import ContractCells
+from .excel_grid import stream_rows
+from .excel_inputs import Inputs
+from .excel_style import C, Formats, N, SeriesSheet, cell_value, col_name, serial, sheet_ref
+
+FIRST_COL = 2
+
+
+@dataclass
+class CalcSheet:
+    """What the Summary and the charts need from a calculation sheet."""
+
+    name: str
+    sheet: SeriesSheet
+    months: int
+    year_cols: list[int] = field(default_factory=list)
+
+    def ref(self, key: str, absolute: bool = True) -> str:
+        return f"{sheet_ref(self.name)}!{self.sheet.span(key, absolute)}"
+
+    def last(self, key: str) -> str:
+        return f"{sheet_ref(self.name)}!{self.sheet.last(key)}"
+
+
+def calc_formats(money: str) -> dict[str, str]:
+    return {
+        "money": money,
+        "tokens": '#,##0.0,,,,"T"',
+        "ratio": "0.0%",
+        "price": "#,##0.00",
+        "month": "mmm yyyy",
+        "int": "0",
+        "flag": "0",
+    }
+
+
+def write_calc(
+    ws: Any,
+    name: str,
+    formats: Formats,
+    result: Projection,
+    a: Inputs,
+    contracts: list[ContractCells],
+    money: str,
+) -> CalcSheet:
+    scenario = result.scenario
+    months = scenario.months
+    cols = result.columns
+    s = SeriesSheet(ws, formats, FIRST_COL, months, calc_formats(money))
+    calc = CalcSheet(name, s, months)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 7)
+    ws.set_column(FIRST_COL, FIRST_COL + months - 1, 10)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.write_string(0, 0, scenario.name, formats.title())
+    ws.write_string(
+        1,
+        0,
+        f"Monthly projection in {scenario.currency}; money in the unit shown, tokens in "
+        "trillions. Formulas only: inputs are on the Assumptions sheet.",
+        formats.subtitle(),
+    )
+    s.row = 3
+    start = a["horizon.start"]
+    grid_starts = result.result.grid.starts.astype(np.float64)
+    s.series(
+        "ms",
+        "Month",
+        "",
+        "month",
+        f"=EOMONTH({{p}}{s.row + 1},0)+1",
+        grid_starts[:-1],
+        anchor=(f"=EOMONTH({start},-1)", serial(grid_starts[0] - 1)),
+        bold=True,
+    )
+    ms = s.r("ms")
+    ws.freeze_panes(ms, FIRST_COL)
+    t = np.arange(months, dtype=np.float64)
+    s.series(
+        "t",
+        "Month number t",
+        "t",
+        "int",
+        f"=(YEAR({C}{ms})-YEAR({start}))*12+MONTH({C}{ms})-MONTH({start})",
+        t,
+    )
+    tr = s.r("t")
+    million = a["million"]
+
+    s.section("Demand and revenue by stream")
+    streams = stream_rows(scenario)
+    token_rows, usage_rows, flat_rows = [], [], []
+    for j, (stream, values) in enumerate(zip(scenario.revenue, streams, strict=True)):
+        p = f"revenue[{j}]"
+        growth = a[f"{p}.growth"]
+        key = f"s{j}."
+        s.series(
+            key + "tokens",
+            f"{stream.name}: tokens demanded",
+            "tokens",
+            "tokens",
+            f"={a[f'{p}.tokens_per_month']}*(1+{growth})^{C}{tr}",
+            values["tokens"],
+        )
+        s.series(
+            key + "price",
+            f"{stream.name}: price per million tokens",
+            "price",
+            "price",
+            f"={a[f'{p}.price_per_million_tokens']}*(1+{a[f'{p}.price_change']})^{C}{tr}",
+            values["price"],
+        )
+        s.series(
+            key + "usage",
+            f"{stream.name}: usage revenue if fully served",
+            "",
+            "money",
+            f"={C}{s.r(key + 'tokens')}*{C}{s.r(key + 'price')}/{million}",
+            values["usage"],
+        )
+        s.series(
+            key + "flat",
+            f"{stream.name}: flat revenue",
+            "",
+            "money",
+            f"={a[f'{p}.revenue_per_month']}*(1+{growth})^{C}{tr}",
+            values["flat"],
+        )
+        token_rows.append(s.r(key + "tokens"))
+        usage_rows.append(s.r(key + "usage"))
+        flat_rows.append(s.r(key + "flat"))
+
+    def total(rows: list[int]) -> str:
+        return "=" + ("+".join(f"{C}{r}" for r in rows) if rows else f"0*{C}{tr}")
+
+    def contract_sum(attribute: str) -> str:
+        refs = [f"{sheet_ref(CONTRACTS)}!{N}{getattr(c, attribute)}" for c in contracts]
+        return "=" + ("+".join(refs) if refs else f"0*{C}{tr}")
+
+    share = a["costs.training_share"]
+    policy = a["costs.overflow.policy"]
+    s.section("Capacity and usage")
+    s.series(
+        "committed_fees",
+        "Committed fees",
+        "",
+        "money",
+        contract_sum("committed"),
+        cols["committed_fees"],
+    )
+    s.series("fees_paid", "Fees paid", "", "money", contract_sum("paid"), cols["fees_paid"])
+    s.series(
+        "capacity_tokens",
+        "Capacity",
+        "tokens",
+        "tokens",
+        contract_sum("capacity"),
+        cols["capacity_tokens"],
+    )
+    cap = s.r("capacity_tokens")
+    s.series(
+        "training_tokens",
+        "Training capacity",
+        "tokens",
+        "tokens",
+        f"={C}{cap}*{share}",
+        cols["training_tokens"],
+    )
+    s.series(
+        "inference_capacity_tokens",
+        "Inference capacity",
+        "tokens",
+        "tokens",
+        f"={C}{cap}-{C}{s.r('training_tokens')}",
+        cols["inference_capacity_tokens"],
+    )
+    inf = s.r("inference_capacity_tokens")
+    s.series(
+        "demand_tokens", "Demand", "tokens", "tokens", total(token_rows), cols["demand_tokens"]
+    )
+    dem = s.r("demand_tokens")
+    s.series(
+        "served_tokens",
+        "Served on committed capacity",
+        "tokens",
+        "tokens",
+        f"=MIN({C}{dem},{C}{inf})",
+        cols["served_tokens"],
+    )
+    srv = s.r("served_tokens")
+    s.series(
+        "overflow_tokens",
+        "Overflow bought on demand",
+        "tokens",
+        "tokens",
+        f'=IF({policy}="on_demand",{C}{dem}-{C}{srv},0)',
+        cols["overflow_tokens"],
+    )
+    s.series(
+        "unserved_tokens",
+        "Demand left unserved",
+        "tokens",
+        "tokens",
+        f'=IF({policy}="on_demand",0,{C}{dem}-{C}{srv})',
+        cols["unserved_tokens"],
+    )
+    s.series(
+        "utilization",
+        "Utilization of inference capacity",
+        "%",
+        "ratio",
+        f'=IF({C}{inf}>0,{C}{srv}/{C}{inf},"")',
+        cols["utilization"],
+        bold=True,
+    )
+
+    s.section("Revenue and margin")
+    demand = cols["demand_tokens"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        served_share = np.where(demand > 0, 1.0 - cols["unserved_tokens"] / demand, 1.0)
+    usage_total = np.sum([v["usage"] for v in streams], axis=0) if streams else t * 0
+    flat_total = np.sum([v["flat"] for v in streams], axis=0) if streams else t * 0
+    s.series("usage", "Usage revenue if fully served", "", "money", total(usage_rows), usage_total)
+    s.series("flat", "Flat revenue", "", "money", total(flat_rows), flat_total)
+    s.series(
+        "served_share",
+        "Share of demand served",
+        "%",
+        "ratio",
+        f"=IF({C}{dem}>0,1-{C}{s.r('unserved_tokens')}/{C}{dem},1)",
+        served_share,
+    )
+    s.series(
+        "revenue",
+        "Revenue",
+        "",
+        "money",
+        f"={C}{s.r('usage')}*{C}{s.r('served_share')}+{C}{s.r('flat')}",
+        cols["revenue"],
+        bold=True,
+    )
+    rev = s.r("revenue")
+    fees = s.r("committed_fees")
+    s.series(
+        "inference_fees",
+        "Committed fees for inference",
+        "",
+        "money",
+        f"={C}{fees}*(1-{share})",
+        cols["committed_fees"] * (1.0 - scenario.costs.training_share),
+    )
+    inf_fees = s.r("inference_fees")
+    s.series(
+        "overflow_cost",
+        "On-demand overflow cost",
+        "",
+        "money",
+        f"={C}{s.r('overflow_tokens')}*{a['costs.overflow.cost_per_million_tokens']}/{million}",
+        cols["overflow_cost"],
+    )
+    s.series(
+        "serving_cost",
+        "Serving cost",
+        "",
+        "money",
+        f"=({C}{srv}+{C}{s.r('overflow_tokens')})"
+        f"*{a['costs.serving_cost_per_million_tokens']}/{million}",
+        cols["serving_cost"],
+    )
+    s.series(
+        "inference_cost",
+        "Inference cost",
+        "",
+        "money",
+        f"={C}{inf_fees}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}",
+        cols["inference_cost"],
+        bold=True,
+    )
+    s.series(
+        "training_cost",
+        "Training cost",
+        "",
+        "money",
+        f"={C}{fees}*{share}",
+        cols["training_cost"],
+    )
+    s.series(
+        "idle_capacity_cost",
+        "Idle capacity cost",
+        "",
+        "money",
+        f"={C}{inf_fees}*(1-IF({C}{inf}>0,{C}{srv}/{C}{inf},0))",
+        cols["idle_capacity_cost"],
+    )
+    s.series(
+        "gross_margin",
+        "Gross margin",
+        "",
+        "money",
+        f"={C}{rev}-{C}{s.r('inference_cost')}",
+        cols["gross_margin"],
+        bold=True,
+    )
+    s.series(
+        "gross_margin_pct",
+        "Gross margin %",
+        "%",
+        "ratio",
+        f'=IF({C}{rev}<>0,{C}{s.r("gross_margin")}/{C}{rev},"")',
+        cols["gross_margin_pct"],
+    )
+
+    s.section("Cash")
+    lag = a["costs.collection_lag_months"]
+    s.series(
+        "cash_in",
+        "Cash in (revenue collected)",
+        "",
+        "money",
+        f"=IF({C}{tr}>={lag},INDEX({s.span('revenue')},{C}{tr}-{lag}+1),0)",
+        cols["cash_in"],
+    )
+    s.series(
+        "cash_out",
+        "Cash out (fees paid, overflow, serving)",
+        "",
+        "money",
+        f"={C}{s.r('fees_paid')}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}",
+        cols["cash_out"],
+    )
+    s.series(
+        "net_cash_flow",
+        "Net cash flow",
+        "",
+        "money",
+        f"={C}{s.r('cash_in')}-{C}{s.r('cash_out')}",
+        cols["net_cash_flow"],
+        bold=True,
+    )
+    net = s.r("net_cash_flow")
+    s.series(
+        "cumulative_cash",
+        "Cumulative cash",
+        "",
+        "money",
+        f"=SUM({s.first('net_cash_flow')}:{C}{net})",
+        cols["cumulative_cash"],
+        bold=True,
+    )
+    cum = s.r("cumulative_cash")
+    s.series(
+        "remaining_obligation",
+        "Remaining obligation at month end",
+        "",
+        "money",
+        contract_sum("obligation"),
+        cols["remaining_obligation"],
+    )
+
+    s.section("Funding checks")
+    cumulative = cols["cumulative_cash"]
+    below = (cumulative < 0).astype(np.float64)
+    before = np.cumsum(below) - below
+    s.series(
+        "below",
+        "Cumulative cash below zero (1 = yes)",
+        "flag",
+        "flag",
+        f"=IF({C}{cum}<0,1,0)",
+        below,
+    )
+    s.series(
+        "below_before",
+        "Months below zero before this one",
+        "#",
+        "int",
+        f"=SUM({s.first('below')}:{C}{s.r('below')})-{C}{s.r('below')}",
+        before,
+    )
+    s.series(
+        "payback",
+        "Back at or above zero after a dip (1 = yes)",
+        "flag",
+        "flag",
+        f"=IF({C}{s.r('below_before')}>0,IF({C}{cum}>=0,1,0),0)",
+        ((before > 0) & (cumulative >= 0)).astype(np.float64),
+    )
+    _years(calc, formats, result, start)
+    ws.repeat_columns(0, 1)
+    ws.repeat_rows(ms - 1)
+    return calc
+
+
+FLOWS = (
+    "committed_fees",
+    "fees_paid",
+    "capacity_tokens",
+    "training_tokens",
+    "inference_capacity_tokens",
+    "demand_tokens",
+    "served_tokens",
+    "overflow_tokens",
+    "unserved_tokens",
+    "usage",
+    "flat",
+    "revenue",
+    "inference_fees",
+    "overflow_cost",
+    "serving_cost",
+    "inference_cost",
+    "training_cost",
+    "idle_capacity_cost",
+    "gross_margin",
+    "cash_in",
+    "cash_out",
+    "net_cash_flow",
+)
+BALANCES = ("cumulative_cash", "remaining_obligation")
+RATIOS = {
+    "utilization": ("served_tokens", "inference_capacity_tokens"),
+    "gross_margin_pct": ("gross_margin", "revenue"),
+}
+
+
+def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str) -> None:
+    s, ws = calc.sheet, calc.sheet.ws
+    labels = result.labels
+    years = sorted({int(label[:4]) for label in labels})
+    year_of = np.array([int(label[:4]) for label in labels])
+    spacer = FIRST_COL + s.count
+    first = spacer + 1
+    ms_row = s.r("ms") - 1
+    letters = [col_name(spacer + i) for i in range(len(years) + 1)]
+    ws.set_column(spacer, spacer, 2)
+    ws.set_column(first, first + len(years) - 1, 11)
+    ws.write_formula(ms_row, spacer, f"=YEAR({start})-1", formats.hidden(), years[0] - 1)
+    header = formats.get(bold=True, num_format="0", align="right", bottom=1)
+    for i, year in enumerate(years):
+        ws.write_formula(ms_row, first + i, f"={letters[i]}{ms_row + 1}+1", header, year)
+    ws.write_string(ms_row - 1, first, "Year totals (balances at year end)", formats.subtitle())
+    months_span = s.span("ms")
+    for key, row in s.rows.items():
+        kind = s.kinds[key]
+        if key in FLOWS:
+            mode = "flow"
+        elif key in BALANCES:
+            mode = "balance"
+        elif key in RATIOS:
+            mode = "ratio"
+        else:
+            continue
+        fmt = formats.get(num_format=s.num_formats[kind], bold=key in ("revenue", "gross_margin"))
+        span = s.span(key, absolute=False)
+        for i, year in enumerate(years):
+            y = f"{letters[i + 1]}${s.r('ms')}"
+            mask = year_of == year
+            if mode == "flow":
+                formula = f"=SUMPRODUCT((YEAR({months_span})={y})*{span})"
+                value = s.values[key][mask].sum()
+            elif mode == "balance":
+                formula = f"=INDEX({span},MATCH(DATE({y},12,1),{months_span},1))"
+                value = s.values[key][mask][-1]
+            else:
+                top, bottom = RATIOS[key]
+                num = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(top)})"
+                den = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(bottom)})"
+                formula = f'=IF({den}<>0,{num}/{den},"")'
+                n = s.values[top][mask].sum()
+                d = s.values[bottom][mask].sum()
+                value = n / d if d != 0 else np.nan
+            ws.write_formula(row - 1, first + i, formula, fmt, cell_value(value, kind))
+    calc.year_cols = list(range(first, first + len(years)))

@@ -1,0 +1,411 @@
+"""The Contracts sheet: each contract month by month, as formulas over its inputs.
+
+The columns run from the month before the horizon (fees paid in arrears in the first month) to
+the last contract's end, beyond the horizon, because an obligation does not stop at the edge of
+the projection. These rows follow the engine's contract schedule step by step (see `engine`):
+proration by days, contract-month escalator and ramp, the stop day of a notice, the termination
+fee in the last month of service, and what would be owed if notice were given at each month's
+end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model import Scenario
+from .excel_grid import ContractTerms, contract_grid, contract_rows, contract_scalars
+from .excel_inputs import Inputs
+from .excel_style import C, Formats, P, SeriesSheet, cell_value, col_name, serial, sheet_ref
+
+SHEET = "Contracts"
+FIRST_COL = 2
+
+
+@dataclass
+class ContractCells:
+    """Where the calc sheet finds a contract's rows (1-based rows on the Contracts sheet)."""
+
+    committed: int
+    paid: int
+    capacity: int
+    obligation: int
+    exit_now: str  # absolute reference with the sheet
+    after: str
+
+
+def num_formats(money: str) -> dict[str, str]:
+    return {
+        "money": money,
+        "date": "d mmm yyyy",
+        "month": "mmm yyyy",
+        "int": "0",
+        "factor": "0.0000",
+        "tokens": '#,##0.0,,,,"T"',
+        "flag": "0",
+    }
+
+
+def write_contracts(
+    ws: Any,
+    formats: Formats,
+    scenarios: list[Scenario],
+    inputs: list[Inputs],
+    money_formats: list[str],
+) -> list[list[ContractCells]]:
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, 1, 13)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.freeze_panes(2, FIRST_COL)
+    ws.write_string(
+        0, 0, "Contracts: fees, capacity, notice and exit cost by month", formats.title()
+    )
+    ws.write_string(
+        1,
+        0,
+        "Formulas only: inputs are on the Assumptions sheet. Columns run from the month before "
+        "the horizon to the last contract's end.",
+        formats.subtitle(),
+    )
+    width = max((contract_grid(s).count for s in scenarios), default=1)
+    ws.set_column(FIRST_COL, FIRST_COL + width - 1, 11.5)
+    row = 3
+    out = []
+    for scenario, cells, money in zip(scenarios, inputs, money_formats, strict=True):
+        grid = contract_grid(scenario)
+        sheet = SeriesSheet(ws, formats, FIRST_COL, grid.count, num_formats(money))
+        sheet.row = row
+        out.append(_scenario(sheet, formats, scenario, cells, grid))
+        row = sheet.row + 2
+    return out
+
+
+def _scenario(
+    s: SeriesSheet, formats: Formats, scenario: Scenario, a: Inputs, grid: Any
+) -> list[ContractCells]:
+    ws = s.ws
+    ws.write_string(s.row, 0, scenario.name, formats.header())
+    for col in range(1, FIRST_COL + grid.count):
+        ws.write_blank(s.row, col, None, formats.header())
+    s.row += 1
+    starts = grid.starts.astype(np.float64)
+    start = a["horizon.start"]
+    s.series(
+        "ms",
+        "Month",
+        "",
+        "month",
+        f"=EOMONTH({P}{s.row + 1},0)+1",
+        starts[:-1],
+        anchor=(f"=EOMONTH({start},-2)", serial(starts[0] - 1)),
+        bold=True,
+    )
+    ms = s.r("ms")
+    s.series(
+        "dim", "Days in month", "days", "int", f"=EOMONTH({C}{ms},0)+1-{C}{ms}", np.diff(starts)
+    )
+    out = []
+    horizon_end = scenario.months + 1  # grid index after the horizon's last month
+    for index, contract in enumerate(scenario.contracts):
+        out.append(_contract(s, formats, scenario, a, grid, index, horizon_end))
+        del contract
+    return out
+
+
+def _contract(
+    s: SeriesSheet,
+    formats: Formats,
+    scenario: Scenario,
+    a: Inputs,
+    grid: Any,
+    index: int,
+    horizon_end: int,
+) -> ContractCells:
+    ws = s.ws
+    contract = scenario.contracts[index]
+    terms = ContractTerms.of(contract)
+    rows = contract_rows(terms, grid)
+    scalars = contract_scalars(terms, rows, horizon_end)
+    p = f"contracts[{index}]"
+    fee, start, end = a[f"{p}.monthly_fee"], a[f"{p}.start"], a[f"{p}.end"]
+    rate, every = a[f"{p}.escalator.rate"], a[f"{p}.escalator.every_months"]
+    tokens, timing = a[f"{p}.capacity.tokens_per_month"], a[f"{p}.payment.timing"]
+    allowed, days = a[f"{p}.termination.allowed"], a[f"{p}.termination.notice_days"]
+    tfee, earliest = a[f"{p}.termination.fee"], a[f"{p}.termination.earliest_notice"]
+    notice = a[f"{p}.termination.notice_given"]
+
+    s.row += 1
+    title = contract.name + (f" ({contract.counterparty})" if contract.counterparty else "")
+    ws.write_string(s.row, 0, title, formats.section())
+    ws.write_blank(s.row, 1, None, formats.section())
+    s.row += 1
+
+    def scalar(key: str, label: str, formula: str, value: float, kind: str) -> str:
+        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
+        ws.write_string(s.row, 0, label)
+        ws.write_formula(
+            s.row, 1, formula, fmt, cell_value(value, "date" if kind == "date" else "")
+        )
+        ref = f"$B${s.row + 1}"
+        s.row += 1
+        return ref
+
+    given = scalar(
+        "given",
+        "Notice given (1 = yes)",
+        f'=IF({allowed}="yes",IF({notice}="",0,1),0)',
+        scalars["given"],
+        "flag",
+    )
+    terminated = scalar(
+        "terminated",
+        "Service ends early by that notice (1 = yes)",
+        f"=IF({given}=1,IF({notice}+{days}<={end},1,0),0)",
+        scalars["terminated"],
+        "flag",
+    )
+    stop = scalar(
+        "stop",
+        "First day without service",
+        f"=IF({terminated}=1,{notice}+{days},{end}+1)",
+        scalars["stop"],
+        "date",
+    )
+    last = scalar("last", "Last day of service", f"={stop}-1", scalars["last"], "date")
+
+    ms, dim = s.r("ms"), s.r("dim")
+    key = f"c{index}."
+    k = key + "k"
+    s.series(
+        k,
+        "Contract month",
+        "k",
+        "int",
+        f"=(YEAR({C}{ms})-YEAR({start}))*12+MONTH({C}{ms})-MONTH({start})",
+        rows["k"],
+    )
+    kr = s.r(k)
+    s.series(
+        key + "esc",
+        "Escalation factor",
+        "x",
+        "factor",
+        f"=(1+{rate})^INT(MAX({C}{kr},0)/{every})",
+        rows["escalation"],
+    )
+    ramp_ref = None
+    if contract.ramp:
+        ends = []
+        formula = ""
+        for j in range(len(contract.ramp)):
+            ends.append(a[f"{p}.ramp[{j}].months"])
+            formula += f"IF({C}{kr}<{'+'.join(ends)},{a[f'{p}.ramp[{j}].fraction']},"
+        formula = f"=IF({C}{kr}<0,1,{formula}1{')' * len(contract.ramp)})"
+        s.series(key + "ramp", "Ramp fraction", "x", "factor", formula, rows["ramp"])
+        ramp_ref = f"{C}{s.r(key + 'ramp')}"
+    ramp_mul = f"*{ramp_ref}" if ramp_ref else ""
+    s.series(
+        key + "full",
+        "Fee for a full month",
+        "",
+        "money",
+        f"={fee}*{C}{s.r(key + 'esc')}{ramp_mul}",
+        rows["full_fee"],
+    )
+    s.series(
+        key + "days",
+        "Days of service",
+        "days",
+        "int",
+        f"=MAX(MIN({stop},{C}{ms}+{C}{dim})-MAX({start},{C}{ms}),0)",
+        rows["days"],
+    )
+    daysr = s.r(key + "days")
+    s.series(
+        key + "daily",
+        "Fee per day",
+        "",
+        "money",
+        f"={C}{s.r(key + 'full')}/{C}{dim}",
+        rows["daily_fee"],
+    )
+    daily = s.r(key + "daily")
+    s.series(
+        key + "service",
+        "Service fees (prorated by days)",
+        "",
+        "money",
+        f"={C}{daily}*{C}{daysr}",
+        rows["service_fees"],
+    )
+    service = s.r(key + "service")
+    cap_ramp = f"*{ramp_ref}" if ramp_ref else ""
+    s.series(
+        key + "capacity",
+        "Capacity",
+        "tokens",
+        "tokens",
+        f"={tokens}{cap_ramp}*{C}{daysr}/{C}{dim}",
+        rows["capacity"],
+    )
+    s.series(
+        key + "tfee",
+        "Termination fee",
+        "",
+        "money",
+        f"=IF({terminated}=1,IF({C}{ms}<={last},IF({last}<{C}{ms}+{C}{dim},{tfee},0),0),0)",
+        rows["termination_fee"],
+    )
+    s.series(
+        key + "committed",
+        "Committed fees",
+        "",
+        "money",
+        f"={C}{service}+{C}{s.r(key + 'tfee')}",
+        rows["committed"],
+        bold=True,
+    )
+    committed = s.r(key + "committed")
+    s.series(
+        key + "paid",
+        "Fees paid",
+        "",
+        "money",
+        f'=IF({timing}="arrears",{P}{committed},{C}{committed})',
+        rows["paid"],
+        start=1,
+    )
+    first = col_name(FIRST_COL)
+    last_col = col_name(FIRST_COL + grid.count - 1)
+    s.series(
+        key + "through",
+        "Service fees to this month's end",
+        "",
+        "money",
+        f"=SUM(${first}{service}:{C}{service})",
+        rows["through"],
+    )
+    through = s.r(key + "through")
+    s.series(
+        key + "a",
+        "Notice at this month's end: given on",
+        "",
+        "date",
+        f"={C}{ms}+{C}{dim}",
+        rows["notice_day"],
+    )
+    ar = s.r(key + "a")
+    s.series(
+        key + "d",
+        "... or on the earliest notice day, if later",
+        "",
+        "date",
+        f"=MAX({C}{ar},{earliest})",
+        rows["notice_from"],
+    )
+    dr = s.r(key + "d")
+    s.series(
+        key + "x",
+        "... service would end before",
+        "",
+        "date",
+        f"=MIN({C}{dr}+{days},{end}+1)",
+        rows["free_from"],
+    )
+    xr = s.r(key + "x")
+    months_row = f"${first}${ms}:${last_col}${ms}"
+    s.series(
+        key + "m",
+        "... which falls in column",
+        "#",
+        "int",
+        f"=MATCH({C}{xr},{months_row},1)",
+        rows["free_month"],
+    )
+    mr = s.r(key + "m")
+
+    def at(row: int) -> str:
+        return f"INDEX(${first}${row}:${last_col}${row},{C}{mr})"
+
+    s.series(
+        key + "fb",
+        "... fees for service before that day",
+        "",
+        "money",
+        f"={at(through)}-{at(service)}+{at(daily)}*MAX(MIN({C}{xr},{stop})-MAX({start},"
+        f"{at(ms)}),0)",
+        rows["fees_before_free"],
+    )
+    s.series(
+        key + "left",
+        "Fees for service after this month",
+        "",
+        "money",
+        f"=${last_col}{through}-{C}{through}",
+        rows["left"],
+    )
+    left = s.r(key + "left")
+    s.series(
+        key + "exit",
+        "Exit cost if notice is given at this month's end",
+        "",
+        "money",
+        f"=MIN({C}{s.r(key + 'fb')}-{C}{through}+IF({C}{dr}+{days}<={end},{tfee},0),{C}{left})",
+        rows["exit_now"],
+        bold=True,
+    )
+    s.series(
+        key + "pending",
+        "Termination fee still to come",
+        "",
+        "money",
+        f"=IF({terminated}=1,IF({last}>={C}{ar},{tfee},0),0)",
+        rows["pending_fee"],
+    )
+    s.series(
+        key + "obligation",
+        "Remaining obligation at this month's end",
+        "",
+        "money",
+        f"=IF({given}=1,{C}{left}+{C}{s.r(key + 'pending')},"
+        f'IF({allowed}="yes",{C}{s.r(key + "exit")},{C}{left}))',
+        rows["obligation"],
+        bold=True,
+    )
+    obligation = s.r(key + "obligation")
+    s.series(
+        key + "deadline",
+        "Latest notice for service to end with this month",
+        "",
+        "date",
+        f'=IF({allowed}="yes",IF({C}{ar}-{days}>={earliest},{C}{ar}-{days},""),"")',
+        rows["deadline"],
+    )
+    horizon_last = col_name(FIRST_COL + horizon_end - 1)
+    after = scalar(
+        "after",
+        "Committed fees after the horizon",
+        f"=SUM(${first}{committed}:${last_col}{committed})"
+        f"-SUM(${first}{committed}:${horizon_last}{committed})",
+        scalars["after"],
+        "money",
+    )
+    exit_now = scalar(
+        "exit_now",
+        "Exit cost at the start of the horizon",
+        f"=${first}{obligation}",
+        scalars["exit_now"],
+        "money",
+    )
+    ref = sheet_ref(SHEET)
+    return ContractCells(
+        committed=committed,
+        paid=s.r(key + "paid"),
+        capacity=s.r(key + "capacity"),
+        obligation=obligation,
+        exit_now=f"{ref}!{exit_now}",
+        after=f"{ref}!{after}",
+    )

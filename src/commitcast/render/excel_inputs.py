@@ -1,0 +1,373 @@
+"""The Assumptions sheet: every input of every scenario as a labelled, styled input cell.
+
+Formulas elsewhere refer to these cells (and only to these) for inputs, so changing one
+recalculates the whole workbook. Text from a scenario is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Scenario
+from .excel_style import SYMBOLS, Formats, sheet_ref
+
+SHEET = "Assumptions"
+
+INPUT_FORMATS = {
+    "money": "#,##0.00",
+    "rate": "0.00%",
+    "share": "0.0%",
+    "date": "yyyy-mm-dd",
+    "int": "0",
+    "tokens": "#,##0",
+    "price": "#,##0.00##",
+    "choice": "@",
+    "text": "@",
+}
+
+
+@dataclass
+class Inputs:
+    """Where one scenario's inputs sit: key -> absolute reference (with the sheet)."""
+
+    refs: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # key -> defined name
+
+    def __getitem__(self, key: str) -> str:
+        return self.refs[key]
+
+
+def _name_part(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text.title()) or "X"
+
+
+def write_assumptions(
+    ws: Any, workbook: Any, formats: Formats, scenarios: list[Scenario]
+) -> list[Inputs]:
+    ws.set_column(0, 0, 46)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 70)
+    ws.freeze_panes(2, 1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.write_string(0, 0, "Assumptions", formats.title())
+    ws.write_string(
+        0,
+        2,
+        "Blue cells on yellow are inputs: change them and every sheet follows.",
+        formats.subtitle(),
+    )
+    ws.write_string(1, 0, "Input", formats.header())
+    ws.write_string(1, 1, "Value", formats.header())
+    ws.write_string(1, 2, "Unit and meaning", formats.header())
+    row = 3
+    out = []
+    for number, scenario in enumerate(scenarios, start=1):
+        writer = _Block(ws, workbook, formats, row, f"S{number}", scenario.currency)
+        _scenario_block(writer, scenario, number)
+        out.append(writer.inputs)
+        row = writer.row + 1
+    return out
+
+
+class _Block:
+    def __init__(
+        self, ws: Any, workbook: Any, formats: Formats, row: int, prefix: str, currency: str
+    ) -> None:
+        self.ws = ws
+        self.workbook = workbook
+        self.formats = formats
+        self.row = row
+        self.prefix = prefix
+        self.currency = currency
+        self.inputs = Inputs()
+
+    def heading(self, text: str, big: bool = False) -> None:
+        fmt = self.formats.header() if big else self.formats.section()
+        for col in range(3):
+            self.ws.write_blank(self.row, col, None, fmt)
+        self.ws.write_string(self.row, 0, text, fmt)
+        self.row += 1
+
+    def text(self, label: str, value: str, note: str = "") -> None:
+        self.ws.write_string(self.row, 0, label)
+        self.ws.write_string(self.row, 1, value, self.formats.text(bold=True))
+        if note:
+            self.ws.write_string(self.row, 2, note, self.formats.subtitle())
+        self.row += 1
+
+    def value(
+        self,
+        label: str,
+        key: str,
+        value: Any,
+        kind: str,
+        note: str = "",
+        *,
+        name: str | None = None,
+        editable: bool = True,
+        choices: list[str] | None = None,
+    ) -> None:
+        ws, row = self.ws, self.row
+        num_format = INPUT_FORMATS[kind]
+        fmt = (
+            self.formats.input(num_format)
+            if editable
+            else self.formats.get(num_format=num_format, bg_color="#EDEDED")
+        )
+        ws.write_string(row, 0, label)
+        if value is None:
+            ws.write_blank(row, 1, None, fmt)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, 1, dt.datetime(value.year, value.month, value.day), fmt)
+        elif isinstance(value, str):
+            ws.write_string(row, 1, value, fmt)
+        else:
+            ws.write_number(row, 1, float(value), fmt)
+        if choices:
+            ws.data_validation(
+                row, 1, row, 1, {"validate": "list", "source": choices, "ignore_blank": True}
+            )
+        if note:
+            ws.write_string(row, 2, note, self.formats.subtitle())
+        ref = f"{sheet_ref(SHEET)}!$B${row + 1}"
+        self.inputs.refs[key] = ref
+        if name:
+            defined = f"{self.prefix}_{name}"
+            self.workbook.define_name(defined, f"={ref}")
+            self.inputs.names[key] = defined
+        self.row += 1
+
+
+def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
+    money = SYMBOLS.get(scenario.currency, scenario.currency)
+    b.heading(f"Scenario {number}: {scenario.name}", big=True)
+    b.text("Scenario", scenario.name)
+    b.text("Currency", scenario.currency, "every amount below is in this currency")
+    b.value(
+        "Horizon start",
+        "horizon.start",
+        scenario.horizon.start,
+        "date",
+        "first month projected (fixes the month columns; export again to change it)",
+        editable=False,
+    )
+    b.value(
+        "Horizon months",
+        "horizon.months",
+        scenario.months,
+        "int",
+        "months projected (fixes the month columns; export again to change it)",
+        editable=False,
+    )
+    b.value(
+        "Discount rate (annual)",
+        "discount_rate",
+        scenario.discount_rate,
+        "rate",
+        "NPV discounts month t = 1..N at (1 + rate)^(1/12) - 1",
+        name="DiscountRate",
+    )
+    b.value(
+        "Tokens per million",
+        "million",
+        1_000_000,
+        "tokens",
+        "unit constant: prices are per million tokens",
+        editable=False,
+    )
+    for i, c in enumerate(scenario.contracts, start=0):
+        tag = f"C{i + 1}"
+        p = f"contracts[{i}]"
+        term = c.termination
+        b.heading(f"Contract {i + 1}: {c.name}")
+        if c.counterparty:
+            b.text("Counterparty", c.counterparty)
+        b.value(
+            "Monthly fee",
+            f"{p}.monthly_fee",
+            c.monthly_fee,
+            "money",
+            f"{money} per full month of service, before escalator and ramp",
+            name=f"{tag}_MonthlyFee",
+        )
+        b.value("Start", f"{p}.start", c.start, "date", "first day of service", name=f"{tag}_Start")
+        b.value(
+            "End",
+            f"{p}.end",
+            c.end,
+            "date",
+            "last day of service, inclusive (a later end needs a new export: the month "
+            "columns stop at this end)",
+            name=f"{tag}_End",
+        )
+        b.value(
+            "Escalator rate",
+            f"{p}.escalator.rate",
+            c.escalator.rate if c.escalator else 0.0,
+            "rate",
+            "fee increase per step",
+            name=f"{tag}_EscalatorRate",
+        )
+        b.value(
+            "Escalator step (contract months)",
+            f"{p}.escalator.every_months",
+            c.escalator.every_months if c.escalator else 12,
+            "int",
+            "the fee steps up from contract month n, 2n, ...",
+        )
+        for j, step in enumerate(c.ramp):
+            b.value(
+                f"Ramp step {j + 1}: months",
+                f"{p}.ramp[{j}].months",
+                step.months,
+                "int",
+                "contract months the step lasts; steps follow one another from month 0",
+            )
+            b.value(
+                f"Ramp step {j + 1}: fraction",
+                f"{p}.ramp[{j}].fraction",
+                step.fraction,
+                "share",
+                "share of fee and capacity in those months",
+            )
+        b.value(
+            "Capacity (tokens per month)",
+            f"{p}.capacity.tokens_per_month",
+            c.capacity.tokens_per_month,
+            "tokens",
+            "tokens per full month of service",
+        )
+        b.value(
+            "Payment timing",
+            f"{p}.payment.timing",
+            c.payment.timing,
+            "choice",
+            "advance: paid in the month of service; arrears: the month after",
+            choices=["advance", "arrears"],
+        )
+        b.value(
+            "Termination allowed",
+            f"{p}.termination.allowed",
+            "yes" if term else "no",
+            "choice",
+            "no: every fee to the end is owed",
+            choices=["yes", "no"],
+        )
+        b.value(
+            "Notice period (days)",
+            f"{p}.termination.notice_days",
+            term.notice_days if term else 0,
+            "int",
+            "notice on day D makes D + days the first day without service",
+            name=f"{tag}_NoticeDays",
+        )
+        b.value(
+            "Termination fee",
+            f"{p}.termination.fee",
+            term.fee if term else 0.0,
+            "money",
+            f"{money}, charged in the last month of service",
+            name=f"{tag}_TerminationFee",
+        )
+        b.value(
+            "Earliest notice",
+            f"{p}.termination.earliest_notice",
+            c.earliest_notice,
+            "date",
+            "first day notice may be given",
+        )
+        b.value(
+            "Notice given on",
+            f"{p}.termination.notice_given",
+            term.notice_given if term else None,
+            "date",
+            "empty: no notice given",
+            name=f"{tag}_NoticeGiven",
+        )
+    for j, s in enumerate(scenario.revenue):
+        tag = f"R{j + 1}"
+        p = f"revenue[{j}]"
+        b.heading(f"Revenue stream {j + 1}: {s.name}")
+        b.value(
+            "Tokens demanded (first month)",
+            f"{p}.tokens_per_month",
+            s.tokens_per_month,
+            "tokens",
+            "token demand in the horizon's first month",
+        )
+        b.value(
+            "Growth per month",
+            f"{p}.growth",
+            s.growth,
+            "rate",
+            "monthly growth of demand and of flat revenue",
+            name=f"{tag}_Growth",
+        )
+        b.value(
+            "Price per million tokens",
+            f"{p}.price_per_million_tokens",
+            s.price_per_million_tokens or 0.0,
+            "price",
+            f"{money} per million tokens served, first month",
+            name=f"{tag}_Price",
+        )
+        b.value(
+            "Price change per month",
+            f"{p}.price_change",
+            s.price_change,
+            "rate",
+            "monthly change of the token price",
+        )
+        b.value(
+            "Flat revenue (first month)",
+            f"{p}.revenue_per_month",
+            s.revenue_per_month or 0.0,
+            "money",
+            f"{money} per month, not tied to tokens served; grows with demand",
+        )
+    costs = scenario.costs
+    b.heading("Costs and collection")
+    b.value(
+        "Training share",
+        "costs.training_share",
+        costs.training_share,
+        "share",
+        "share of committed capacity and fees used for training",
+        name="TrainingShare",
+    )
+    b.value(
+        "Serving cost per million tokens",
+        "costs.serving_cost_per_million_tokens",
+        costs.serving_cost_per_million_tokens,
+        "price",
+        f"{money} per million tokens served (committed or on demand)",
+        name="ServingCost",
+    )
+    b.value(
+        "Overflow policy",
+        "costs.overflow.policy",
+        costs.overflow.policy,
+        "choice",
+        "on_demand: demand over capacity is bought on demand; unserved: it is lost",
+        choices=["on_demand", "unserved"],
+    )
+    b.value(
+        "On-demand price per million tokens",
+        "costs.overflow.cost_per_million_tokens",
+        costs.overflow.cost_per_million_tokens or 0.0,
+        "price",
+        f"{money} per million tokens bought on demand",
+        name="OverflowCost",
+    )
+    b.value(
+        "Collection lag (months)",
+        "costs.collection_lag_months",
+        costs.collection_lag_months,
+        "int",
+        "months between earning revenue and collecting the cash",
+        name="CollectionLag",
+    )

@@ -1,0 +1,208 @@
+"""Cell formats and a row writer for the workbook's time-series sheets.
+
+A time-series row carries ONE formula template for every month column: `{c}` stands for the
+column's letter, `{p}` for the previous column's and `{n}` for the next one's, so each row holds
+the same formula across (the FAST standard). Each formula cell also stores the value the engine
+computed, so previews and pandas see figures before any recalculation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+EXCEL_EPOCH_OFFSET = 25569  # spreadsheet serial of 1970-01-01 (day number 0)
+
+C, P, N = "{c}", "{p}", "{n}"
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
+
+INPUT_FILL = "#FFF2CC"
+INPUT_FONT = "#1F4E9E"
+HEADER_FILL = "#1F3864"
+SECTION_FILL = "#D9E1F2"
+FONT = "Calibri"
+
+
+def serial(day: float) -> float:
+    """Spreadsheet date serial of an engine day number."""
+    return day + EXCEL_EPOCH_OFFSET
+
+
+def col_name(index: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return str(xl_col_to_name(index))
+
+
+def sheet_ref(sheet: str) -> str:
+    from xlsxwriter.utility import quote_sheetname
+
+    return str(quote_sheetname(sheet))
+
+
+def money_format(currency: str, divisor: int, suffix: str, decimals: int) -> str:
+    """Slide style: thousands separators, negatives in parentheses, zero as a dash."""
+    symbol = SYMBOLS.get(currency, currency + " ")
+    digits = "#,##0" + ("." + "0" * decimals if decimals else "")
+    scale = "," * divisor
+    unit = f'"{suffix}"' if suffix else ""
+    sym = '"' + symbol.replace('"', "") + '"'
+    return f'{sym}{digits}{scale}{unit}_);({sym}{digits}{scale}{unit});"–"_)'
+
+
+def money_scale(largest: float) -> tuple[int, str, int]:
+    """(thousands divisors, suffix, decimals) for figures up to `largest`."""
+    if largest >= 1e9:
+        return 3, "B", 2
+    if largest >= 1e6:
+        return 2, "M", 1
+    return 1, "K", 1
+
+
+class Formats:
+    """Named cell formats, created once per workbook."""
+
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.cache: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, **properties: Any) -> Any:
+        key = tuple(sorted(properties.items()))
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format({"font_name": FONT, **properties})
+        return self.cache[key]
+
+    def title(self) -> Any:
+        return self.get(bold=True, font_size=14, font_color=HEADER_FILL)
+
+    def subtitle(self) -> Any:
+        return self.get(italic=True, font_color="#595959")
+
+    def header(self, **extra: Any) -> Any:
+        return self.get(bold=True, font_color="#FFFFFF", bg_color=HEADER_FILL, **extra)
+
+    def section(self) -> Any:
+        return self.get(bold=True, bg_color=SECTION_FILL)
+
+    def text(self, **extra: Any) -> Any:
+        return self.get(**extra)
+
+    def input(self, num_format: str) -> Any:
+        return self.get(
+            num_format=num_format,
+            bg_color=INPUT_FILL,
+            font_color=INPUT_FONT,
+            border=1,
+            border_color="#BFBFBF",
+        )
+
+    def hidden(self) -> Any:
+        return self.get(num_format=";;;")
+
+
+def cell_value(value: Any, kind: str) -> Any:
+    """The value a formula cell stores: NaN (undefined) is an empty text, dates are serials."""
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return ""
+    if kind in ("date", "month"):
+        return serial(float(value))
+    return float(value)
+
+
+class SeriesSheet:
+    """Writes rows of a time-series sheet: label, unit, then one formula per month column."""
+
+    def __init__(
+        self, worksheet: Any, formats: Formats, first_col: int, count: int, num_formats: dict
+    ) -> None:
+        self.ws = worksheet
+        self.formats = formats
+        self.first_col = first_col
+        self.count = count
+        self.num_formats = num_formats  # kind -> number format
+        self.row = 0
+        self.rows: dict[str, int] = {}  # key -> 1-based row number
+        self.kinds: dict[str, str] = {}
+        self.values: dict[str, np.ndarray] = {}
+        self.letters = [col_name(first_col + j) for j in range(-1, count + 1)]
+
+    def r(self, key: str) -> int:
+        return self.rows[key]
+
+    def span(self, key: str, absolute: bool = True) -> str:
+        """The row's month range, e.g. $C$12:$AX$12."""
+        row = self.rows[key]
+        first, last = self.letters[1], self.letters[self.count]
+        dollar = "$" if absolute else ""
+        return f"${first}{dollar}{row}:${last}{dollar}{row}"
+
+    def first(self, key: str) -> str:
+        return f"${self.letters[1]}{self.rows[key]}"
+
+    def last(self, key: str) -> str:
+        return f"${self.letters[self.count]}{self.rows[key]}"
+
+    def skip(self, lines: int = 1) -> None:
+        self.row += lines
+
+    def section(self, label: str) -> None:
+        fmt = self.formats.section()
+        self.ws.write_string(self.row, 0, label, fmt)
+        self.ws.write_blank(self.row, 1, None, fmt)
+        self.row += 1
+
+    def series(
+        self,
+        key: str,
+        label: str,
+        unit: str,
+        kind: str,
+        template: str,
+        values: Sequence[Any] | np.ndarray,
+        *,
+        start: int = 0,
+        anchor: tuple[str, Any] | None = None,
+        bold: bool = False,
+    ) -> int:
+        """One row; returns its 0-based row index. `start` skips leading columns."""
+        ws, row = self.ws, self.row
+        label_format = self.formats.text(bold=True) if bold else None
+        ws.write_string(row, 0, label, label_format)
+        if anchor is not None:
+            formula, value = anchor
+            ws.write_formula(row, 1, formula, self.formats.hidden(), value)
+        else:
+            ws.write_string(row, 1, unit, self.formats.text(font_color="#7F7F7F"))
+        extra = {"bold": True} if bold else {}
+        fmt = self.formats.get(num_format=self.num_formats[kind], **extra)
+        letters = self.letters
+        write = ws.write_formula
+        for j in range(start, self.count):
+            formula = (
+                template.replace(C, letters[j + 1])
+                .replace(P, letters[j])
+                .replace(N, letters[j + 2])
+            )
+            write(row, self.first_col + j, formula, fmt, cell_value(values[j], kind))
+        self.rows[key] = row + 1
+        self.kinds[key] = kind
+        self.values[key] = np.asarray(values, dtype=np.float64)
+        self.row += 1
+        return row
+
+
+def utc_now() -> dt.datetime:
+    """The run's time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -1,0 +1,326 @@
+"""The exported workbook read back with openpyxl: sheets, formats, names, formulas, text cells,
+stored values, audit, reproducibility. LibreOffice's recalculation is in test_excel_libreoffice.
+
+Money figures are worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from conftest import SCENARIOS
+from openpyxl.formula.translate import Translator
+
+from commitcast.engine import run
+from commitcast.params import Batch
+from commitcast.render.excel import calc_sheet_names, write_workbook
+from commitcast.render.excel_grid import ContractTerms, contract_grid, contract_rows
+from commitcast.validation import load_scenario, scenario_from_text
+
+BASE = SCENARIOS / "colossus-base.yaml"
+DOWNSIDE = SCENARIOS / "colossus-downside.yaml"
+
+# Hand-checkable: 3,100,000 a month from Jan 15 (17 of January's 31 days) in arrears, flat
+# revenue 1,000,000 a month, 3 months.
+SMALL = """
+name: Small
+horizon: {start: 2026-01, months: 3}
+contracts:
+  - name: Rack
+    monthly_fee: 3_100_000
+    start: 2026-01-15
+    end: 2026-12-31
+    payment: {timing: arrears}
+revenue:
+  - {name: Flat, revenue_per_month: 1_000_000}
+"""
+
+TRICKY = """
+name: '=HYPERLINK("http://evil.example","click")'
+horizon: {start: 2026-01, months: 2}
+contracts:
+  - name: "=1+1"
+    counterparty: "@SUM(A1)"
+    monthly_fee: 1000
+    start: 2026-01-01
+    end: 2026-02-28
+revenue:
+  - {name: "+cmd|' /C calc'!A0", revenue_per_month: 10}
+"""
+
+
+def export(tmp_path: Path, *scenarios, name: str = "book.xlsx") -> Path:
+    path = tmp_path / name
+    write_workbook(path, list(scenarios), command_line="commitcast export test")
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("book") / "board.xlsx"
+    write_workbook(path, [load_scenario(BASE), load_scenario(DOWNSIDE)], command_line="x")
+    return path
+
+
+@pytest.fixture(scope="module")
+def formulas(book):
+    return openpyxl.load_workbook(book)
+
+
+@pytest.fixture(scope="module")
+def values(book):
+    return openpyxl.load_workbook(book, data_only=True)
+
+
+def labels(ws) -> dict[str, int]:
+    return {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+def test_sheets_in_board_order(formulas):
+    names = calc_sheet_names(["Colossus reservation, base case", "Colossus reservation, downside"])
+    assert formulas.sheetnames == ["Summary", "Charts", "Assumptions", *names, "Contracts", "Audit"]
+    assert all(len(name) <= 31 for name in formulas.sheetnames)
+
+
+def test_calc_sheet_names_are_legal_and_distinct():
+    names = calc_sheet_names(["a/b:c", "a/b:c", "Summary", "x" * 40, "=[]"])
+    assert names[0] == "a b c" and names[1] != names[0]
+    assert "summary" not in {n.lower() for n in names}
+    assert len(names[3]) <= 31 and names[4] == "Scenario 5"
+
+
+def test_summary_one_column_per_scenario_and_differences(values, formulas):
+    ws = values["Summary"]
+    assert ws["B4"].value == "Colossus reservation, base case"
+    assert ws["C4"].value == "Colossus reservation, downside"
+    assert ws["D4"].value == "Δ Colossus reservation, downside"
+    rows = labels(ws)
+    r = rows["Total revenue"]
+    # the difference column holds the difference of the two stored figures
+    assert ws.cell(r, 4).value == pytest.approx(ws.cell(r, 3).value - ws.cell(r, 2).value)
+    assert formulas["Summary"].cell(r, 4).value == f"=C{r}-B{r}"
+    money = formulas["Summary"].cell(r, 2).number_format
+    assert '"B"' in money and "(" in money and "#,##0" in money  # $ billions, negatives in ( )
+    assert formulas["Summary"].cell(rows["Gross margin %"], 2).number_format == "0.0%"
+    # 36 months of fees (Jun 2026 - May 2029): 1.25B x (0.5 x 2 months + 10 months)
+    # + 1.2875B x 12 + 1.326125B x 12 = 1.25B x 36.0908 = 45.1135B
+    fees = 1.25e9 * 11 + 1.25e9 * 1.03 * 12 + 1.25e9 * 1.03**2 * 12
+    assert ws.cell(rows["Total committed fees"], 2).value == pytest.approx(fees, abs=0.01)
+
+
+def test_assumptions_inputs_styled_and_named(formulas):
+    ws = formulas["Assumptions"]
+    names = formulas.defined_names
+    for name, expected in [
+        ("S1_DiscountRate", 0.10),
+        ("S1_TrainingShare", 0.30),
+        ("S1_C1_MonthlyFee", 1_250_000_000),
+        ("S1_R1_Growth", 0.04),
+        ("S2_C1_MonthlyFee", None),
+    ]:
+        assert name in names
+        sheet, cell = next(iter(names[name].destinations))
+        assert sheet == "Assumptions"
+        if expected is not None:
+            assert ws[cell.replace("$", "")].value == pytest.approx(expected)
+        assert ws[cell.replace("$", "")].fill.fgColor.rgb.endswith("FFF2CC")  # input fill
+    rows = labels(ws)
+    assert ws.cell(rows["Notice given on"], 2).value is None  # null in the file: empty input
+    assert ws.cell(rows["Payment timing"], 2).value == "advance"
+
+
+def test_calc_sheet_same_formula_across_each_row_and_no_numbers(formulas):
+    ws = formulas.worksheets[3]
+    checked = 0
+    for row in ws.iter_rows(min_row=4, min_col=3, max_col=3 + 47):
+        cells = [c for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        if len(cells) < 2:
+            continue
+        first = cells[0]
+        for cell in cells[1:]:
+            moved = Translator(first.value, origin=first.coordinate).translate_formula(
+                cell.coordinate
+            )
+            assert moved == cell.value, (first.coordinate, cell.coordinate)
+        # no hard-coded figures: only 0, 1 and 12 (months in a year) appear as numbers
+        body = re.sub(r"'[^']*'!|\$?[A-Z]{1,3}\$?\d+", "", first.value)
+        assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= {"0", "1", "12"}, first.value
+        checked += 1
+    assert checked >= 30
+
+
+def test_contract_sheet_rows_same_formula_across(formulas):
+    ws = formulas["Contracts"]
+    checked = 0
+    for row in ws.iter_rows(min_row=4, min_col=4):
+        cells = [c for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        for cell in cells[1:]:
+            moved = Translator(cells[0].value, origin=cells[0].coordinate).translate_formula(
+                cell.coordinate
+            )
+            assert moved == cell.value
+        checked += bool(cells)
+    assert checked >= 40
+
+
+def test_frozen_panes_print_setup(formulas):
+    for ws in formulas.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0
+    assert formulas.worksheets[3].freeze_panes == "C5"
+    assert formulas["Summary"].freeze_panes == "B5"
+
+
+def test_native_charts(book):
+    with zipfile.ZipFile(book) as archive:
+        charts = [n for n in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        # three per scenario and one side by side
+        assert len(charts) == 7
+        text = "".join(archive.read(n).decode() for n in charts)
+    assert "Cumulative cash" in text and "Utilization" in text and "Main figures" in text
+
+
+def test_stored_values_by_hand(tmp_path):
+    small = scenario_from_text(SMALL)
+    ws = openpyxl.load_workbook(export(tmp_path, small), data_only=True)["Small"]
+    rows = labels(ws)
+    cols = [ws.cell(rows[name], 3).value for name in ("Committed fees",)]
+    # January: 17 days of 31 at 3,100,000 a month = 100,000 x 17 = 1,700,000
+    assert cols[0] == pytest.approx(1_700_000, abs=0.005)
+    month = [ws.cell(rows["Fees paid"], c).value for c in (3, 4, 5)]
+    # arrears: nothing in January (no service in December), then January's and February's fees
+    assert month == pytest.approx([0, 1_700_000, 3_100_000], abs=0.005)
+    net = [ws.cell(rows["Net cash flow"], c).value for c in (3, 4, 5)]
+    assert net == pytest.approx([1_000_000, -700_000, -2_100_000], abs=0.005)
+    cumulative = [ws.cell(rows["Cumulative cash"], c).value for c in (3, 4, 5)]
+    assert cumulative == pytest.approx([1_000_000, 300_000, -1_800_000], abs=0.005)
+    # no termination: the obligation at the end of March is April..December, 9 x 3,100,000
+    assert ws.cell(rows["Remaining obligation at month end"], 5).value == pytest.approx(
+        27_900_000, abs=0.005
+    )
+    # year total (2026) of revenue: 3 x 1,000,000
+    year_col = 3 + 3 + 1
+    assert ws.cell(4, year_col).value == 2026
+    assert ws.cell(rows["Revenue"], year_col).value == pytest.approx(3_000_000, abs=0.005)
+
+
+def test_zero_revenue_margin_is_empty_not_an_error(tmp_path):
+    text = SMALL.replace("revenue:\n  - {name: Flat, revenue_per_month: 1_000_000}\n", "")
+    path = export(tmp_path, scenario_from_text(text))
+    values = openpyxl.load_workbook(path, data_only=True)
+    ws = values["Small"]
+    row = labels(ws)["Gross margin %"]
+    assert [ws.cell(row, c).value for c in (3, 4, 5)] in ([None] * 3, [""] * 3)
+    formulas = openpyxl.load_workbook(path)
+    assert formulas["Small"].cell(row, 3).value.startswith("=IF(")
+
+
+def test_text_from_scenarios_stays_text(tmp_path):
+    tricky = scenario_from_text(TRICKY)
+    path = export(tmp_path, tricky)
+    book = openpyxl.load_workbook(path)
+    texts = []
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str):
+                    continue
+                # a sheet named after the scenario may appear, quoted, in references
+                outside = re.sub(r"'[^']*'!", "", cell.value)
+                if "HYPERLINK" in outside or "SUM(A1)" in outside or "calc" in outside:
+                    assert cell.data_type == "s", (ws.title, cell.coordinate, cell.value)
+                    texts.append(cell.value)
+    assert '=HYPERLINK("http://evil.example","click")' in texts
+    assert "@SUM(A1)" in texts
+    with zipfile.ZipFile(path) as archive:
+        sheets = "".join(
+            archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")
+        )
+    formulas = re.sub(r"&apos;[^&]*&apos;!|'[^']*'!", "", " ".join(re.findall(r"<f>[^<]*", sheets)))
+    assert not re.search(r"HYPERLINK|SUM\(A1|cmd", formulas)  # in no formula
+
+
+def test_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01 00:00:00 UTC
+    scenario = load_scenario(BASE)
+    path = tmp_path / "a.xlsx"
+    write_workbook(path, [scenario], command_line="commitcast export")
+    first = path.read_bytes()
+    write_workbook(path, [load_scenario(BASE)], command_line="commitcast export")
+    assert path.read_bytes() == first
+    book = openpyxl.load_workbook(path)
+    assert book.properties.created == dt.datetime(2026, 1, 1)
+    audit = [c.value for row in book["Audit"].iter_rows() for c in row if c.value]
+    assert "2026-01-01 00:00:00 UTC" in audit
+
+
+def test_audit_sheet(tmp_path, cli):
+    out = tmp_path / "board.xlsx"
+    result = cli("export", BASE, DOWNSIDE, "-o", out, "--set", "costs.training_share=0.25")
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["Audit"]
+    cells = [c.value for row in ws.iter_rows() for c in row if c.value is not None]
+    for path in (BASE, DOWNSIDE):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in cells
+    assert cells.count("costs.training_share=0.25") == 2
+    assert any(isinstance(c, str) and c.startswith("commitcast 0.") for c in cells)
+    command = next(c for c in cells if isinstance(c, str) and c.startswith("commitcast export"))
+    assert "--set costs.training_share=0.25" in command and str(out) in command
+    assert any(isinstance(c, str) and "NPV discounts" in c for c in cells)
+    # the override reached the figures: training share on the Assumptions sheet
+    book = openpyxl.load_workbook(out)
+    sheet, cell = next(iter(book.defined_names["S1_TrainingShare"].destinations))
+    assert book[sheet][cell.replace("$", "")].value == 0.25
+
+
+def test_cli_export_errors_leave_no_file(tmp_path, cli, write_scenario):
+    out = tmp_path / "board.xlsx"
+    bad = cli("export", BASE, "-o", tmp_path / "board.csv")
+    assert bad.exit_code == 2 and ".xlsx" in bad.output
+    bad = cli("export", BASE, "-o", out, "--set", "costs.nope=1")
+    assert bad.exit_code == 2 and "nope" in bad.output and "Traceback" not in bad.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    # a good file is not replaced by a failed export
+    assert cli("export", BASE, "-o", out).exit_code == 0
+    before = out.read_bytes()
+    broken = write_scenario("name: x\nhorizon: {start: 2026-13, months: 2}\n", "broken.yaml")
+    assert cli("export", broken, "-o", out).exit_code == 2
+    assert out.read_bytes() == before
+
+
+def test_project_xlsx(tmp_path, cli):
+    out = tmp_path / "base.xlsx"
+    result = cli("project", BASE, "--format", "json", "--xlsx", out)
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out, data_only=True)["Summary"]
+    assert ws["B4"].value == "Colossus reservation, base case"
+    bad = cli("project", BASE, "--xlsx", tmp_path / "base.xls")
+    assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_contract_grid_matches_engine(path):
+    """The Contracts sheet's helper figures agree with the engine's own schedules."""
+    scenario = load_scenario(path)
+    result = run(Batch(scenario))
+    grid = contract_grid(scenario)
+    horizon = slice(1, scenario.months + 1)
+    for index, contract in enumerate(scenario.contracts):
+        rows = contract_rows(ContractTerms.of(contract), grid)
+        schedule = result.contracts[index]
+        for ours, theirs in [
+            (rows["committed"][horizon], schedule.fees[0]),
+            (rows["paid"][horizon], schedule.fees_paid[0]),
+            (rows["capacity"][horizon], schedule.capacity_tokens[0]),
+            (rows["obligation"][horizon], schedule.remaining_obligation[0]),
+        ]:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0.005)
+        assert rows["obligation"][0] == pytest.approx(schedule.exit_cost_now[0], abs=0.005)
