@@ -1,0 +1,59 @@
+"""The public Python API (`commitcast/__init__.py`): what the README's api section shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SCENARIOS
+
+BASE = str(SCENARIOS / "colossus-base.yaml")
+
+
+def run_python(code: str) -> str:
+    """A fresh interpreter, so the order of imports is the one in `code`."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "",  # projection used first
+        "commitcast.project(s)",  # project() imports the submodule `commitcast.projection`
+        "import commitcast.projection",  # so does an explicit import of it
+        "from commitcast.projection import Projection",
+    ],
+)
+def test_projection_is_callable_whatever_was_imported_first(first):
+    code = (
+        "import commitcast\n"
+        f"s = commitcast.load_scenario({BASE!r})\n"
+        f"{first}\n"
+        "p = commitcast.projection(s)\n"
+        "print(type(p).__name__, p.summary['total_committed_fees'])\n"
+    )
+    # 45.1135B: the base case's committed fees (checked figure by figure in test_engine)
+    assert run_python(code).split() == ["Projection", "45113500000.0"]
+
+
+def test_public_names():
+    import commitcast
+
+    for name in commitcast.__all__:
+        assert getattr(commitcast, name) is not None, name
+    with pytest.raises(AttributeError):
+        commitcast.no_such_name  # noqa: B018
+
+
+def test_import_is_lazy():
+    # `commitcast --help` must stay quick: importing the package pulls in neither numpy nor pandas
+    out = run_python(
+        "import sys, commitcast, commitcast.cli\n"
+        "print('numpy' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    assert out.split() == ["False", "False"]
