@@ -278,10 +278,12 @@ def breakeven_utilization(scenario: Scenario) -> Solution:
     label = "demand (x scale)"
     if math.isnan(s):
         error = _no_root(label, "gross_margin", 0.0, (f"{low:g}x", f"{high:g}x"), seen)
-        if seen[0] > 0:
-            error.problems[0] = replace(
-                error.problems[0], hint="gross margin is positive even with no demand at all"
-            )
+        hint = (
+            "gross margin is positive even with no demand at all"
+            if seen[0] > 0
+            else "gross margin stays negative at every demand level up to 20x"
+        )
+        error.problems[0] = replace(error.problems[0], hint=hint)
         raise error
     sets = [f"{key}={value * s!r}" for key, value in streams]
     at_answer = projection(apply_overrides(scenario, sets))

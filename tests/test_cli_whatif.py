@@ -1,0 +1,240 @@
+"""CLI tests for compare, sensitivity, solve and exit: formats, overrides shown, error exits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import SCENARIOS
+
+from commitcast.overrides import apply_overrides
+from commitcast.projection import projection
+from commitcast.validation import load_scenario
+
+BASE = SCENARIOS / "colossus-base.yaml"
+DOWN = SCENARIOS / "colossus-downside.yaml"
+SET = ("--set", "costs.training_share=0.25")
+
+
+def ok(result):
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+def refused(result, message):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert message in result.output
+    return result
+
+
+# ---- compare -------------------------------------------------------------------------------
+
+
+def test_compare_table_shows_both_and_the_overrides(cli):
+    result = ok(cli("compare", BASE, DOWN, *SET))
+    assert "A = Colossus reservation, base case" in result.stdout
+    assert "B = Colossus reservation, downside" in result.stdout
+    assert "overrides: costs.training_share=0.25" in result.stdout
+    assert "npv" in result.stdout
+
+
+def test_compare_json_deltas_match_separate_projections(cli):
+    data = json.loads(ok(cli("compare", BASE, DOWN, "--format", "json")).stdout)
+    a = projection(load_scenario(BASE)).summary["npv"]
+    b = projection(load_scenario(DOWN)).summary["npv"]
+    rows = [r for r in data["figures"] if r["figure"] == "npv"]
+    assert rows[1]["delta"] == pytest.approx(b - a, abs=0.005)
+    assert data["overrides"] == []
+
+
+def test_compare_csv_and_markdown(cli):
+    text = ok(cli("compare", BASE, DOWN, "--format", "csv", *SET)).stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["figure"] for r in rows} >= {"npv", "gross_margin"}
+    markdown = ok(cli("compare", BASE, DOWN, "--format", "md")).stdout
+    assert "| figure | A | B | Δ B | Δ% B |" in markdown
+
+
+def test_compare_metric_by_year(cli):
+    result = ok(cli("compare", BASE, DOWN, "--metric", "gross_margin", "--by", "year"))
+    assert "2027" in result.stdout
+    data = json.loads(
+        ok(cli("compare", BASE, DOWN, "--metric", "revenue", "--format", "json")).stdout
+    )
+    assert data["by"] == "year" and data["rows"][0]["period"] == "2026"
+
+
+def test_compare_bridge_outputs_sum_to_the_total(cli):
+    ok(cli("compare", BASE, DOWN, "--bridge", "npv"))
+    data = json.loads(ok(cli("compare", BASE, DOWN, "--bridge", "npv", "--format", "json")).stdout)
+    assert sum(step["contribution"] for step in data["steps"]) == pytest.approx(
+        data["total"], abs=1e-6
+    )
+    assert data["end"] - data["start"] == pytest.approx(data["total"])
+
+
+def test_compare_errors(cli, write_scenario):
+    refused(cli("compare", BASE), "at least two")
+    euro = write_scenario(
+        BASE.read_text(encoding="utf-8").replace("currency: USD", "currency: EUR")
+    )
+    refused(cli("compare", BASE, euro), "different currencies")
+    refused(cli("compare", BASE, DOWN, BASE, "--bridge", "npv"), "give two files")
+    refused(cli("compare", BASE, DOWN, "--bridge", "npv", "--metric", "revenue"), "not both")
+    refused(cli("compare", BASE, DOWN, "--metric", "npv"), "not a monthly column")
+    refused(cli("compare", BASE, DOWN, "--set", "revenue.APX.growth=1"), "no item named 'APX'")
+
+
+def test_compare_output_file_is_written_whole(cli, tmp_path):
+    target = tmp_path / "compare.csv"
+    ok(cli("compare", BASE, DOWN, "--format", "csv", "--output", target))
+    assert target.read_text(encoding="utf-8").startswith("figure,scenario,value")
+    refused(cli("compare", BASE, DOWN, "--output", tmp_path / "x.txt"), "--output needs")
+
+
+# ---- sensitivity ---------------------------------------------------------------------------
+
+
+def test_sensitivity_table_csv_json(cli):
+    table = ok(cli("sensitivity", BASE, *SET)).stdout
+    assert "overrides: costs.training_share=0.25" in table
+    assert "API price" in table and "█" in table
+    rows = list(csv.DictReader(io.StringIO(ok(cli("sensitivity", BASE, "--format", "csv")).stdout)))
+    assert len(rows) == 9
+    swings = [float(r["swing"]) for r in rows]
+    assert swings == sorted(swings, reverse=True)
+    data = json.loads(ok(cli("sensitivity", BASE, "--format", "json", *SET)).stdout)
+    assert data["overrides"] == ["costs.training_share=0.25"]
+    assert data["metric"] == "npv"
+
+
+def test_sensitivity_vary_and_grid(cli):
+    data = json.loads(
+        ok(
+            cli(
+                "sensitivity",
+                BASE,
+                "--vary",
+                "revenue.API.growth=-20%:+20%",
+                "--metric",
+                "gross_margin",
+                "--format",
+                "json",
+            )
+        ).stdout
+    )
+    assert data["drivers"][0]["low"] == pytest.approx(0.032)
+    result = ok(
+        cli(
+            "sensitivity",
+            BASE,
+            "--grid",
+            "revenue.API.growth=0.02,0.04",
+            "--grid",
+            "costs.training_share=0.2,0.3",
+        )
+    )
+    assert "20%" in result.stdout and "$" in result.stdout
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                ok(
+                    cli("sensitivity", BASE, "--grid", "revenue.API.growth=0.02,0.04", "-f", "csv")
+                ).stdout
+            )
+        )
+    )
+    assert [r["revenue.API.growth"] for r in rows] == ["0.02", "0.04"]
+
+
+def test_sensitivity_errors(cli):
+    refused(
+        cli("sensitivity", BASE, "--vary", "revenue.API.price_per_million_tokens=-1:2"), "negative"
+    )
+    refused(cli("sensitivity", BASE, "--metric", "nope"), "not a summary figure")
+    refused(cli("sensitivity", BASE, "--vary", "x=1:2", "--grid", "y=1"), "not both")
+    refused(cli("sensitivity", BASE, "--grid", "revenue.API.growth"), "cannot read --grid")
+
+
+# ---- solve ---------------------------------------------------------------------------------
+
+
+def test_solve_table_and_json(cli):
+    args = (
+        "solve",
+        BASE,
+        "--vary",
+        "revenue.API.price_per_million_tokens",
+        "--target",
+        "gross_margin_pct=40%",
+    )
+    table = ok(cli(*args, *SET)).stdout
+    assert "makes gross_margin_pct = 40.0000%" in table
+    assert "overrides: costs.training_share=0.25" in table
+    data = json.loads(ok(cli(*args, "--format", "json")).stdout)
+    again = projection(apply_overrides(load_scenario(BASE), data["check"]["set"])).summary[
+        "gross_margin_pct"
+    ]
+    assert again == pytest.approx(0.40, abs=1e-9)
+    rows = list(csv.DictReader(io.StringIO(ok(cli(*args, "--format", "csv")).stdout)))
+    assert float(rows[0]["value"]) == pytest.approx(data["solution"]["value"])
+
+
+def test_solve_breakeven_utilization(cli):
+    result = ok(cli("solve", BASE, "--breakeven-utilization"))
+    assert "break-even average utilization:" in result.stdout
+
+
+def test_solve_errors(cli):
+    refused(cli("solve", BASE), "give --vary PATH and --target")
+    refused(
+        cli(
+            "solve", BASE, "--vary", "revenue.API.growth", "--target", "npv=1T", "--range", "0:0.01"
+        ),
+        "no value of revenue.API.growth",
+    )
+    refused(cli("solve", BASE, "--breakeven-utilization", "--vary", "x"), "takes no --vary")
+    refused(
+        cli("solve", BASE, "--vary", "revenue.API.growth", "--target", "npv=0", "--range", "0.1"),
+        "cannot read the range",
+    )
+
+
+# ---- exit ----------------------------------------------------------------------------------
+
+
+def test_exit_table_marks_best_and_last(cli):
+    result = ok(cli("exit", BASE, "--set", "costs.overflow.policy=unserved"))
+    assert "overrides: costs.overflow.policy=unserved" in result.stdout
+    assert "best: notice on" in result.stdout
+    assert "last date to give notice that ends service early: 2029-03-02" in result.stdout
+    assert "no notice" in result.stdout
+
+
+def test_exit_csv_and_json_agree(cli):
+    rows = list(csv.DictReader(io.StringIO(ok(cli("exit", BASE, "--format", "csv")).stdout)))
+    data = json.loads(ok(cli("exit", BASE, "--format", "json")).stdout)
+    assert len(rows) == len(data["options"]) == 37  # no notice + 36 months
+    for row, record in zip(rows, data["options"], strict=True):
+        assert float(row["npv"]) == record["npv"]
+    assert data["last_notice_date"] == "2029-03-02"
+
+
+def test_exit_errors(cli, write_scenario):
+    text = BASE.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True) if "termination:" not in line]
+    assert len(lines) == len(text.splitlines()) - 1
+    fixed = write_scenario("".join(lines))
+    refused(cli("exit", fixed), "has no termination terms")
+    refused(cli("exit", BASE, "--contract", "Nope"), "no contract named 'Nope'")
+    refused(cli("exit", BASE, "--output", "x.csv"), "--output needs")
+
+
+@pytest.mark.parametrize("command", ["compare", "sensitivity", "solve", "exit"])
+def test_every_command_has_help_with_set_and_format(cli, command):
+    result = ok(cli(command, "--help"))
+    assert "--set" in result.stdout and "--format" in result.stdout

@@ -1,0 +1,93 @@
+"""compare: each difference checked against two separate projections made in the test."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import SCENARIOS
+
+from commitcast.analysis.compare import compare, metric_over_time
+from commitcast.errors import CommitcastError
+from commitcast.overrides import apply_overrides
+from commitcast.projection import projection
+from commitcast.validation import load_scenario
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return (
+        load_scenario(SCENARIOS / "colossus-base.yaml"),
+        load_scenario(SCENARIOS / "colossus-downside.yaml"),
+    )
+
+
+def test_deltas_match_two_separate_projections(pair):
+    base, other = pair
+    result = compare([base, other])
+    a, b = projection(base).summary, projection(other).summary
+    for figure in ("npv", "gross_margin", "total_revenue", "peak_funding_need", "ending_cash"):
+        expected = b[figure] - a[figure]
+        assert result.deltas[figure][0].amount == pytest.approx(expected, abs=0.005)
+        assert result.deltas[figure][0].percent == pytest.approx(expected / abs(a[figure]))
+        assert result.values[figure] == [a[figure], b[figure]]
+
+
+def test_a_zero_base_has_no_percent(pair):
+    base, _ = pair
+    # total_overflow_cost is 0 with unserved overflow: a percent change of 0 is undefined
+    unserved = apply_overrides(base, ["costs.overflow.policy=unserved"])
+    result = compare([unserved, base])
+    assert result.values["total_overflow_cost"][0] == 0
+    assert result.deltas["total_overflow_cost"][0].percent is None
+
+
+def test_three_scenarios_each_against_the_first(pair):
+    base, other = pair
+    third = apply_overrides(base, ["discount_rate=0.2"])
+    result = compare([base, other, third])
+    assert len(result.deltas["npv"]) == 2
+    expected = projection(third).summary["npv"] - projection(base).summary["npv"]
+    assert result.deltas["npv"][1].amount == pytest.approx(expected, abs=0.005)
+
+
+def test_different_currencies_are_refused(pair):
+    base, _ = pair
+    euros = apply_overrides(base, ["currency=EUR"])
+    with pytest.raises(CommitcastError) as caught:
+        compare([base, euros])
+    assert caught.value.exit_code == 2
+    assert "different currencies" in str(caught.value)
+    assert "EUR" in str(caught.value)
+
+
+def test_one_metric_by_year_is_the_sum_of_its_months(pair):
+    base, other = pair
+    table = metric_over_time([base, other], "gross_margin", "year")
+    # independent route: add up the monthly column by calendar year in a loop
+    for column, scenario in enumerate((base, other)):
+        p = projection(scenario)
+        totals: dict[str, float] = {}
+        for label, value in zip(p.labels, p.columns["gross_margin"], strict=True):
+            totals[label[:4]] = totals.get(label[:4], 0.0) + float(value)
+        assert table.periods == sorted(totals)
+        for row, period in enumerate(table.periods):
+            assert table.values[row][column] == pytest.approx(totals[period], abs=0.005)
+    for row in range(len(table.periods)):
+        expected = table.values[row][1] - table.values[row][0]
+        assert table.deltas[row][0].amount == pytest.approx(expected, abs=0.005)
+
+
+def test_metric_must_be_a_monthly_column(pair):
+    with pytest.raises(CommitcastError) as caught:
+        metric_over_time(list(pair), "npv", "year")
+    assert "not a monthly column" in str(caught.value)
+
+
+def test_periods_a_scenario_does_not_cover_are_empty(pair):
+    base, _ = pair
+    shorter = apply_overrides(base, ["horizon.months=12"])
+    table = metric_over_time([base, shorter], "revenue", "year")
+    last = table.values[-1]
+    assert last[1] is None and table.deltas[-1][0].amount is None
+    assert not math.isnan(last[0])
