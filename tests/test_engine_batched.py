@@ -27,6 +27,7 @@ PATHS = {
     "costs.training_share": "costs.training_share",
     "contracts[0].monthly_fee": "contracts[0].monthly_fee",
     "discount_rate": "discount_rate",
+    "costs.collection_lag_months": "costs.collection_lag_months",
 }
 
 
@@ -39,7 +40,10 @@ def _variants(keys: list[str], runs: int) -> dict[str, np.ndarray]:
         "contracts[0].monthly_fee": (0.9e9, 1.6e9),
         "discount_rate": (0.0, 0.2),
     }
-    return {key: rng.uniform(*ranges[key], runs) for key in keys}
+    variants = {key: rng.uniform(*ranges[key], runs) for key in keys if key in ranges}
+    if "costs.collection_lag_months" in keys:  # whole months, 0 to 3
+        variants["costs.collection_lag_months"] = rng.integers(0, 4, runs).astype(float)
+    return variants
 
 
 @pytest.mark.parametrize(

@@ -160,10 +160,17 @@ def run(batch: Batch) -> BatchResult:
         margin_pct = np.where(revenue != 0, gross_margin / revenue, np.nan)
 
     lag = batch["costs.collection_lag_months"].astype(np.int64)[:, None]
-    source = np.arange(months)[None, :] - lag
-    cash_in = np.where(
-        source >= 0, np.take_along_axis(revenue, np.clip(source, 0, None), axis=1), 0.0
-    )
+    if not _varies(batch, "costs.collection_lag_months"):
+        # one lag for every run: a shift of the columns (the same values, without a gather)
+        cash_in = np.zeros_like(revenue)
+        shift = int(lag[0, 0]) if runs else 0
+        if shift < months:
+            cash_in[:, shift:] = revenue[:, : months - shift]
+    else:
+        source = np.arange(months)[None, :] - lag
+        cash_in = np.where(
+            source >= 0, np.take_along_axis(revenue, np.clip(source, 0, None), axis=1), 0.0
+        )
     cash_out = fees_paid + overflow_cost + serving_cost
     net = cash_in - cash_out
     cumulative = np.cumsum(net, axis=1)

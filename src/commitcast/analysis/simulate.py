@@ -87,10 +87,11 @@ def simulate(
     monthly = {name: np.empty((runs, months)) for name in FAN_COLUMNS}
     input_sums = dict.fromkeys(uncertainty.keys(), 0.0)
     labels: list[str] = []
+    checked: dict[str, tuple[float, float]] = {}  # sampled range already accepted, by key
     for start in range(0, runs, chunk):
         size = min(chunk, runs - start)
         variants = uncertainty.sample(rng, size)
-        _check_samples(scenario, uncertainty, variants)
+        _check_samples(scenario, uncertainty, variants, checked)
         result = run(Batch(scenario, size, variants))
         labels = labels or result.grid.labels()
         for name in FIGURES:
@@ -163,17 +164,26 @@ def _share(mask: np.ndarray) -> float:
 
 
 def _check_samples(
-    scenario: Scenario, uncertainty: Uncertainty, variants: dict[str, np.ndarray]
+    scenario: Scenario,
+    uncertainty: Uncertainty,
+    variants: dict[str, np.ndarray],
+    checked: dict[str, tuple[float, float]],
 ) -> None:
     """A sampled value the scenario would refuse (a share above 1, a negative fee) is an error
-    naming the input, not a silent nonsense run."""
+    naming the input, not a silent nonsense run. Every field rule is a range, so checking the
+    lowest and highest value of each input covers all of them; `checked` remembers the range
+    already accepted so later chunks only validate new extremes."""
     source = scenario._source
     document = source.document if source else None
     problems = []
     for key, values in variants.items():
         item = uncertainty.inputs[key]
         lowest, highest = float(values.min()), float(values.max())
-        reason = check_values(scenario, item.path, [lowest, highest])
+        low_ok, high_ok = checked.get(key, (np.inf, -np.inf))
+        new = [v for v in (lowest, highest) if not low_ok <= v <= high_ok]
+        reason = check_values(scenario, item.path, new) if new else None
+        if not reason:
+            checked[key] = (min(lowest, low_ok), max(highest, high_ok))
         if reason:
             mark = document.mark_for(item.path) if document else None
             problems.append(
