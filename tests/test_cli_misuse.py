@@ -63,8 +63,8 @@ def test_validate_reports_every_file_in_one_pass(cli, tmp_path: Path):
         ("revenue.API.growth=-100%", ["-100% is out of range"]),
         ("name=[[[", ["YAML syntax error"]),
         ("contracts[0]=3", ["expected a mapping"]),
-        ("contracts[0].monthly_fee", ["cannot read --set", "PATH=VALUE"]),
-        ("=3", ["cannot read --set", "PATH=VALUE"]),
+        ("contracts[0].monthly_fee", ["--set: cannot read --set", "PATH=VALUE"]),
+        ("=3", ["--set: cannot read --set '=3'", "PATH=VALUE"]),
     ],
 )
 def test_bad_set(cli, assignment: str, fragments: list[str]):

@@ -39,7 +39,9 @@ def split_assignment(text: str) -> tuple[str, str]:
                 return path, value
             break
     raise CommitcastError.single(
-        f"cannot read --set {text!r}", hint="write --set PATH=VALUE, e.g. revenue.API.growth=0.02"
+        f"cannot read --set {text!r}",
+        hint="write --set PATH=VALUE, e.g. revenue.API.growth=0.02",
+        file="--set",
     )
 
 

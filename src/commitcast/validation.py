@@ -29,7 +29,9 @@ _FRIENDLY = {
 def validate_data(document: Document) -> Scenario:
     """Validate parsed data; raise CommitcastError listing every problem with its line."""
     if not isinstance(document.data, dict):
-        kind = "a list" if isinstance(document.data, list) else f"a {type(document.data).__name__}"
+        kind = {list: "a list", str: "only text"}.get(
+            type(document.data), f"a single value ({document.data!r})"
+        )
         raise CommitcastError.single(
             f"a scenario must be a mapping of keys (name:, horizon:, contracts: ...), "
             f"but this file holds {kind}",
