@@ -1,0 +1,376 @@
+"""A real spreadsheet engine judges the workbook's formulas.
+
+Every workbook is opened in LibreOffice Calc, headless, with recalculation forced on load (a
+fresh profile whose registrymodifications.xcu sets OOXMLRecalcMode = 0, "always"), saved, and
+read back with openpyxl:
+
+1. every formula cell recalculated by LibreOffice equals the value the engine stored (to the
+   cent for money, 1e-9 for ratios), for every scenario in scenarios/ and for edge cases;
+2. changing input cells in a copy (a fee, a growth rate, the training share, a notice date)
+   gives the figures `apply_overrides` + `projection` (what `commitcast project --set` runs)
+   give for the same change;
+3. no cell anywhere holds an error value.
+
+All workbooks go through ONE soffice call. Without LibreOffice the tests are skipped with the
+reason printed, except when COMMITCAST_REQUIRE_LIBREOFFICE=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from conftest import SCENARIOS
+
+from commitcast.engine import MONTHLY_COLUMNS
+from commitcast.overrides import apply_overrides
+from commitcast.projection import projection
+from commitcast.render.excel import write_workbook
+from commitcast.validation import load_scenario
+
+SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+BASE = SCENARIOS / "colossus-base.yaml"
+CENT = 0.01  # LibreOffice saves 15 significant digits: totals near $1T are good to ~0.5 cent
+RATIO = 1e-9
+ERRORS = {"#NAME?", "#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NUM!", "#NULL!", "Err:502"}
+
+EDGE = """
+# arrears from before the horizon, a multi-step ramp, a 6-month escalator, notice given with a
+# termination fee, a contract running past the horizon, one with an unused option, unserved
+# overflow and a two-month collection lag
+name: Edge cases
+horizon: {start: 2026-03, months: 30}
+discount_rate: 0.08
+contracts:
+  - name: Arrears with a fee
+    counterparty: Neocloud
+    monthly_fee: 31_000_000
+    start: 2026-02-10
+    end: 2029-02-14
+    escalator: {rate: 0.05, every_months: 6}
+    ramp: [{months: 1, fraction: 0.25}, {months: 3, fraction: 0.6}, {months: 2, fraction: 0.9}]
+    termination: {notice_days: 45, fee: 20_000_000, earliest_notice: 2026-09-01,
+                  notice_given: 2027-05-20}
+    payment: {timing: arrears}
+    capacity: {tokens_per_month: 2.0e14}
+  - name: Locked in
+    monthly_fee: 12_500_000
+    start: 2026-07-16
+    end: 2029-12-31
+    capacity: {tokens_per_month: 1.0e14}
+  - name: Option not used
+    monthly_fee: 5_000_000
+    start: 2026-03-01
+    end: 2027-12-31
+    termination: {notice_days: 120, fee: 3_000_000, earliest_notice: 2027-01-15}
+    payment: {timing: arrears}
+    capacity: {tokens_per_month: 5.0e13}
+revenue:
+  - {name: API, tokens_per_month: 1.5e14, growth: 0.06, price_per_million_tokens: 0.9,
+     price_change: -0.02}
+  - {name: Enterprise, revenue_per_month: 4_000_000, growth: 0.01}
+costs:
+  training_share: 0.2
+  serving_cost_per_million_tokens: 0.05
+  overflow: {policy: unserved}
+  collection_lag_months: 2
+"""
+
+NO_REVENUE = """
+# no revenue (margin % undefined), everything for training (utilization undefined), a
+# termination fee larger than the fees left (the exit cost is capped)
+name: No revenue yet
+horizon: {start: 2026-11, months: 14}
+contracts:
+  - name: Pilot
+    monthly_fee: 2_000_000
+    start: 2026-11-20
+    end: 2027-08-31
+    termination: {notice_days: 200, fee: 50_000_000}
+costs: {training_share: 1.0}
+"""
+
+LABELS = {
+    "committed_fees": "Committed fees",
+    "capacity_tokens": "Capacity",
+    "training_tokens": "Training capacity",
+    "demand_tokens": "Demand",
+    "served_tokens": "Served on committed capacity",
+    "overflow_tokens": "Overflow bought on demand",
+    "unserved_tokens": "Demand left unserved",
+    "utilization": "Utilization of inference capacity",
+    "revenue": "Revenue",
+    "inference_cost": "Inference cost",
+    "training_cost": "Training cost",
+    "idle_capacity_cost": "Idle capacity cost",
+    "gross_margin": "Gross margin",
+    "gross_margin_pct": "Gross margin %",
+    "cash_in": "Cash in (revenue collected)",
+    "cash_out": "Cash out (fees paid, overflow, serving)",
+    "net_cash_flow": "Net cash flow",
+    "cumulative_cash": "Cumulative cash",
+    "remaining_obligation": "Remaining obligation at month end",
+}
+SUMMARY_LABELS = {
+    "total_committed_fees": "Total committed fees",
+    "total_revenue": "Total revenue",
+    "gross_margin": "Gross margin",
+    "gross_margin_pct": "Gross margin %",
+    "npv": "NPV of net cash flow",
+    "exit_cost_now": "Exit cost now",
+    "peak_funding_need": "Peak funding need",
+    "average_utilization": "Average utilization",
+    "ending_cash": "Ending cumulative cash",
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Input cells changed in a copy of a workbook, and the same change as --set."""
+
+    source: str  # "base" or the name of an edge-case text
+    cells: dict[str, Any]  # defined name -> new value
+    sets: tuple[str, ...]
+
+
+EDITS = {
+    "fee": Edit("base", {"S1_C1_MonthlyFee": 1.1e9}, ("contracts[0].monthly_fee=1.1B",)),
+    "growth": Edit("base", {"S1_R1_Growth": 0.02}, ("revenue.API.growth=0.02",)),
+    "training": Edit("base", {"S1_TrainingShare": 0.45}, ("costs.training_share=0.45",)),
+    "notice": Edit(
+        "base",
+        {"S1_C1_NoticeGiven": dt.datetime(2027, 3, 1)},
+        ("contracts[0].termination.notice_given=2027-03-01",),
+    ),
+    "edge-notice-fee-lag": Edit(
+        "edge",
+        {
+            "S1_C3_NoticeGiven": dt.datetime(2027, 3, 1),
+            "S1_C3_TerminationFee": 9_000_000,
+            "S1_CollectionLag": 1,
+            "S1_C1_NoticeGiven": dt.datetime(2027, 9, 30),
+        },
+        (
+            'contracts."Option not used".termination.notice_given=2027-03-01',
+            'contracts."Option not used".termination.fee=9M',
+            "costs.collection_lag_months=1",
+            "contracts[0].termination.notice_given=2027-09-30",
+        ),
+    ),
+}
+
+RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+  <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop>
+</item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+  <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop>
+</item>
+</oor:items>
+"""
+
+
+def soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    reason = (
+        "LibreOffice (soffice) is not installed, so the workbook's formulas cannot be "
+        "recalculated by a real spreadsheet here; .ci/run installs it and sets "
+        "COMMITCAST_REQUIRE_LIBREOFFICE=1"
+    )
+    if os.environ.get("COMMITCAST_REQUIRE_LIBREOFFICE") == "1":
+        pytest.fail(reason)
+    print(f"SKIPPED: {reason}")
+    pytest.skip(reason)
+
+
+def recalculate(files: list[Path], outdir: Path) -> None:
+    """Open, recalculate and save every file in one LibreOffice run with a fresh profile."""
+    executable = soffice()
+    with tempfile.TemporaryDirectory(prefix="commitcast-lo-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
+        command = [
+            executable,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(outdir),
+            *(str(f) for f in files),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    missing = [f.name for f in files if not (outdir / f.name).exists()]
+    assert not missing, f"LibreOffice did not convert {missing}: {done.stdout} {done.stderr}"
+
+
+def set_inputs(source: Path, target: Path, cells: dict[str, Any]) -> None:
+    """A copy with some input cells changed (openpyxl; only the Assumptions cells)."""
+    book = openpyxl.load_workbook(source)
+    for name, value in cells.items():
+        sheet, cell = next(iter(book.defined_names[name].destinations))
+        assert sheet == "Assumptions"
+        book[sheet][cell.replace("$", "")].value = value
+    book.save(target)
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """id -> (exported workbook, LibreOffice's recalculated copy)."""
+    soffice()
+    folder = tmp_path_factory.mktemp("books")
+    out = folder / "recalculated"
+    out.mkdir()
+    texts = {"edge": EDGE, "no-revenue": NO_REVENUE}
+    paths = {"base": BASE}
+    for key, text in texts.items():
+        paths[key] = folder / f"{key}.yaml"
+        paths[key].write_text(text, encoding="utf-8")
+    exported: dict[str, Path] = {}
+
+    def export(key: str, scenario_paths: list[Path]) -> Path:
+        target = folder / f"{key}.xlsx"
+        write_workbook(target, [load_scenario(p) for p in scenario_paths], command_line="test")
+        exported[key] = target
+        return target
+
+    for path in SCENARIO_FILES:
+        export(f"scenario-{path.stem}", [path])
+    export("edge", [paths["edge"]])
+    export("no-revenue", [paths["no-revenue"]])
+    export("all", [*SCENARIO_FILES, paths["edge"], paths["no-revenue"]])
+    for key, edit in EDITS.items():
+        source = exported["scenario-colossus-base" if edit.source == "base" else edit.source]
+        target = folder / f"edit-{key}.xlsx"
+        set_inputs(source, target, edit.cells)
+        exported[f"edit-{key}"] = target
+    recalculate(list(exported.values()), out)
+    books = {key: (path, out / path.name) for key, path in exported.items()}
+    books["_paths"] = paths  # type: ignore[assignment]
+    return books
+
+
+def tolerance(number_format: str, stored: float) -> float:
+    if "%" in number_format:
+        return RATIO
+    if number_format.startswith('"'):  # money formats start with the quoted currency symbol
+        return CENT
+    return max(1e-9, abs(stored) * 1e-12)  # tokens, factors, prices, day counts
+
+
+def empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+WORKBOOKS = [f"scenario-{p.stem}" for p in SCENARIO_FILES] + ["edge", "no-revenue", "all"]
+
+
+@pytest.mark.parametrize("key", WORKBOOKS)
+def test_libreoffice_recalculates_the_stored_values(books, key):
+    exported, recalculated = books[key]
+    formulas = openpyxl.load_workbook(exported)
+    stored = openpyxl.load_workbook(exported, data_only=True)
+    judged = openpyxl.load_workbook(recalculated, data_only=True)
+    checked = 0
+    problems = []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not (isinstance(cell.value, str) and cell.value.startswith("=")):
+                    continue
+                checked += 1
+                mine = stored[ws.title][cell.coordinate].value
+                theirs = judged[ws.title][cell.coordinate].value
+                if empty(mine) or empty(theirs):
+                    ok = empty(mine) and empty(theirs)
+                elif isinstance(mine, dt.datetime) or isinstance(theirs, dt.datetime):
+                    ok = mine == theirs
+                else:
+                    ok = abs(mine - theirs) <= tolerance(cell.number_format, mine)
+                if not ok:
+                    where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                    problems.append(f"{where}: {mine!r} {theirs!r}")
+    assert not problems, f"{len(problems)} of {checked} differ:\n" + "\n".join(problems[:20])
+    assert checked > 500
+
+
+@pytest.mark.parametrize("key", EDITS)
+def test_changed_inputs_recalculate_like_set(books, key):
+    edit = EDITS[key]
+    source = books["_paths"][edit.source]
+    expected = projection(apply_overrides(load_scenario(source), list(edit.sets)))
+    original = projection(load_scenario(source))
+    book = openpyxl.load_workbook(books[f"edit-{key}"][1], data_only=True)
+    ws = book.worksheets[3]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    assert set(LABELS) == set(MONTHLY_COLUMNS)
+    changed = False
+    for column, label in LABELS.items():
+        cells = [ws.cell(rows[label], 3 + m) for m in range(expected.scenario.months)]
+        for month, (cell, want) in enumerate(zip(cells, expected.columns[column], strict=True)):
+            got = cell.value
+            where = f"{column} month {month}"
+            if math.isnan(want):
+                assert empty(got), where
+                continue
+            assert got == pytest.approx(want, abs=tolerance(cell.number_format, want)), where
+        changed |= any(
+            not math.isclose(a, b, abs_tol=0.01)
+            for a, b in zip(expected.columns[column], original.columns[column], strict=True)
+            if not (math.isnan(a) or math.isnan(b))
+        )
+    assert changed, "the edit must change the projection for the test to mean anything"
+    summary = book["Summary"]
+    srows = {summary.cell(r, 1).value: r for r in range(1, summary.max_row + 1)}
+    for key_, label in SUMMARY_LABELS.items():
+        cell = summary.cell(srows[label], 2)
+        want = expected.summary[key_]
+        if want is None:
+            assert empty(cell.value), label
+        else:
+            assert cell.value == pytest.approx(want, abs=tolerance(cell.number_format, want)), label
+
+
+def test_changed_notice_date_agrees_with_the_cli(books, cli):
+    """The same check through `commitcast project --set ... --format json`."""
+    import json
+
+    edit = EDITS["notice"]
+    result = cli("project", BASE, "--format", "json", *(f"--set={s}" for s in edit.sets))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    book = openpyxl.load_workbook(books["edit-notice"][1], data_only=True)
+    summary = book["Summary"]
+    rows = {summary.cell(r, 1).value: r for r in range(1, summary.max_row + 1)}
+    for key, label in (("npv", "NPV of net cash flow"), ("exit_cost_now", "Exit cost now")):
+        assert summary.cell(rows[label], 2).value == pytest.approx(data["summary"][key], abs=CENT)
+
+
+@pytest.mark.parametrize("key", [*WORKBOOKS, *(f"edit-{k}" for k in EDITS)])
+def test_no_error_values_anywhere(books, key):
+    book = openpyxl.load_workbook(books[key][1], data_only=True)
+    errors = [
+        f"{ws.title}!{cell.coordinate}={cell.value}"
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value in ERRORS)
+    ]
+    assert not errors, errors[:20]
