@@ -116,6 +116,7 @@ def fan_table(result: Simulation, name: str, title: str, every: int = 3) -> Tabl
         title=f"{title} by month: P5 / P50 / P95 (bar: = P5 to P95, | median, : zero)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        min_width=78,  # room for the title, so it does not wrap in the narrower table
     )
     table.add_column("month", no_wrap=True)
     for level in ("P5", "P50", "P95"):
