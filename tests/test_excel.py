@@ -324,3 +324,15 @@ def test_contract_grid_matches_engine(path):
         ]:
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0.005)
         assert rows["obligation"][0] == pytest.approx(schedule.exit_cost_now[0], abs=0.005)
+
+
+def test_fast_formula_path_writes_the_same_file(tmp_path, monkeypatch):
+    """Rows are stored with a once-prepared formula; the public write_formula gives the same."""
+    from commitcast.render import excel_style
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    scenarios = [load_scenario(BASE), scenario_from_text(SMALL)]
+    fast = export(tmp_path, *scenarios, name="fast.xlsx")
+    monkeypatch.setattr(excel_style, "FAST_FORMULAS", False)
+    slow = export(tmp_path, *scenarios, name="slow.xlsx")
+    assert fast.read_bytes() == slow.read_bytes()

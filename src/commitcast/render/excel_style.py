@@ -183,19 +183,47 @@ class SeriesSheet:
         extra = {"bold": True} if bold else {}
         fmt = self.formats.get(num_format=self.num_formats[kind], **extra)
         letters = self.letters
-        write = ws.write_formula
+        store = _formula_store(ws, template) if FAST_FORMULAS else None
+        if store is not None:
+            # XlsxWriter prepares each formula with ~30 regular expressions; the template is
+            # the same for the whole row, so prepare it once and store the cells directly.
+            template = ws._prepare_formula(template)
+            ws._check_dimensions(row, self.first_col + start)
+            ws._check_dimensions(row, self.first_col + self.count - 1)
+            cells = ws.table[row]
         for j in range(start, self.count):
             formula = (
                 template.replace(C, letters[j + 1])
                 .replace(P, letters[j])
                 .replace(N, letters[j + 2])
             )
-            write(row, self.first_col + j, formula, fmt, cell_value(values[j], kind))
+            value = cell_value(values[j], kind)
+            if store is not None:
+                cells[self.first_col + j] = store(formula, fmt, value)
+            else:
+                ws.write_formula(row, self.first_col + j, formula, fmt, value)
         self.rows[key] = row + 1
         self.kinds[key] = kind
         self.values[key] = np.asarray(values, dtype=np.float64)
         self.row += 1
         return row
+
+
+FAST_FORMULAS = True  # tests switch it off to check both paths write the same file
+
+
+def _formula_store(ws: Any, template: str) -> Any:
+    """XlsxWriter's cell record for formulas, if this version exposes what the fast path
+    needs and the formula is a plain one; else None (use the public write_formula)."""
+    try:
+        from xlsxwriter.worksheet import CellFormulaTuple, re_dynamic_function
+    except ImportError:
+        return None
+    if getattr(ws, "constant_memory", True) or not hasattr(ws, "_prepare_formula"):
+        return None
+    if not isinstance(getattr(ws, "table", None), dict) or re_dynamic_function.search(template):
+        return None
+    return CellFormulaTuple
 
 
 def utc_now() -> dt.datetime:
