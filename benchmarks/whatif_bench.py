@@ -34,7 +34,7 @@ from commitcast.projection import projection
 from commitcast.validation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-REPEATS = 5
+REPEATS = 10
 
 
 def best_of(function: Callable[[], object]) -> float:

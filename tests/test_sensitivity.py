@@ -90,6 +90,8 @@ def test_a_date_range_is_varied_too(base):
         ("revenue.API.growth=0.02", "cannot read --vary"),
         ("contracts[0].termination.notice_days=-20%:+20%", "whole number"),
         ("contracts[0].end=-20%:+20%", "relative change"),
+        # a rule across fields of the contract: notice before the earliest notice day
+        ("contracts[0].termination.notice_given=2026-01-01:2027-01-01", "before earliest_notice"),
     ],
 )
 def test_invalid_values_are_refused_clearly(base, vary, message):

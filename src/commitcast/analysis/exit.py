@@ -32,6 +32,7 @@ from ..calendar import date_from_day, day_number
 from ..engine import run
 from ..errors import CommitcastError
 from ..model import Contract, Scenario
+from ..overrides import apply_overrides
 from ..params import Batch
 
 FIGURES = ("npv", "gross_margin", "peak_funding_need", "total_revenue")
@@ -139,6 +140,10 @@ def exit_options(scenario: Scenario, contract_name: str | None = None) -> ExitAn
             f"and the end ({contract.end}) of {contract.name!r}",
             field=f"contracts[{index}].termination.earliest_notice",
         )
+    # the first and last dates checked by the model, as a --set would be (both lie within
+    # [earliest_notice, end] by construction, which is the model's rule for a notice date)
+    for day in (dates[0], dates[-1]):
+        apply_overrides(scenario, [f"contracts[{index}].termination.notice_given={day}"])
     n = len(dates)
     p = f"contracts[{index}].termination"
     days = np.array([day_number(d) for d in dates], dtype=np.float64)

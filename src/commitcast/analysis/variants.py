@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pydantic
 
 from ..errors import CommitcastError, Problem
 from ..loader import format_path
-from ..model import Scenario
-from ..overrides import apply_overrides, resolve_path
+from ..model import Contract, Costs, RevenueStream, Scenario
+from ..overrides import apply_overrides, parse_value, resolve_path, set_value
 from ..params import DATE_FIELDS, base_params, decode
 from ..projection import MONTH_FIGURES, SUMMARY_KEYS
 
@@ -55,6 +56,7 @@ class Input:
     path: str  # as the user wrote it (shown in output and used for --set)
     key: str  # params key, e.g. revenue[0].growth
     base: float
+    where: tuple[str | int, ...] = ()  # the resolved path, ('revenue', 0, 'growth')
 
     @property
     def is_date(self) -> bool:
@@ -80,7 +82,8 @@ class Input:
 
 def input_of(scenario: Scenario, path: str, option: str = "--vary") -> Input:
     """The batch key of a user's path; refuses fields the engine cannot vary between runs."""
-    key = format_path(resolve_path(scenario, path))
+    where = resolve_path(scenario, path)
+    key = format_path(where)
     params = base_params(scenario)
     if key not in params:
         raise CommitcastError.single(
@@ -90,12 +93,15 @@ def input_of(scenario: Scenario, path: str, option: str = "--vary") -> Input:
             field=option,
             hint="vary an amount, rate, share or date such as revenue.API.growth",
         )
-    return Input(path=path, key=key, base=params[key])
+    return Input(path=path, key=key, base=params[key], where=tuple(where))
 
 
 def checked_value(scenario: Scenario, item: Input, value: float | str, option: str) -> float:
     """Apply one value as a --set override; return the engine value the model accepted."""
     text = value if isinstance(value, str) else item.show(value)
+    quick = _quick_check(scenario, item, text)
+    if quick is not None:
+        return quick
     try:
         changed = apply_overrides(scenario, [f"{item.path}={text}"])
     except CommitcastError as error:
@@ -110,6 +116,42 @@ def checked_value(scenario: Scenario, item: Input, value: float | str, option: s
                 for problem in error.problems
             ]
         ) from None
+    return base_params(changed)[item.key]
+
+
+_PARTS: dict[str, type[pydantic.BaseModel]] = {
+    "contracts": Contract,
+    "revenue": RevenueStream,
+    "costs": Costs,
+}
+
+
+def _quick_check(scenario: Scenario, item: Input, text: str) -> float | None:
+    """The same check as applying the override, on the one contract, stream or costs section
+    it changes: every rule that can involve a numeric field lives at that level (the scenario's
+    own rule is about names). Sensitivity checks dozens of values; validating the whole scenario
+    for each is most of its time. None when this shortcut does not apply or the value is
+    refused: then the full override runs and gives the message a file would."""
+    where = item.where
+    if not where or where[0] not in _PARTS:
+        return None
+    listed = where[0] != "costs"
+    part = getattr(scenario, where[0])[where[1]] if listed else scenario.costs
+    inner = where[2:] if listed else where[1:]
+    if not inner:
+        return None
+    data = part.model_dump()
+    try:
+        set_value(data, inner, parse_value(text))
+        checked = _PARTS[where[0]].model_validate(data)
+    except (pydantic.ValidationError, CommitcastError, ValueError):
+        return None
+    if listed:
+        items = list(getattr(scenario, where[0]))
+        items[where[1]] = checked  # type: ignore[index]
+        changed = scenario.model_copy(update={where[0]: items})
+    else:
+        changed = scenario.model_copy(update={"costs": checked})
     return base_params(changed)[item.key]
 
 

@@ -50,7 +50,11 @@ def compare(
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
 ) -> None:
-    """Compare scenarios side by side, with differences to the first in amount and percent."""
+    """Compare scenarios side by side, with differences to the first in amount and percent.
+
+    --set applies to every file. --bridge walks the difference in one figure by groups of
+    inputs: contracts, demand, prices, costs, timing (see the README).
+    """
     from ..render import whatif as render
 
     check_output(output)

@@ -429,7 +429,7 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
         ]
         or [0.0]
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for name in ("driver", "low", "high", f"{metric}\nat low", f"{metric}\nat high", "swing"):
         table.add_column(name, justify="left" if name == "driver" else "right", no_wrap=True)
     table.add_column("below │ above", no_wrap=True, justify="center")
@@ -674,7 +674,7 @@ def print_exit(console: Console, analysis: ExitAnalysis) -> None:
         f"notice, fee {format_money(term.fee, currency)}, term ends {contract.end}",
         [analysis.scenario],
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     columns = (
         "notice\ngiven",
         "last day\nof service",
