@@ -303,3 +303,34 @@ def test_dates_and_whole_numbers() -> None:
 def test_choice_of_whole_numbers_is_kept_as_given() -> None:
     spec = parse_spec({"dist": "choice", "values": [0, 1, 2]})
     assert isinstance(spec, Choice) and spec.values == [0.0, 1.0, 2.0]
+
+
+def test_set_can_give_a_distribution() -> None:
+    from commitcast.overrides import apply_overrides
+
+    base = scenario_from_text(scenario_text("0.02"))
+    assert "revenue[0].growth" not in base._uncertainty.inputs
+    changed = apply_overrides(base, ["revenue.API.growth={dist: uniform, low: 0, high: 0.04}"])
+    spec = changed._uncertainty.inputs["revenue[0].growth"].spec
+    assert (spec.low, spec.high) == (0.0, 0.04)
+    assert changed.revenue[0].growth == 0.02  # the midpoint, for `project`
+    with pytest.raises(CommitcastError) as caught:
+        apply_overrides(base, ["revenue.API.growth={dist: normal, mean: 0.02}"])
+    assert [str(p) for p in caught.value.problems] == [
+        "--set: revenue[0].growth.sd: dist 'normal' needs this parameter"
+    ]
+
+
+def test_set_keeps_a_correlation_while_both_inputs_vary() -> None:
+    from commitcast.overrides import apply_overrides
+
+    text = scenario_text() + (
+        "correlations:\n  - {between: [revenue.API.growth, revenue.API.price_change], rho: 0.5}\n"
+    )
+    scenario = scenario_from_text(text)
+    redrawn = apply_overrides(scenario, ["revenue.API.growth={dist: uniform, low: 0, high: 0.1}"])
+    assert redrawn._uncertainty.correlations == [
+        ("revenue[0].growth", "revenue[0].price_change", 0.5)
+    ]
+    fixed = apply_overrides(scenario, ["revenue.API.growth=0.01"])
+    assert fixed._uncertainty.correlations == []

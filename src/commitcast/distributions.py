@@ -292,12 +292,9 @@ class Uncertainty:
     def without(self, keys: set[str]) -> Uncertainty:
         """After `--set` fixes some inputs (or whole sections): those no longer vary."""
 
-        def fixed(key: str) -> bool:
-            return any(key == k or key.startswith((k + ".", k + "[")) for k in keys)
-
         return Uncertainty(
-            {k: v for k, v in self.inputs.items() if not fixed(k)},
-            [c for c in self.correlations if not fixed(c[0]) and not fixed(c[1])],
+            {k: v for k, v in self.inputs.items() if not _is_fixed(k, keys)},
+            [c for c in self.correlations if not _is_fixed(c[0], keys) | _is_fixed(c[1], keys)],
         )
 
     def matrix(self) -> np.ndarray:
@@ -333,6 +330,24 @@ class Uncertainty:
         if factor is not None:
             z = z @ factor.T
         return {key: self.inputs[key].spec.from_normal(z[:, i]) for i, key in enumerate(keys)}
+
+
+def _is_fixed(key: str, fixed: set[str]) -> bool:
+    return any(key == k or key.startswith((k + ".", k + "[")) for k in fixed)
+
+
+def after_overrides(
+    before: Scenario,
+    after: Scenario,
+    fixed: set[str],
+    specs: dict[Path_, Distribution],
+    document: Document,
+) -> Scenario:
+    """The uncertainty of a scenario changed by --set: the file's distributions except those
+    set to a number, plus any distribution given in a --set value."""
+    kept = uncertainty_of(before).without(fixed)
+    every = {item.path: item.spec for item in kept.inputs.values()} | specs
+    return attach(after, every, document, fixed)
 
 
 def uncertainty_of(scenario: Scenario) -> Uncertainty:
@@ -440,8 +455,16 @@ def _problem(document: Document, loc: Path_, message: str, hint: str | None = No
     )
 
 
-def attach(scenario: Scenario, specs: dict[Path_, Distribution], document: Document) -> Scenario:
-    """Check where the distributions stand and the correlations; attach them to the scenario."""
+def attach(
+    scenario: Scenario,
+    specs: dict[Path_, Distribution],
+    document: Document,
+    fixed: set[str] | None = None,
+) -> Scenario:
+    """Check where the distributions stand and the correlations; attach them to the scenario.
+
+    A correlation with an input in `fixed` (set to a number by --set) that no longer has a
+    distribution is dropped rather than refused."""
     correlations = list(getattr(scenario, "correlations", None) or [])
     if not specs and not correlations:
         return scenario
@@ -453,8 +476,8 @@ def attach(scenario: Scenario, specs: dict[Path_, Distribution], document: Docum
     uncertainty = Uncertainty()
     for path, spec in specs.items():
         key = format_path(path)
-        fixed = [f for f in (*DATE_FIELDS, *CHOICES) if key.endswith(f)]
-        if key not in numeric or fixed:
+        not_a_number = [f for f in (*DATE_FIELDS, *CHOICES) if key.endswith(f)]
+        if key not in numeric or not_a_number:
             problems.append(_problem(document, path, _CANNOT, hint=_ONLY))
             continue
         if isinstance(_value_at(dumped, path), int) and not _whole_choice(spec):
@@ -469,7 +492,7 @@ def attach(scenario: Scenario, specs: dict[Path_, Distribution], document: Docum
             continue
         uncertainty.inputs[key] = UncertainInput(key, path, label_of(scenario, path), spec)
     problems += _check_support(scenario, uncertainty, document)
-    problems += _resolve_correlations(scenario, correlations, uncertainty, document)
+    problems += _resolve_correlations(scenario, correlations, uncertainty, document, fixed or set())
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise CommitcastError(problems)
@@ -568,6 +591,7 @@ def _resolve_correlations(
     correlations: list[Correlation],
     uncertainty: Uncertainty,
     document: Document,
+    fixed: set[str],
 ) -> list[Problem]:
     from .overrides import resolve_path
 
@@ -581,6 +605,8 @@ def _resolve_correlations(
                 key = format_path(resolve_path(scenario, text))
             except CommitcastError as error:
                 problems += [_problem(document, where, p.message, p.hint) for p in error.problems]
+                continue
+            if key not in uncertainty.inputs and _is_fixed(key, fixed):
                 continue
             if key not in uncertainty.inputs:
                 problems.append(

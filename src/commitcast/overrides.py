@@ -185,15 +185,17 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
         applied.append(f"{path_text}={value_text}")
     if problems:
         raise CommitcastError(problems)
+    from .distributions import after_overrides, central_values
+
     document = Document(data=data, file="--set", marks={})
+    # a --set value may itself be a distribution: {dist: normal, mean: 0.02, sd: 0.01}
+    data, distributions = central_values(document)
     try:
         changed = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
         raise CommitcastError(problems_from_validation(error, document)) from None
     changed._source = scenario._source
     changed._overrides = [*scenario._overrides, *applied]
-    if scenario._uncertainty is not None:
-        # an input fixed by --set no longer varies in a simulation
-        fixed = {format_path(resolve_path(scenario, split_assignment(a)[0])) for a in assignments}
-        changed._uncertainty = scenario._uncertainty.without(fixed)
-    return changed
+    # an input set to a number no longer varies in a simulation
+    fixed = {format_path(resolve_path(scenario, split_assignment(a)[0])) for a in assignments}
+    return after_overrides(scenario, changed, fixed, distributions, document)
