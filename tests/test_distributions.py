@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -334,3 +335,20 @@ def test_set_keeps_a_correlation_while_both_inputs_vary() -> None:
     ]
     fixed = apply_overrides(scenario, ["revenue.API.growth=0.01"])
     assert fixed._uncertainty.correlations == []
+
+
+def test_json_schema_allows_distributions_where_numbers_go() -> None:
+    import jsonschema
+
+    from commitcast.loader import read_file
+    from commitcast.schema import scenario_schema
+
+    validator = jsonschema.Draft202012Validator(scenario_schema())
+    risk = read_file(Path(__file__).resolve().parents[1] / "scenarios" / "colossus-risk.yaml")
+    assert [e.message for e in validator.iter_errors(risk.data)] == []
+    risk.data["revenue"][0]["growth"] = {"dist": "normall", "mean": 0.01, "sd": 0.01}
+    assert list(validator.iter_errors(risk.data))
+    risk.data["revenue"][0]["growth"] = {"dist": "normal", "mean": "1%", "sd": 0.01, "foo": 1}
+    assert list(validator.iter_errors(risk.data))
+    risk.data["revenue"][0]["growth"] = {"dist": "normal", "mean": "1%", "sd": 0.01}
+    assert [e.message for e in validator.iter_errors(risk.data)] == []

@@ -13,6 +13,7 @@ def scenario_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "commitcast scenario"
     _allow_amount_text(schema)
+    _allow_distributions(schema)
     # The horizon starts on a month (2026-06); "format": "date" would make editors flag it.
     start = schema["$defs"]["Horizon"]["properties"]["start"]
     start.pop("format", None)
@@ -31,3 +32,43 @@ def _allow_amount_text(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _allow_amount_text(value)
+
+
+def _allow_distributions(schema: dict[str, Any]) -> None:
+    """Any number may be a distribution, {dist: normal, mean: ..., sd: ...} (see distributions)."""
+    from .distributions import Choice, LogNormal, Normal, Triangular, Uniform
+
+    definitions = schema["$defs"]
+    targets = [schema["properties"]] + [
+        definition
+        for name, definition in definitions.items()
+        if name not in ("Correlation", "Horizon")  # the horizon is structure, not an input
+    ]
+    for target in targets:
+        _add_distribution(target)
+    kinds = (Normal, LogNormal, Triangular, Uniform, Choice)
+    for model in kinds:
+        definition = model.model_json_schema(mode="validation")
+        _allow_amount_text(definition)
+        definitions[f"Distribution{model.__name__}"] = definition
+    definitions["Distribution"] = {
+        "description": "A distribution instead of a number: {dist: normal|lognormal|triangular|"
+        "uniform|choice, ...}; optional min/max clip the samples.",
+        "oneOf": [{"$ref": f"#/$defs/Distribution{model.__name__}"} for model in kinds],
+    }
+
+
+def _add_distribution(node: Any) -> None:
+    if isinstance(node, dict):
+        for value in node.values():
+            _add_distribution(value)
+        choices = node.get("anyOf")
+        if (
+            isinstance(choices, list)
+            and choices
+            and choices[0].get("type") in ("number", "integer")
+        ):
+            choices.append({"$ref": "#/$defs/Distribution"})
+    elif isinstance(node, list):
+        for value in node:
+            _add_distribution(value)
