@@ -273,3 +273,15 @@ def test_set_fixes_an_input_for_the_simulation(cli) -> None:
     assert "revenue.API.growth" not in [i["path"] for i in data["inputs"]]
     assert data["correlations"] == []  # its correlation went with it
     assert data["overrides"] == ["revenue.API.growth=0.02"]
+
+
+def test_progress_is_reported_per_chunk_and_never_on_stdout(cli) -> None:
+    scenario = load_scenario(SCENARIOS / "colossus-risk.yaml")
+    done: list[int] = []
+    simulate(scenario, runs=2500, seed=1, chunk=1000, progress=done.append)
+    assert done == [1000, 1000, 500]
+    # long enough for a bar, but stderr is not a terminal under the test runner: no bar at all
+    result = cli("simulate", SCENARIOS / "colossus-risk.yaml", "--runs", "25000", "-f", "json")
+    assert result.exit_code == 0
+    assert "simulating" not in result.stdout and "simulating" not in result.stderr
+    assert json.loads(result.stdout)["runs"] == 25000

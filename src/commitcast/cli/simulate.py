@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .app import app, handles_errors, stderr, stdout, usage_error
 from .core import check_output, emit, load
 from .options import Format, FormatOption, OutputOption, SetOption
+
+if TYPE_CHECKING:
+    from ..analysis.simulate import Simulation
 
 PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
 
@@ -73,7 +78,9 @@ def simulate(
         print_simulation(stdout(), result)
 
 
-def _with_progress(work, runs: int):  # type: ignore[no-untyped-def]
+def _with_progress(
+    work: Callable[[Callable[[int], None] | None], Simulation], runs: int
+) -> Simulation:
     """A Rich progress bar on stderr when it is a terminal and the run is long."""
     console = stderr()
     if runs < PROGRESS_FROM_RUNS or not console.is_terminal:
