@@ -149,3 +149,32 @@ def test_projection_keeps_overrides():
     # demand in month 1: API 3.0e15 * 1.02 + Subscriptions 0.8e15 * 1.03 (a stream's growth
     # applies to its tokens too) = 3.06e15 + 0.824e15
     assert result.columns["demand_tokens"][1] == pytest.approx(3.06e15 + 0.824e15)
+
+
+@pytest.mark.parametrize("share", [0.3, 0.7, 0.99, 0.9999])
+@pytest.mark.parametrize("by", ["quarter", "year"])
+def test_full_capacity_is_exactly_100_percent_in_every_period(share, by):
+    # Every month is fully used (demand far above capacity), so each month's utilization is
+    # exactly 1 and so must each period's be: not 1.0000000000000002 from subtracting two
+    # large sums (capacity - training) that each carry rounding.
+    s = Scenario.model_validate(
+        {
+            "name": "x",
+            "horizon": {"start": "2026-01", "months": 12},
+            "contracts": [
+                {
+                    "name": "A",
+                    "monthly_fee": 1,
+                    "start": "2026-01-10",
+                    "end": "2026-12-31",
+                    "capacity": {"tokens_per_month": 3.3e15},
+                    "ramp": [{"months": 1, "fraction": 0.37}],
+                }
+            ],
+            "revenue": [{"name": "API", "tokens_per_month": 1e17}],
+            "costs": {"training_share": share},
+        }
+    )
+    result = projection(s)
+    assert list(result.columns["utilization"]) == [1.0] * 12
+    assert list(result.frame(by)["utilization"]) == [1.0] * len(result.frame(by))

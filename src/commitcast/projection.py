@@ -156,7 +156,10 @@ def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
     out = grouped[flows].sum()
     for name in BALANCE_COLUMNS:
         out[name] = grouped[name].last()
-    inference_capacity = out["capacity_tokens"] - out["training_tokens"]
+    # Sum each month's inference capacity rather than subtract two large sums: served tokens
+    # never exceed it month by month, so a fully used period shows exactly 100%.
+    monthly_inference = numeric["capacity_tokens"] - numeric["training_tokens"]
+    inference_capacity = monthly_inference.groupby(periods.values, sort=False).sum()
     out["utilization"] = (out["served_tokens"] / inference_capacity).where(inference_capacity > 0)
     out["gross_margin_pct"] = (out["gross_margin"] / out["revenue"]).where(out["revenue"] != 0)
     out.index.name = "period"
