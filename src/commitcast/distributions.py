@@ -2,13 +2,13 @@
 
 Supported (each may add `min:` and/or `max:` to clip the sampled values):
 
-| dist         | parameters                        | central value (`project` uses it)   |
-|--------------|-----------------------------------|-------------------------------------|
-| `normal`     | `mean`, `sd`                      | mean                                |
-| `lognormal`  | `mean`, `sd` of the value itself  | mean                                |
-| `triangular` | `low`, `mode`, `high`             | mode                                |
-| `uniform`    | `low`, `high`                     | midpoint                            |
-| `choice`     | `values`, optional `weights`      | the most likely value (first of ties)|
+| dist         | parameters                        | central value (`project` uses it)     |
+|--------------|-----------------------------------|---------------------------------------|
+| `normal`     | `mean`, `sd`                      | mean                                  |
+| `lognormal`  | `mean`, `sd` of the value itself  | mean                                  |
+| `triangular` | `low`, `mode`, `high`             | mode                                  |
+| `uniform`    | `low`, `high`                     | midpoint                              |
+| `choice`     | `values`, optional `weights`      | the most likely value (first of ties) |
 
 A lognormal is given by the mean and standard deviation of the value (what a user thinks
 in), not of its logarithm: sigma^2 = ln(1 + sd^2 / mean^2), mu = ln(mean) - sigma^2 / 2.
