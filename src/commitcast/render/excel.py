@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..model import Scenario
 from ..projection import Projection, projection
 from .excel_calc import CalcSheet, write_calc
@@ -144,8 +146,7 @@ def calc_sheet_names(names: Sequence[str]) -> list[str]:
 def _monthly_scale(result: Projection) -> tuple[int, str, int]:
     largest = max(abs(float(v)) for v in result.columns["committed_fees"].tolist() + [0.0])
     largest = max(largest, *(abs(float(v)) for v in result.columns["revenue"]))
-    divisors, suffix, _ = money_scale(largest)
-    return divisors, suffix, 1
+    return money_scale(largest)
 
 
 def _summary_money(results: list[Projection]) -> list[str]:
@@ -206,12 +207,18 @@ def _summary(
     unit = {"B": "billions", "M": "millions", "K": "thousands"}[
         money[0].split('"')[3] if money[0].count('"') >= 4 else "M"
     ]
+    width = 2 * count - 1
+    ws.set_row(1, 30)
+    note_format = formats.get(italic=True, font_color="#595959", text_wrap=True, valign="top")
+    # merge_range writes with the generic writer: merge empty, then write the text as text
+    ws.merge_range(1, 0, 1, width, "", note_format)
     ws.write_string(
         1,
         0,
-        f"Totals over each scenario's horizon; money in {unit}, negatives in parentheses; "
-        f"Δ: each scenario minus {first_name}. Every figure is a live formula.",
-        formats.subtitle(),
+        f"Totals over each scenario's horizon; money in {unit}, negatives in parentheses"
+        + (f"; Δ: each scenario minus {first_name}" if count > 1 else "")
+        + ". Every figure is a live formula over the calculation sheets.",
+        note_format,
     )
     header = formats.header(align="center", text_wrap=True, valign="vcenter")
     ws.set_row(3, 48)
@@ -221,7 +228,7 @@ def _summary(
     for n, col in enumerate(diff_cols, start=1):
         ws.write_string(3, col, f"Δ {results[n].scenario.name}", header)
     label = formats.get(indent=1)
-    plain = formats.get(align="right", font_color="#595959")
+    plain = formats.get(align="right", indent=1, font_color="#595959")
     ws.write_string(4, 0, "Horizon", label)
     ws.write_string(5, 0, "Discount rate (annual)", label)
     for i, r in enumerate(results):
@@ -236,7 +243,7 @@ def _summary(
             5,
             1 + i,
             f"={inputs[i]['discount_rate']}",
-            formats.get(num_format="0.0%", align="right", font_color="#595959"),
+            formats.get(num_format="0.0%_)", align="right", font_color="#595959"),
             r.scenario.discount_rate,
         )
     ws.freeze_panes(4, 1)
@@ -271,7 +278,7 @@ def _summary(
             if kind == "ratio":
                 formula = f'=IF({a}="","",IF({b}="","",{b}-{a}))'
                 value = "" if va is None or vb is None else vb - va
-                fmt = formats.get(num_format='+0.0%;(0.0%);"–"', italic=True)
+                fmt = formats.get(num_format='+0.0%_);(0.0%);"–"_)', italic=True)
             else:
                 formula = f"={b}-{a}"
                 value = vb - va
@@ -279,13 +286,15 @@ def _summary(
             ws.write_formula(row, col, formula, fmt, value)
         row += 1
     note = row + 1
+    ws.set_row(note, 30)
+    ws.merge_range(note, 0, note, width, "", note_format)
     ws.write_string(
         note,
         0,
         "Exit cost now: what is owed if notice were given at the start of the horizon "
         "(termination fee included, capped at the fees left). Payback: first month cumulative "
         "cash is back at or above zero after its first dip.",
-        formats.subtitle(),
+        note_format,
     )
     return rows
 
@@ -340,9 +349,9 @@ def _summary_format(
     if italic:
         extra["italic"] = True
     if kind == "ratio":
-        return formats.get(num_format="0.0%", **extra)
+        return formats.get(num_format="0.0%_)", **extra)
     if kind == "month":
-        return formats.get(num_format="mmm yyyy", align="right", **extra)
+        return formats.get(num_format="mmm yyyy_)", align="right", **extra)
     return formats.get(num_format=money, **extra)
 
 
@@ -367,6 +376,8 @@ def _charts(
     ws.hide_gridlines(2)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, len(results), 14)
     ws.write_string(0, 0, "Charts", formats.title())
     ws.write_string(
         1,
@@ -388,7 +399,11 @@ def _charts(
         margin.add_series(series("gross_margin", "#70AD47"))
         _style(margin, "Revenue, inference cost and gross margin", money)
         utilization = workbook.add_chart({"type": "line"})
-        utilization.add_series(series("utilization", "#2E75B6"))
+        # Charts draw an empty text as zero: stop where no contract provides capacity any more
+        # (utilization is undefined there), or the line would drop to 0%.
+        used = np.nonzero(result.columns["inference_capacity_tokens"] > 0)[0]
+        term = int(used[-1]) + 1 if used.size else None
+        utilization.add_series(series("utilization", "#2E75B6", term))
         _style(utilization, "Utilization of inference capacity", "0%", legend=False)
         utilization.set_y_axis(
             {
@@ -409,14 +424,15 @@ def _charts(
         _style(cash, "Cumulative cash", money, legend=False)
         for n, chart in enumerate((margin, utilization, cash)):
             chart.set_size({"width": 560, "height": 320})
-            ws.insert_chart(row, n * 9, chart)
+            ws.insert_chart(row, 0, chart, {"x_offset": n * 580, "y_offset": 4})
         row += 18
 
 
-def _line(calc: CalcSheet, key: str, color: str) -> dict[str, Any]:
-    """A chart series over one row of a calculation sheet, months as categories."""
+def _line(calc: CalcSheet, key: str, color: str, months: int | None = None) -> dict[str, Any]:
+    """A chart series over one row of a calculation sheet (its first `months` months), months
+    as categories."""
     s = calc.sheet
-    first, last = s.first_col, s.first_col + s.count - 1
+    first, last = s.first_col, s.first_col + (months or s.count) - 1
     ms, row = s.r("ms") - 1, s.r(key) - 1
     return {
         "name": [calc.name, row, 0],
@@ -443,6 +459,7 @@ def _comparison(
     }
     ws.write_string(row, 0, "Scenarios side by side", formats.get(bold=True, font_size=12))
     top = row + 1
+    ws.set_row(top, 30)
     for i, r in enumerate(results):
         ws.write_string(top, 1 + i, r.scenario.name, formats.header(text_wrap=True))
     for n, key in enumerate(CHART_FIGURES, start=1):
@@ -463,6 +480,7 @@ def _comparison(
             }
         )
     _style(chart, "Main figures by scenario", '#,##0,,,"B"')
+    chart.set_x_axis({"num_font": {"rotation": 0}, "label_position": "low"})
     chart.set_size({"width": 720, "height": 340})
     ws.insert_chart(top, 2 + len(results), chart)
     return top + 19
@@ -476,7 +494,16 @@ def _style(chart: Any, title: str, num_format: str, legend: bool = True) -> None
             "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}},
         }
     )
-    chart.set_x_axis({"num_format": "mmm yy", "num_font": {"rotation": -45}})
+    chart.set_x_axis(
+        {
+            "date_axis": True,
+            "num_format": "mmm yy",
+            "major_unit": 6,
+            "major_unit_type": "months",
+            "num_font": {"rotation": -45},
+            "label_position": "low",
+        }
+    )
     chart.set_legend({"position": "bottom"} if legend else {"none": True})
     chart.set_chartarea({"border": {"none": True}})
 
