@@ -393,3 +393,14 @@ def test_no_error_values_anywhere(books, key):
         if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value in ERRORS)
     ]
     assert not errors, errors[:20]
+
+
+def test_missing_libreoffice_fails_when_required(monkeypatch):
+    """CI sets COMMITCAST_REQUIRE_LIBREOFFICE=1: no soffice is then a failure, not a skip."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("COMMITCAST_REQUIRE_LIBREOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception, match="not installed"):
+        soffice()
+    monkeypatch.delenv("COMMITCAST_REQUIRE_LIBREOFFICE")
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        soffice()
