@@ -33,9 +33,12 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float):
-        return "" if math.isnan(value) else repr(value)
+        # float(): numpy 2 writes repr(np.float64(0.1)) as "np.float64(0.1)"
+        return "" if math.isnan(value) else repr(float(value))
     if isinstance(value, str):
-        return safe_text(value)
+        # the csv module quotes a field with "\n" but not one with a bare "\r", which a
+        # spreadsheet would take as the end of the row
+        return safe_text(value).replace("\r\n", "\n").replace("\r", "\n")
     return value
 
 

@@ -1,0 +1,57 @@
+"""CSV/JSON helpers: unrounded numbers, nulls, and text that can never become a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+from commitcast.render.tables import csv_rows, markdown_table, safe_text, to_json
+
+
+def parse(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_numbers_are_unrounded_plain_text_whatever_their_type():
+    # numpy scalars print as np.float64(...) under numpy 2's repr: a CSV must hold the number
+    rows = parse(csv_rows(["a", "b", "c", "d"], [[np.float64(0.1), 1 / 3, np.int64(7), 2]]))
+    assert rows[1] == ["0.1", "0.3333333333333333", "7", "2"]
+    assert float(rows[1][1]) == 1 / 3  # round-trips exactly
+
+
+def test_csv_nulls_are_empty_cells():
+    rows = parse(csv_rows(["a", "b", "c"], [[None, math.nan, np.float64("nan")]]))
+    assert rows[1] == ["", "", ""]
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_text_that_could_be_a_formula_is_quoted(text):
+    assert safe_text(text) == "'" + text
+    assert parse(csv_rows(["name"], [[text]]))[1][0].startswith("'")
+
+
+def test_a_carriage_return_in_text_cannot_split_a_row():
+    # Excel and LibreOffice end a row at a bare CR; the csv module only quotes a field holding
+    # a character of its line terminator ("\n"), so a CR is written as a line break instead.
+    rows = parse(csv_rows(["name", "value"], [["A\rB", 1.0], ["C\r\nD", 2.0]]))
+    assert rows == [["name", "value"], ["A\nB", "1.0"], ["C\nD", "2.0"]]
+
+
+def test_plain_text_is_untouched():
+    assert safe_text("Colossus reservation") == "Colossus reservation"
+    assert safe_text("") == ""
+
+
+def test_json_has_no_nan_or_infinity():
+    data = json.loads(to_json({"a": math.nan, "b": math.inf, "c": np.float64(2.5), "d": [1, None]}))
+    assert data == {"a": None, "b": None, "c": 2.5, "d": [1, None]}
+
+
+def test_markdown_table_escapes_pipes():
+    text = markdown_table(["name", "value"], [["a|b", "1"]])
+    assert text.splitlines() == ["| name | value |", "|---|---|", "| a\\|b | 1 |"]
