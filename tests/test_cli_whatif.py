@@ -52,8 +52,11 @@ def test_compare_json_deltas_match_separate_projections(cli):
 
 
 def test_compare_csv_and_markdown(cli):
-    text = ok(cli("compare", BASE, DOWN, "--format", "csv", *SET)).stdout
-    rows = list(csv.DictReader(io.StringIO(text)))
+    result = ok(cli("compare", BASE, DOWN, "--format", "csv", *SET))
+    # CSV stays pure CSV: the overrides are stated on stderr
+    assert "overrides: costs.training_share=0.25" in result.stderr
+    assert "overrides" not in result.stdout
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {r["figure"] for r in rows} >= {"npv", "gross_margin"}
     markdown = ok(cli("compare", BASE, DOWN, "--format", "md")).stdout
     assert "| figure | A | B | Δ B | Δ% B |" in markdown
@@ -216,8 +219,11 @@ def test_exit_table_marks_best_and_last(cli):
 
 
 def test_exit_csv_and_json_agree(cli):
-    rows = list(csv.DictReader(io.StringIO(ok(cli("exit", BASE, "--format", "csv")).stdout)))
-    data = json.loads(ok(cli("exit", BASE, "--format", "json")).stdout)
+    result = ok(cli("exit", BASE, "--format", "csv", *SET))
+    assert "overrides: costs.training_share=0.25" in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    data = json.loads(ok(cli("exit", BASE, "--format", "json", *SET)).stdout)
+    assert data["overrides"] == ["costs.training_share=0.25"]
     assert len(rows) == len(data["options"]) == 37  # no notice + 36 months
     for row, record in zip(rows, data["options"], strict=True):
         assert float(row["npv"]) == record["npv"]

@@ -33,6 +33,16 @@ def test_deltas_match_two_separate_projections(pair):
         assert result.values[figure] == [a[figure], b[figure]]
 
 
+def test_month_figures_are_shown_without_a_difference(pair):
+    base, other = pair
+    result = compare([base, other])
+    assert result.values["peak_funding_month"] == [
+        projection(base).summary["peak_funding_month"],
+        projection(other).summary["peak_funding_month"],
+    ]
+    assert result.deltas["peak_funding_month"][0].amount is None
+
+
 def test_a_zero_base_has_no_percent(pair):
     base, _ = pair
     # total_overflow_cost is 0 with unserved overflow: a percent change of 0 is undefined

@@ -66,11 +66,11 @@ def test_unserved_overflow_makes_an_early_exit_cost_revenue(base):
     assert exit_options(base).options[0].revenue_lost == pytest.approx(0, abs=1e-3)
 
 
-def small() -> Scenario:
+def small(months: int = 12) -> Scenario:
     return Scenario.model_validate(
         {
             "name": "small",
-            "horizon": {"start": "2026-01", "months": 12},
+            "horizon": {"start": "2026-01", "months": months},
             "contracts": [
                 {
                     "name": "C",
@@ -84,8 +84,11 @@ def small() -> Scenario:
     )
 
 
-def test_notice_window_by_hand():
-    analysis = exit_options(small())
+@pytest.mark.parametrize("months", [12, 6])
+def test_notice_window_by_hand(months):
+    # with a 6-month horizon the fees after June still count: the term does not stop at the
+    # edge of the projection
+    analysis = exit_options(small(months))
     # first of each month on or after 2026-02-15: 2026-03-01 .. 2026-12-01
     assert [o.notice.month for o in analysis.options] == list(range(3, 13))
     march = analysis.options[0]

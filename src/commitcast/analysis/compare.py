@@ -14,8 +14,7 @@ from typing import Any
 from ..engine import MONTHLY_COLUMNS
 from ..errors import CommitcastError, Problem
 from ..model import Scenario
-from ..projection import Period, Projection, projection
-from .variants import FIGURES
+from ..projection import SUMMARY_KEYS, Period, Projection, projection
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Comparison:
 
     projections: list[Projection]
     figures: tuple[str, ...]
-    values: dict[str, list[float | None]]  # figure -> value per scenario
+    values: dict[str, list[Any]]  # figure -> value per scenario (months as YYYY-MM labels)
     deltas: dict[str, list[Delta]]  # figure -> delta per non-base scenario
 
     @property
@@ -54,8 +53,9 @@ class MetricTable:
     deltas: list[list[Delta]]  # [period][non-base scenario]
 
 
-def delta(base: float | None, other: float | None) -> Delta:
-    if base is None or other is None:
+def delta(base: float | str | None, other: float | str | None) -> Delta:
+    # months (peak_funding_month, payback_month) are labels: shown, not subtracted
+    if base is None or other is None or isinstance(base, str) or isinstance(other, str):
         return Delta(None, None)
     amount = other - base
     percent = amount / abs(base) if base != 0 else None
@@ -92,9 +92,9 @@ def compare(scenarios: Sequence[Scenario]) -> Comparison:
         )
     same_currency(scenarios)
     projections = [projection(s) for s in scenarios]
-    values = {f: [p.summary[f] for p in projections] for f in FIGURES}
+    values = {f: [p.summary[f] for p in projections] for f in SUMMARY_KEYS}
     deltas = {f: [delta(v[0], other) for other in v[1:]] for f, v in values.items()}
-    return Comparison(projections, FIGURES, values, deltas)
+    return Comparison(projections, SUMMARY_KEYS, values, deltas)
 
 
 def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> MetricTable:

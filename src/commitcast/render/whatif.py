@@ -33,10 +33,12 @@ BAR_HALF = 8  # characters each side of the tornado's axis
 RATIO = ("gross_margin_pct", "average_utilization", "utilization")
 
 
-def _num(value: float | None) -> float | None:
-    """None for undefined figures (JSON null, empty CSV cell)."""
+def _num(value: float | str | None) -> float | str | None:
+    """None for undefined figures (JSON null, empty CSV cell); month labels stay text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, str):
+        return value
     return float(value)
 
 
