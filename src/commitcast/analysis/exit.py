@@ -76,7 +76,11 @@ class ExitAnalysis:
 def choose_contract(scenario: Scenario, name: str | None) -> int:
     contracts = scenario.contracts
     if not contracts:
-        raise CommitcastError.single("the scenario has no contracts", field="contracts")
+        raise CommitcastError.single(
+            "the scenario has no contracts",
+            file=scenario._source.file if scenario._source else None,
+            field="contracts",
+        )
     if name is not None:
         names = [c.name for c in contracts]
         if name in names:
@@ -138,6 +142,7 @@ def exit_options(scenario: Scenario, contract_name: str | None = None) -> ExitAn
         raise CommitcastError.single(
             f"no first of a month lies between the earliest notice ({contract.earliest_notice}) "
             f"and the end ({contract.end}) of {contract.name!r}",
+            file=scenario._source.file if scenario._source else None,
             field=f"contracts[{index}].termination.earliest_notice",
         )
     # the first and last dates checked by the model, as a --set would be (both lie within
