@@ -18,6 +18,7 @@ horizon), reported with s. Capacity, fees, prices and costs stay as they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -119,7 +120,7 @@ def _bracket(xs: np.ndarray, gs: np.ndarray) -> tuple[int, int]:
 
 
 def root(
-    evaluate: callable,  # type: ignore[valid-type]
+    evaluate: Callable[[np.ndarray], np.ndarray],
     low: float,
     high: float,
     target: float,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .app import app, handles_errors, stderr, stdout, usage_error
 from .core import check_output, emit, load
 from .options import By, Format, FormatOption, OutputOption, SetOption
+
+if TYPE_CHECKING:
+    from ..model import Scenario
 
 
 class TableFormat(StrEnum):
@@ -220,7 +225,15 @@ def exit_timing(
     )
 
 
-def _emit(result, output_format, output, show, to_csv, to_json, scenarios) -> None:  # type: ignore[no-untyped-def]
+def _emit(
+    result: Any,
+    output_format: Format,
+    output: Path | None,
+    show: Callable[[Any, Any], None],
+    to_csv: Callable[[Any], str],
+    to_json: Callable[[Any], str],
+    scenarios: list[Scenario],
+) -> None:
     from ..render import whatif as render
 
     if output_format is Format.table:
