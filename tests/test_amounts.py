@@ -84,6 +84,13 @@ def test_percent_can_be_refused():
         (999.996, "$1.0K"),
         (None, ""),
         (math.nan, ""),
+        # halves round up, as a person (and a spreadsheet's number format) rounds the figure
+        # the CSV shows: 7,345,000,000 is $7.35B although the float 7.345 lies a hair below
+        (7_345_000_000, "$7.35B"),
+        (-7_345_000_000, "($7.35B)"),
+        (2.675, "$2.68"),
+        (1_250_000, "$1.3M"),
+        (-0.005, "($0.01)"),
     ],
 )
 def test_format_money(value, text):
@@ -97,6 +104,8 @@ def test_format_money_other_currency():
 def test_format_percent_and_tokens():
     assert format_percent(0.3632) == "36.3%"
     assert format_percent(-0.05) == "(5.0%)"
+    assert format_percent(0.3625) == "36.3%"  # 36.25% rounds half up
+    assert format_percent(-0.0004) == "0.0%"  # rounds to zero: no parentheses
     assert format_percent(None) == ""
     assert format_tokens(5e15) == "5.00P"
     assert format_tokens(2.5e12) == "2.50T"
