@@ -240,3 +240,26 @@ def test_debug_does_not_leak_into_the_next_invocation(cli, tmp_path: Path):
     assert after.exit_code == 2
     assert isinstance(after.exception, SystemExit)
     assert "no such file" in after.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", CORPUS / "66-compounding-overflow.yaml"),
+        ("simulate", CORPUS / "66-compounding-overflow.yaml", "--runs", "20"),
+        (
+            "sensitivity",
+            BASE,
+            "--grid",
+            "revenue.API.growth=0,10",
+            "--set",
+            "horizon.months=1200",
+        ),
+    ],
+    ids=["project", "simulate", "sensitivity"],
+)
+def test_overflowing_figures_are_refused_in_every_batch(cli, args):
+    # 1000% monthly growth over 100 years passes 1e308: blanks would be silently wrong numbers
+    result = cli(*args)
+    _clean_failure(result, "the projection is too large to compute", "compounds too fast")
+    assert "RuntimeWarning" not in result.stderr

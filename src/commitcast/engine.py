@@ -80,6 +80,8 @@ class BatchResult:
     contracts: list[ContractSchedule] = field(default_factory=list)
 
 
+# Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
+@np.errstate(over="ignore", invalid="ignore")
 def run(batch: Batch) -> BatchResult:
     """Project every run of the batch in one pass over arrays."""
     scenario = batch.scenario
@@ -203,7 +205,39 @@ def run(batch: Batch) -> BatchResult:
     rate = batch["discount_rate"]
     summary = summarize(columns, rate if _varies(batch, "discount_rate") else rate[:1])
     summary["exit_cost_now"] = exit_cost_now
-    return BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
+    result = BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
+    check_finite(result, scenario._source.file if scenario._source else None)
+    return result
+
+
+# Summary figures that are NaN by design when undefined (no revenue, no capacity, no dip).
+UNDEFINED_OK = ("gross_margin_pct", "average_utilization", "peak_funding_month", "payback_month")
+
+
+def check_finite(result: BatchResult, file: str | None = None) -> None:
+    """Refuse runs whose figures overflowed float64: they would show as blanks, not numbers.
+
+    Validation bounds each input, but growth compounded over a long horizon can still pass
+    1e308 (1000% a month for 100 years). Every money and token column flows into a summary
+    total, so checking the (runs,) totals is enough and costs nothing next to the engine.
+    """
+    for key, values in result.summary.items():
+        if key in UNDEFINED_OK:
+            continue
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            continue
+        from .errors import CommitcastError
+
+        runs = len(values)
+        which = f" in run {int(np.argmax(bad)) + 1} of {runs}" if runs > 1 else ""
+        raise CommitcastError.single(
+            f"the projection is too large to compute: {key} passes the range of numbers "
+            f"(about 1e308){which}",
+            hint="a growth rate, price change or escalator compounds too fast over this "
+            "horizon; lower it or shorten the horizon",
+            file=file,
+        )
 
 
 def _varies(batch: Batch, prefix: str) -> bool:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .engine import BALANCE_COLUMNS, MONTHLY_COLUMNS, RATIO_COLUMNS, BatchResult, run
+from .engine import BALANCE_COLUMNS, MONTHLY_COLUMNS, BatchResult, run
 from .model import Scenario
 from .params import Batch
 
@@ -74,44 +74,11 @@ class Projection:
 
 def projection(scenario: Scenario) -> Projection:
     """Project one scenario (a batch of one)."""
-    # Overflow is caught by check_finite with a message; numpy's own warnings would only confuse.
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = run(Batch(scenario))
-    return from_result(scenario, result, 0)
-
-
-def check_finite(result: BatchResult, index: int, file: str | None = None) -> None:
-    """Refuse a run whose figures overflowed float64: it would show as blanks, not numbers.
-
-    Validation bounds each input, but growth compounded over a long horizon can still pass
-    1e308 (e.g. 1000% a month for 100 years).
-    """
-    labels = result.grid.labels()
-    for name, array in result.columns.items():
-        if name in RATIO_COLUMNS:
-            continue  # undefined ratios are NaN by design
-        bad = ~np.isfinite(array[index])
-        if bad.any():
-            month = labels[int(np.argmax(bad))]
-            break
-    else:
-        if np.isfinite(result.summary["exit_cost_now"][index]):
-            return
-        name, month = "exit_cost_now", labels[0]
-    from .errors import CommitcastError
-
-    raise CommitcastError.single(
-        f"the projection is too large to compute: {name} passes the range of numbers "
-        f"(about 1e308) in {month}",
-        hint="a growth rate, price change or escalator compounds too fast over this horizon; "
-        "lower it or shorten the horizon",
-        file=file,
-    )
+    return from_result(scenario, run(Batch(scenario)), 0)
 
 
 def from_result(scenario: Scenario, result: BatchResult, index: int) -> Projection:
     """Run `index` of a batch result as a Projection of `scenario`."""
-    check_finite(result, index, scenario._source.file if scenario._source else None)
     labels = result.grid.labels()
     columns = {name: array[index] for name, array in result.columns.items()}
     summary = summary_of(result, index, labels)
