@@ -111,3 +111,7 @@ def test_format_percent_and_tokens():
     assert format_tokens(2.5e12) == "2.50T"
     assert format_tokens(1234) == "1,234"
     assert format_tokens(math.nan) == ""
+    assert format_tokens(999_999_999_999_999) == "1.00P"  # not 1,000.00T
+    assert format_tokens(1.125e15) == "1.13P"  # halves up
+    assert format_tokens(-2.5e6) == "-2.50M"
+    assert format_tokens(0) == "0"

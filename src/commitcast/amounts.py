@@ -97,11 +97,13 @@ def format_money(value: float | None, currency: str = "USD") -> str:
 def format_tokens(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    magnitude = abs(value)
+    magnitude = abs(float(value))
+    sign = "-" if value < 0 else ""
     for size, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
-        if magnitude >= size:
-            return f"{value / size:,.2f}{unit}"
-    return f"{value:,.0f}"
+        shown = _round_half_up(magnitude / size, 2)
+        if shown >= 1:  # 999,999,999,999,999 is 1.00P, not 1,000.00T
+            return f"{sign}{shown:,.2f}{unit}"
+    return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
 
 
 def format_percent(value: float | None) -> str:
