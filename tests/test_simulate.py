@@ -304,3 +304,28 @@ def test_readme_example_is_the_real_output() -> None:
     assert result.exit_code == 0
     output = "\n".join(line.rstrip() for line in result.stdout.rstrip().splitlines())
     assert output == shown[1]
+
+
+def test_figures_undefined_in_some_runs_are_left_out_and_said_so(cli, write_scenario) -> None:
+    # no revenue and no capacity: gross margin % and utilization are undefined in every run
+    path = write_scenario(
+        "name: no revenue\nhorizon: {start: 2026-01, months: 6}\ncontracts:\n"
+        "  - {name: C, monthly_fee: {dist: uniform, low: 90M, high: 110M},\n"
+        "     start: 2026-01-01, end: 2026-12-31}\n"
+    )
+    data = json.loads(cli("simulate", path, "--runs", "50", "-f", "json").stdout)
+    assert data["figures"]["gross_margin_pct"] == {
+        "defined_runs": 0,
+        "mean": None,
+        "p5": None,
+        "p25": None,
+        "p50": None,
+        "p75": None,
+        "p95": None,
+    }
+    assert data["figures"]["npv"]["defined_runs"] == 50
+    assert data["probabilities"]["average_utilization_below_70pct"] == 0.0
+    table = cli("simulate", path, "--runs", "50").stdout
+    assert "Gross margin % *" in table
+    assert "* Gross margin %: defined in 0 of 50 runs" in table
+    assert "…" not in table  # every figure fits 80 columns... and 200

@@ -74,17 +74,33 @@ def print_simulation(console: Console, result: Simulation) -> None:
     if scenario._overrides:
         console.print("  --set " + " ".join(scenario._overrides), markup=False)
 
-    table = Table(title="Key figures over the runs", title_justify="left", box=box.SIMPLE_HEAD)
+    # no outer edge or padding: seven columns of "($654M)" fit 80 characters
+    table = Table(
+        title="Key figures over the runs",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     table.add_column("figure", no_wrap=True)
     for column in ("mean", "P5", "P25", "P50", "P75", "P95"):
         table.add_column(column, justify="right", no_wrap=True)
+    notes = []
     for name, stats in result.statistics.items():
         label = LABELS.get(name, name)
         if stats["defined_runs"] != result.runs:
-            label += f" ({stats['defined_runs']:,} runs)"
+            label += " *"
+            notes.append(
+                f"* {LABELS.get(name, name)}: defined in {stats['defined_runs']:,} of "
+                f"{result.runs:,} runs (no revenue or no capacity in the others); the "
+                "figures are over those runs"
+            )
         keys = ("mean", "p5", "p25", "p50", "p75", "p95")
         table.add_row(label, *(compact(name, stats[k], currency) for k in keys))
     console.print(table)
+    for note in notes:
+        console.print(note, markup=False)
+    console.print()
 
     probabilities = result.probabilities
     rows = [
