@@ -328,4 +328,4 @@ def test_figures_undefined_in_some_runs_are_left_out_and_said_so(cli, write_scen
     table = cli("simulate", path, "--runs", "50").stdout
     assert "Gross margin % *" in table
     assert "* Gross margin %: defined in 0 of 50 runs" in table
-    assert "…" not in table  # every figure fits 80 columns... and 200
+    assert "…" not in table  # nothing cut (200 columns here; the README example is 80)
