@@ -276,3 +276,59 @@ def test_hostile_names_are_accepted_in_a_scenario(write_scenario, cli):
     )
     result = cli("validate", path)
     assert result.exit_code == 0, result.output
+
+
+HOSTILE_SCENARIO = """\
+name: '=HYPERLINK("http://x","click")'
+horizon: {start: 2026-06, months: 12}
+contracts:
+  - name: "+cmd|' /C calc'!A0"
+    counterparty: '=1+1'
+    monthly_fee: 1000
+    start: 2026-06-01
+    end: 2027-05-31
+    termination: {notice_days: 30}
+revenue:
+  - {name: '@SUM(A1:A2)', tokens_per_month: 1e12, price_per_million_tokens: 2}
+  - {name: "-2+3", revenue_per_month: 100}
+"""
+HOSTILE_TEXTS = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "=1+1", "@SUM(A1:A2)"]
+
+
+def test_hostile_names_in_a_workbook_are_strings_not_formulas(write_scenario, cli, tmp_path):
+    import openpyxl
+
+    path = write_scenario(HOSTILE_SCENARIO)
+    book = tmp_path / "book.xlsx"
+    result = cli("export", path, "-o", book)
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(book)  # formulas as written, not cached values
+    found: set[str] = set()
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str):
+                    continue
+                hits = {text for text in HOSTILE_TEXTS if text in cell.value}
+                if cell.data_type == "f":
+                    # formulas are the workbook's own; a name may never be spliced into one
+                    assert not hits, (sheet.title, cell.coordinate, cell.value)
+                elif hits:
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    found |= hits
+    assert found == set(HOSTILE_TEXTS)  # every name was written, each one as text
+
+
+def test_hostile_names_in_compare_csv_are_inert(write_scenario, cli, tmp_path):
+    path = write_scenario(HOSTILE_SCENARIO)
+    out = tmp_path / "compare.csv"
+    result = cli("compare", path, path, "-f", "csv", "-o", out)
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    named = [cell for cell in cells if "HYPERLINK" in cell]
+    assert named  # the scenario name is in the table
+    for cell in cells:
+        assert cell[:1] not in ("=", "+", "@", "\t", "\r"), cell
+        if cell.startswith("-"):
+            float(cell)  # only numbers may start with '-'
