@@ -374,3 +374,26 @@ def test_python_m_commitcast_runs():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: ")
+
+
+def test_status_lines_never_wrap_on_a_narrow_terminal(runner, tmp_path):
+    # `validate ... > log` or a narrow window: one line per file, so grep and CI logs work
+    from commitcast.cli import app
+
+    result = runner.invoke(app, ["validate", str(BASE)], env={"COLUMNS": "40"})
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("ok: ") and "48 months from 2026-06" in result.output
+    target = tmp_path / "a-rather-long-file-name-for-a-starter-scenario.yaml"
+    result = runner.invoke(app, ["init", str(target)], env={"COLUMNS": "40"})
+    assert result.exit_code == 0
+    assert result.output.count("\n") == 1
+
+
+def test_wrote_line_shows_a_file_name_with_brackets_as_is(cli, tmp_path):
+    # Rich would read "[bold]" in a file name as markup and drop it
+    target = tmp_path / "[bold]q3.csv"
+    result = cli("project", BASE, "-f", "csv", "-o", target)
+    assert result.exit_code == 0
+    assert f"wrote {target}" in result.output
+    assert target.exists()

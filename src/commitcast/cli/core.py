@@ -35,7 +35,7 @@ def emit(text: str, output: Path | None) -> None:
     from ..render.files import write_text
 
     write_text(output, text)
-    stderr().print(f"wrote {output}")
+    stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
 def check_output(output: Path | None) -> None:
@@ -68,6 +68,7 @@ def validate(
             f"{len(scenario.revenue)} revenue stream(s), {scenario.months} months from "
             f"{scenario.horizon.start:%Y-%m}",
             markup=False,
+            soft_wrap=True,  # one line per file, whatever the terminal's width
         )
     if problems:
         raise CommitcastError(problems)
@@ -156,7 +157,9 @@ def init(
         )
     text = resources.files("commitcast").joinpath("templates/starter.yaml").read_text("utf-8")
     write_text(path, text)
-    stdout().print(f"wrote {path}: edit it, then run `commitcast project {path}`", markup=False)
+    stdout().print(
+        f"wrote {path}: edit it, then run `commitcast project {path}`", markup=False, soft_wrap=True
+    )
 
 
 @app.command()
