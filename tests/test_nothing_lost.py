@@ -332,3 +332,32 @@ def test_hostile_names_in_compare_csv_are_inert(write_scenario, cli, tmp_path):
         assert cell[:1] not in ("=", "+", "@", "\t", "\r"), cell
         if cell.startswith("-"):
             float(cell)  # only numbers may start with '-'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", "IN", "--format", "csv", "-o", "OUT"),
+        ("project", "IN", "--format", "json", "-o", "OUT"),
+        ("simulate", "IN", "--runs", "5", "-f", "csv", "-o", "OUT"),
+        ("compare", str(BASE), "IN", "-f", "csv", "-o", "OUT"),
+        ("sensitivity", "IN", "-f", "csv", "-o", "OUT"),
+        ("exit", "IN", "-f", "csv", "-o", "OUT"),
+    ],
+    ids=["project-csv", "project-json", "simulate", "compare", "sensitivity", "exit"],
+)
+def test_output_onto_the_scenario_itself_is_refused(tmp_path: Path, cli, args):
+    # `-o deal.yaml` by tab completion would replace the user's scenario with a table
+    scenario = tmp_path / "deal.yaml"
+    scenario.write_bytes(BASE.read_bytes())
+    link = tmp_path / "link.yaml"
+    link.symlink_to(scenario)
+    for out in (scenario, link):
+        argv = [str(scenario) if a == "IN" else str(out) if a == "OUT" else a for a in args]
+        result = cli(*argv)
+        assert result.exit_code == 2, result.output
+        assert "is both a scenario to read and the output to write" in result.stderr
+        assert scenario.read_bytes() == BASE.read_bytes()
+    assert _listing(tmp_path) == ["deal.yaml", "link.yaml"]
+    # and the guard does not outlive its command: the file can be read again at once
+    assert cli("validate", scenario).exit_code == 0

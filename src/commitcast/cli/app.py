@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 
 _state = {"debug": os.environ.get("COMMITCAST_DEBUG") == "1"}
+# Output files of the running command (resolved), so no input is ever written over.
+destinations: set[str] = set()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +46,7 @@ def _options(
     """Model large multi-year compute commitments: cash flow, utilization, margin, exit cost."""
     # set on every invocation: an earlier --debug run in the same process must not leak
     _state["debug"] = debug or os.environ.get("COMMITCAST_DEBUG") == "1"
+    destinations.clear()
 
 
 def stderr():  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .app import app, handles_errors, stderr, stdout, usage_error
+from .app import app, destinations, handles_errors, stderr, stdout, usage_error
 from .options import By, ByOption, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
@@ -21,6 +21,11 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
     from ..render.terminal import print_problems
     from ..validation import load_scenario, scenario_warnings
 
+    if str(Path(path).resolve()) in destinations:
+        raise usage_error(
+            f"{path} is both a scenario to read and the output to write; writing would destroy it",
+            hint="give --output another file name",
+        )
     scenario = apply_overrides(load_scenario(path), sets or [])
     print_problems(stderr(), scenario_warnings(scenario))
     return scenario
@@ -44,6 +49,7 @@ def check_output(output: Path | None) -> None:
         from ..render.files import check_destination
 
         check_destination(output)
+        destinations.add(str(Path(output).resolve()))
 
 
 @app.command()
