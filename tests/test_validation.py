@@ -212,3 +212,51 @@ def test_load_scenario_keeps_its_source():
     s = load_scenario(SCENARIOS / "colossus-base.yaml")
     assert s._source.file.endswith("colossus-base.yaml")
     assert len(s._source.sha256) == 64
+
+
+def test_date_order_is_checked_even_when_other_fields_of_the_contract_fail():
+    # pydantic runs a model's cross-field rule only once its fields are valid; the dates must
+    # still be reported in the same pass as the bad fee, not after the user fixes it
+    found = problems(
+        """\
+        name: x
+        horizon: {start: 2026-01, months: 3}
+        contracts:
+          - name: A
+            monthly_fee: lots
+            start: 2026-06-01
+            end: 2026-01-31
+            termination: {notice_days: 30, notice_given: 2026-05-01}
+          - name: B
+            monthly_fee: 5
+            start: 2026-01-01
+            end: 2026-12-31
+            termination: {notice_days: 30, notice_given: 2026-05-01}
+        """
+    )
+    assert found == [
+        "s.yaml:5:5: contracts[0].monthly_fee: cannot read 'lots' as a number; write e.g. "
+        "1250000000, 1.25B, $900M or $1,250,000,000",
+        "s.yaml:7:5: contracts[0].end: 2026-01-31 is before the start 2026-06-01; end is the "
+        "last day of service",
+        "s.yaml:8:36: contracts[0].termination.notice_given: 2026-05-01 is before the "
+        "contract's start (2026-06-01); notice cannot be given then",
+    ]
+
+
+def test_end_before_start_reported_beside_an_unreadable_notice_date():
+    found = problems(
+        """\
+        name: x
+        horizon: {start: 2026-01, months: 3}
+        contracts:
+          - name: A
+            monthly_fee: 5
+            start: 2026-06-01
+            end: 2026-01-31
+            termination: {notice_days: 30, notice_given: soon}
+        """
+    )
+    assert len(found) == 2
+    assert found[0].startswith("s.yaml:7:5: contracts[0].end: 2026-01-31 is before the start")
+    assert found[1].startswith("s.yaml:8:36: contracts[0].termination.notice_given: cannot read")

@@ -245,41 +245,14 @@ class Contract(_Model):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Contract:
-        issues: list[tuple[tuple[str | int, ...], str]] = []
-        if self.end < self.start:
-            issues.append(
-                (
-                    ("end",),
-                    f"{self.end} is before the start {self.start}; end is the last day of service",
-                )
-            )
         term = self.termination
-        if term is not None:
-            earliest = term.earliest_notice or self.start
-            if term.earliest_notice is not None and term.earliest_notice > self.end:
-                issues.append(
-                    (
-                        ("termination", "earliest_notice"),
-                        f"{term.earliest_notice} is after the contract ends on {self.end}",
-                    )
-                )
-            if term.notice_given is not None:
-                if term.notice_given < earliest:
-                    source = "earliest_notice" if term.earliest_notice else "the contract's start"
-                    issues.append(
-                        (
-                            ("termination", "notice_given"),
-                            f"{term.notice_given} is before {source} ({earliest}); notice cannot "
-                            "be given then",
-                        )
-                    )
-                elif term.notice_given > self.end:
-                    issues.append(
-                        (
-                            ("termination", "notice_given"),
-                            f"{term.notice_given} is after the contract ends on {self.end}",
-                        )
-                    )
+        issues = date_issues(
+            self.start,
+            self.end,
+            term is not None,
+            term.earliest_notice if term else None,
+            term.notice_given if term else None,
+        )
         if issues:
             raise FieldIssues(issues)
         return self
@@ -288,6 +261,52 @@ class Contract(_Model):
     def earliest_notice(self) -> dt.date:
         term = self.termination
         return (term.earliest_notice if term and term.earliest_notice else None) or self.start
+
+
+def date_issues(
+    start: dt.date,
+    end: dt.date,
+    has_termination: bool,
+    earliest_notice: dt.date | None,
+    notice_given: dt.date | None,
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """A contract's dates out of order, each tied to the field to fix.
+
+    Also used by validation on a contract whose other fields failed, so that these problems
+    are reported in the same pass.
+    """
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    if end < start:
+        issues.append(
+            (("end",), f"{end} is before the start {start}; end is the last day of service")
+        )
+    if not has_termination:
+        return issues
+    earliest = earliest_notice or start
+    if earliest_notice is not None and earliest_notice > end:
+        issues.append(
+            (
+                ("termination", "earliest_notice"),
+                f"{earliest_notice} is after the contract ends on {end}",
+            )
+        )
+    if notice_given is not None:
+        if notice_given < earliest:
+            source = "earliest_notice" if earliest_notice else "the contract's start"
+            issues.append(
+                (
+                    ("termination", "notice_given"),
+                    f"{notice_given} is before {source} ({earliest}); notice cannot be given then",
+                )
+            )
+        elif notice_given > end:
+            issues.append(
+                (
+                    ("termination", "notice_given"),
+                    f"{notice_given} is after the contract ends on {end}",
+                )
+            )
+    return issues
 
 
 class RevenueStream(_Model):

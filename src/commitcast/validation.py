@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import os
@@ -15,7 +16,15 @@ from pydantic import BaseModel
 
 from .errors import CommitcastError, Problem
 from .loader import Document, Path_, format_path, parse_text
-from .model import NAMED_GROUPS, FieldIssues, Scenario, Source, duplicate_names
+from .model import (
+    NAMED_GROUPS,
+    FieldIssues,
+    Scenario,
+    Source,
+    date_issues,
+    duplicate_names,
+    parse_optional_date,
+)
 
 _FRIENDLY = {
     "missing": "this field is required",
@@ -56,8 +65,43 @@ def validate_data(document: Document) -> Scenario:
             }
             problems += [_problem(document, loc, msg) for loc, msg in duplicate_names(raw)]
             problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+        problems += _date_problems(document, data, problems)
+        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         raise CommitcastError(problems) from None
     return attach(scenario, distributions, document)
+
+
+def _date_problems(document: Document, data: Any, found: list[Problem]) -> list[Problem]:
+    """Contract dates out of order, for contracts whose other fields failed validation (the
+    model's own rule did not run for them), so that one pass reports every problem."""
+    contracts = data.get("contracts") if isinstance(data, dict) else None
+    if not isinstance(contracts, list):
+        return []
+    known = {(p.field, p.message) for p in found}
+    problems: list[Problem] = []
+    for index, raw in enumerate(contracts):
+        if not isinstance(raw, dict):
+            continue
+        term = raw.get("termination")
+        has_term = isinstance(term, dict)
+        # a date that does not parse is a problem of its own; checks that need it are skipped
+        start, end = _date_or_none(raw.get("start")), _date_or_none(raw.get("end"))
+        earliest = _date_or_none(term.get("earliest_notice")) if has_term else None
+        notice = _date_or_none(term.get("notice_given")) if has_term else None
+        if start is None or end is None:
+            continue
+        for loc, message in date_issues(start, end, has_term, earliest, notice):
+            problem = _problem(document, ("contracts", index, *loc), message)
+            if (problem.field, problem.message) not in known:
+                problems.append(problem)
+    return problems
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return parse_optional_date(value)
+    except ValueError:
+        return None
 
 
 def problems_from_validation(error: pydantic.ValidationError, document: Document) -> list[Problem]:
