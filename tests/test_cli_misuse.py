@@ -189,6 +189,7 @@ def test_50_megabyte_file_is_refused_without_reading_it(tmp_path: Path, cli, mon
         raise AssertionError("the file was read")
 
     monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(Path, "open", no_reading)
     for command in ("validate", "project"):
         _clean_failure(cli(command, big), f"{big}: the file is 52.5 MB", "under 5 MB")
 
@@ -263,3 +264,24 @@ def test_overflowing_figures_are_refused_in_every_batch(cli, args):
     result = cli(*args)
     _clean_failure(result, "the projection is too large to compute", "compounds too fast")
     assert "RuntimeWarning" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "project"])
+def test_endless_device_is_refused_without_reading_it_all(cli, command: str):
+    # /dev/zero has no size to check first: the read itself must stop at the limit
+    _clean_failure(cli(command, "/dev/zero"), "/dev/zero: the file holds more than 5 MB")
+
+
+def test_scenario_from_a_pipe(tmp_path: Path):
+    import subprocess
+    import sys
+
+    # `commitcast validate <(sed ... deal.yaml)` passes a pipe: no size, read once
+    result = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m commitcast validate <(cat "{BASE}")'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ok: /dev/fd/" in result.stdout

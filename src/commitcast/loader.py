@@ -349,9 +349,17 @@ def read_file(path: str | Path) -> Document:
             file=name,
         )
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            # bounded: a pipe or a device (/dev/zero) has no size to check beforehand
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise CommitcastError.single(f"cannot read the file: {error.strerror}", file=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CommitcastError.single(
+            f"the file holds more than {MAX_FILE_BYTES / 1e6:.0f} MB; a scenario must be under "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB",
+            file=name,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
