@@ -78,3 +78,18 @@ def test_every_core_command_has_an_example():
     text = section("commands")
     for command in ("validate", "project", "init", "schema"):
         assert f"$ commitcast {command} " in text, command
+
+
+def test_readme_project_json_summary_example_is_current(cli):
+    # If this fails after an intended change, regenerate the example in the commands section:
+    #   commitcast project scenarios/colossus-base.yaml --format json | jq .summary
+    import json
+
+    text = section("commands")
+    marker = "$ commitcast project scenarios/colossus-base.yaml --format json | jq .summary\n"
+    assert marker in text
+    shown = text.split(marker, 1)[1].split("\n```", 1)[0]
+    actual = json.loads(
+        cli("project", ROOT / "scenarios" / "colossus-base.yaml", "--format", "json").stdout
+    )["summary"]
+    assert json.loads(shown) == actual
