@@ -50,3 +50,22 @@ def test_early_exit_stops_fees_after_march_2027():
     assert sum(fees) == 11_250_000_000
     assert fees[9] == 1_250_000_000  # March 2027
     assert fees[10:] == [0.0] * 38  # April 2027 onwards
+
+
+def test_early_exit_file_equals_the_base_case_with_notice_set(cli):
+    # two routes to the same scenario: the shipped file, and the base case with --set
+    by_file = json.loads(
+        cli("project", SCENARIOS / "colossus-early-exit.yaml", "-f", "json").stdout
+    )
+    by_set = json.loads(
+        cli(
+            "project",
+            SCENARIOS / "colossus-base.yaml",
+            "-f",
+            "json",
+            "--set",
+            "contracts[0].termination.notice_given=2027-01-01",
+        ).stdout
+    )
+    assert by_file["monthly"] == by_set["monthly"]
+    assert by_file["summary"] == by_set["summary"]
