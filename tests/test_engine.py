@@ -652,3 +652,32 @@ def test_obligation_of_a_contract_not_yet_started_waits_for_its_start():
     obligation, exit_now = _obligation(s)
     assert exit_now == approx(1000 * 10 / 30 + 50)
     assert obligation == approx([1000 * 10 / 30 + 50] * 2)
+
+
+@pytest.mark.parametrize(
+    ("notice_days", "expected"),
+    [
+        # 03-01 + 30 = 03-31 = end: service ends a day early (March 30) -> fee charged:
+        # Feb 1000 + Mar 30/31 * 1000 (967.74) + 10 = 1977.74 (below the 2000 left: no cap)
+        (30, 1000 + 1000 * 30 / 31 + 10),
+        # 03-01 + 31 = 04-01 = end + 1: the contract simply runs out, no fee: 2000
+        (31, 2000),
+    ],
+)
+def test_obligation_at_the_window_reaching_end_boundary(notice_days, expected):
+    s = scenario(
+        [
+            contract(
+                monthly_fee=1000,
+                end="2026-03-31",
+                termination={
+                    "notice_days": notice_days,
+                    "fee": 10,
+                    "earliest_notice": "2026-03-01",
+                },
+            )
+        ],
+        months=1,
+    )
+    obligation, _ = _obligation(s)
+    assert obligation == approx([expected])
