@@ -106,11 +106,16 @@ def run(batch: Batch) -> BatchResult:
     obligation = np.zeros((runs, months))
     exit_cost_now = np.zeros(runs)
     schedules: list[ContractSchedule] = []
+    # found once: asking per input would be quadratic in the number of inputs (3000 contracts
+    # took minutes)
+    varying = _varying_keys(batch)
+    first_run: Batch | None = None
     for index, contract in enumerate(scenario.contracts):
         # A contract whose inputs are the same in every run is computed once and shared: the
         # same arithmetic on the same numbers, so the figures are identical, at 1/runs the cost.
-        if runs > 1 and not _varies(batch, f"contracts[{index}]."):
-            schedule = _shared(_contract(batch.slice(0, 1), index, grid, in_horizon, months), runs)
+        if runs > 1 and not _varies(varying, f"contracts[{index}]."):
+            first_run = first_run or batch.slice(0, 1)
+            schedule = _shared(_contract(first_run, index, grid, in_horizon, months), runs)
         else:
             schedule = _contract(batch, index, grid, in_horizon, months)
         schedule.name = contract.name
@@ -125,7 +130,7 @@ def run(batch: Batch) -> BatchResult:
     demand = np.zeros((runs, months))
     usage_revenue = np.zeros((runs, months))
     flat_revenue = np.zeros((runs, months))
-    column = _compact_columns(batch)
+    column = _compact_columns(batch, varying)
     for j in range(len(scenario.revenue)):
         p = f"revenue[{j}]"
         growth = np.power(1.0 + column(f"{p}.growth"), t)
@@ -162,7 +167,7 @@ def run(batch: Batch) -> BatchResult:
         margin_pct = np.where(revenue != 0, gross_margin / revenue, np.nan)
 
     lag = batch["costs.collection_lag_months"].astype(np.int64)[:, None]
-    if not _varies(batch, "costs.collection_lag_months"):
+    if not _varies(varying, "costs.collection_lag_months"):
         # one lag for every run: a shift of the columns (the same values, without a gather)
         cash_in = np.zeros_like(revenue)
         shift = int(lag[0, 0]) if runs else 0
@@ -203,7 +208,7 @@ def run(batch: Batch) -> BatchResult:
         "inference_capacity_tokens": inference_capacity,
     }
     rate = batch["discount_rate"]
-    summary = summarize(columns, rate if _varies(batch, "discount_rate") else rate[:1])
+    summary = summarize(columns, rate if _varies(varying, "discount_rate") else rate[:1])
     summary["exit_cost_now"] = exit_cost_now
     result = BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
     check_finite(result, scenario._source.file if scenario._source else None)
@@ -240,23 +245,29 @@ def check_finite(result: BatchResult, file: str | None = None) -> None:
         )
 
 
-def _varies(batch: Batch, prefix: str) -> bool:
-    """Whether any input whose key starts with `prefix` differs between runs."""
+def _varying_keys(batch: Batch) -> list[str]:
+    """Keys of the inputs that differ between runs."""
+    varying = []
     for key, values in batch.values.items():
-        if key.startswith(prefix) and values.size > 1:
+        if values.size > 1:
             first = values[:1]
             if not np.array_equal(values, np.broadcast_to(first, values.shape), equal_nan=True):
-                return True
-    return False
+                varying.append(key)
+    return varying
 
 
-def _compact_columns(batch: Batch) -> Callable[[str], np.ndarray]:
+def _varies(varying: list[str], prefix: str) -> bool:
+    """Whether any input whose key starts with `prefix` differs between runs."""
+    return any(key.startswith(prefix) for key in varying)
+
+
+def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.ndarray]:
     """`batch.column` that gives an input equal in every run as a (1, 1) array, so the months
     it feeds are computed once and broadcast; values and arithmetic are unchanged."""
 
     def column(key: str) -> np.ndarray:
         full = batch.column(key)
-        return full if _varies(batch, key) else full[:1]
+        return full if _varies(varying, key) else full[:1]
 
     return column
 
