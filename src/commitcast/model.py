@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -150,6 +151,13 @@ def _name(value: Any) -> str:
         raise ValueError("a name must not be empty")
     if len(value) > 200:
         raise ValueError("a name must be at most 200 characters")
+    control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        # an escape sequence in a name would be sent to the terminal (clear the screen, ...)
+        raise ValueError(
+            f"a name must not contain control characters such as {control!r} "
+            "(tabs, line breaks, escape codes)"
+        )
     return value
 
 
