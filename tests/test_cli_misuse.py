@@ -285,3 +285,23 @@ def test_scenario_from_a_pipe(tmp_path: Path):
     )
     assert result.returncode == 0, result.stderr
     assert "ok: /dev/fd/" in result.stdout
+
+
+def test_file_hash_is_of_the_bytes_read_even_from_a_pipe():
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    # the audit hash was taken by reading the file a second time: from a pipe that gave the
+    # hash of nothing (e3b0c442...), silently wrong in the JSON header and the workbook audit
+    result = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m commitcast project <(cat "{BASE}") -f json'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    header = json.loads(result.stdout)["scenario"]
+    assert header["sha256"] == hashlib.sha256(BASE.read_bytes()).hexdigest()
+    assert load_scenario(BASE)._source.sha256 == header["sha256"]  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ turns nodes into plain Python values itself, so that it can
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class Document:
     data: Any
     file: str
     marks: dict[Path_, Mark]
+    sha256: str | None = None  # of the file's bytes as read (a pipe cannot be read twice)
 
     def mark_for(self, path: Path_) -> Mark | None:
         """The mark of the deepest known prefix of `path`."""
@@ -370,4 +372,6 @@ def read_file(path: str | Path) -> Document:
             line=line,
             hint="save it as UTF-8",
         ) from None
-    return parse_text(text, name)
+    document = parse_text(text, name)
+    document.sha256 = hashlib.sha256(raw).hexdigest()
+    return document

@@ -197,7 +197,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     scenario = validate_data(document)
     scenario._source = Source(
         file=document.file,
-        sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        sha256=document.sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest(),
         document=document,
     )
     return scenario
