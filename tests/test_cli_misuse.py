@@ -305,3 +305,16 @@ def test_file_hash_is_of_the_bytes_read_even_from_a_pipe():
     header = json.loads(result.stdout)["scenario"]
     assert header["sha256"] == hashlib.sha256(BASE.read_bytes()).hexdigest()
     assert load_scenario(BASE)._source.sha256 == header["sha256"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("columns", ["0", "1", "12"])
+def test_a_tiny_or_zero_terminal_width_still_shows_everything(cli, columns: str):
+    # COLUMNS=0 made Rich print nothing: errors vanished while the exit status said 2
+    bad = CORPUS / "41-all-problems-together.yaml"
+    result = cli("validate", bad, env={"COLUMNS": columns})
+    assert result.exit_code == 2
+    assert result.stderr.count(f"{bad}:") == 4
+    table = cli("project", BASE, "--by", "year", env={"COLUMNS": columns})
+    assert table.exit_code == 0
+    assert "Colossus reservation, base case" in table.stdout  # the title on one line
+    assert "Total committed fees" in table.stdout

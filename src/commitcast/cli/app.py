@@ -52,13 +52,21 @@ def _options(
 def stderr():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return _usable_width(Console(stderr=True, highlight=False))
 
 
 def stdout():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(highlight=False)
+    return _usable_width(Console(highlight=False))
+
+
+def _usable_width(console):  # type: ignore[no-untyped-def]
+    # COLUMNS=0 (set by some CI runners) made Rich print nothing at all, errors included, and
+    # a handful of columns prints tables one letter per line: fall back to 80.
+    if console.width < 40:
+        console.width = 80
+    return console
 
 
 def handles_errors(function: F) -> F:
