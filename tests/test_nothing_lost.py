@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -361,3 +362,43 @@ def test_output_onto_the_scenario_itself_is_refused(tmp_path: Path, cli, args):
     assert _listing(tmp_path) == ["deal.yaml", "link.yaml"]
     # and the guard does not outlive its command: the file can be read again at once
     assert cli("validate", scenario).exit_code == 0
+
+
+def test_output_to_a_device_streams_into_it_and_never_replaces_it(tmp_path: Path, cli):
+    # `-o /dev/null` as root used to os.replace the device node with a regular file
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # same as /dev/null
+    except PermissionError:
+        pytest.skip("creating a device node needs root; the FIFO test covers the same path")
+    result = cli("project", BASE, "--format", "csv", "-o", device)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+    assert _listing(tmp_path) == ["null"]
+
+
+def test_output_to_a_named_pipe_is_streamed(tmp_path: Path):
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    files.write_text(pipe, "month,committed_fees\n2026-06,1.0\n")
+    reader.join(timeout=30)
+    assert received == [b"month,committed_fees\n2026-06,1.0\n"]
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert _listing(tmp_path) == ["pipe"]
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path, cli):
+    real = tmp_path / "real.csv"
+    real.write_text(PREVIOUS, encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    result = cli("project", BASE, "--format", "csv", "-o", link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8").startswith("month,committed_fees,")
+    assert _listing(tmp_path) == ["latest.csv", "real.csv"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +45,14 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it onto `path` if the block succeeds."""
     target = check_destination(path)
+    if target.exists() and not stat.S_ISREG(os.stat(target).st_mode):
+        # /dev/null, /dev/stdout, a named pipe: replacing it would put a regular file in its
+        # place (as root, /dev/null itself), so stream the finished file into it instead
+        with _streamed_into(target) as temp:
+            yield temp
+        return
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))  # replace the file it points to, keep the link
     try:
         handle, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.",
@@ -87,6 +97,20 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
+
+
+@contextlib.contextmanager
+def _streamed_into(target: Path) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="commitcast-") as folder:
+        temp = Path(folder) / target.name
+        yield temp
+        try:
+            with temp.open("rb") as source, target.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+        except OSError as error:
+            raise CommitcastError.single(
+                f"cannot write to it: {error.strerror or error}", file=str(target)
+            ) from None
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
