@@ -402,3 +402,27 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path: Path, cli):
     assert link.is_symlink()
     assert real.read_text(encoding="utf-8").startswith("month,committed_fees,")
     assert _listing(tmp_path) == ["latest.csv", "real.csv"]
+
+
+def test_ctrl_c_while_the_workbook_is_written_keeps_the_previous_workbook(
+    tmp_path: Path, cli, monkeypatch
+):
+    import xlsxwriter
+
+    book = tmp_path / "board.xlsx"
+    assert cli("export", BASE, "-o", book).exit_code == 0
+    before = book.read_bytes()
+    real_close = xlsxwriter.Workbook.close
+
+    def interrupted(self):
+        real_close(self)  # the whole temporary workbook is on disk ...
+        with open(self.filename, "r+b") as handle:
+            handle.truncate(100)  # ... then half of it, and the user presses Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", interrupted)
+    result = cli("export", BASE, "--set", "revenue.API.growth=0.05", "-o", book)
+    monkeypatch.undo()
+    assert result.exit_code == 130, result.output
+    assert book.read_bytes() == before
+    assert _listing(tmp_path) == ["board.xlsx"]
