@@ -318,3 +318,20 @@ def test_a_tiny_or_zero_terminal_width_still_shows_everything(cli, columns: str)
     assert table.exit_code == 0
     assert "Colossus reservation, base case" in table.stdout  # the title on one line
     assert "Total committed fees" in table.stdout
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["contracts=x", "contracts[0].monthly_fee=1"],
+        ["contracts=[]", "contracts[0].termination.notice_given=2027-01-01"],
+        ["revenue.API=&a", "revenue.API.growth=0.1"],
+    ],
+)
+def test_set_into_a_section_an_earlier_set_replaced(cli, sets: list[str]):
+    # found by the fuzz test: the second path was resolved against the file, then applied to
+    # data the first had changed (TypeError, 'internal error', exit 1)
+    argv = ["project", BASE]
+    for assignment in sets:
+        argv += ["--set", assignment]
+    _clean_failure(cli(*argv), "an earlier --set replaced what it is part of")

@@ -181,7 +181,20 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
         except CommitcastError as error:
             problems += error.problems
             continue
-        set_value(data, path, copy.deepcopy(value))
+        try:
+            set_value(data, path, copy.deepcopy(value))
+        except (TypeError, KeyError, IndexError):
+            # an earlier --set replaced a section this one reaches into (contracts=x, then
+            # contracts[0].monthly_fee=1): the later path no longer exists
+            problems.append(
+                Problem(
+                    f"cannot set {path_text}: an earlier --set replaced what it is part of",
+                    file="--set",
+                    field=path_text,
+                    hint="set the whole section once, or its fields one by one",
+                )
+            )
+            continue
         applied.append(f"{path_text}={value_text}")
     if problems:
         raise CommitcastError(problems)
