@@ -7,6 +7,7 @@ inside PyYAML, pydantic or our own code - fails the test with the input that cau
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -23,11 +24,14 @@ SEEDS = sorted((ROOT / "scenarios").glob("*.yaml")) + [
 ]
 TEXTS = [path.read_text(encoding="utf-8") for path in SEEDS]
 
+# CI runs 150 fixed examples per strategy; COMMITCAST_FUZZ_EXAMPLES=5000 runs a longer,
+# random campaign on a developer's machine.
+_LONG = os.environ.get("COMMITCAST_FUZZ_EXAMPLES")
 FUZZ = settings(
-    max_examples=150,
+    max_examples=int(_LONG) if _LONG else 150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=True,
+    derandomize=not _LONG,
 )
 
 # characters that matter to YAML and to our number and date parsing
@@ -146,3 +150,59 @@ def test_the_seeds_are_valid():
     assert len(TEXTS) >= 2
     for text in TEXTS:
         scenario_from_text(text)
+
+
+BASE_TEXT = (ROOT / "scenarios" / "colossus-base.yaml").read_text(encoding="utf-8")
+PATHS = st.sampled_from(
+    [
+        "name",
+        "horizon.months",
+        "horizon.start",
+        "discount_rate",
+        "contracts[0].monthly_fee",
+        'contracts."Colossus reservation".end',
+        "contracts[0].termination.notice_given",
+        "contracts[0].ramp[0].fraction",
+        "contracts[0].escalator",
+        "revenue.API.growth",
+        "revenue[1].revenue_per_month",
+        "costs.overflow.policy",
+        "costs",
+        "contracts",
+        "revenue[7].growth",
+        "contracts[-1].start",
+        "",
+    ]
+)
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda path, value: f"{path}={value}",
+                PATHS | st.text(st.sampled_from(SPECIAL + list("abcrenvu[]")), max_size=20),
+                snippets | st.text(st.sampled_from(SPECIAL), max_size=12),
+            ),
+            st.text(max_size=40),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_random_set_assignments_apply_or_fail_cleanly(assignments: list[str]):
+    from commitcast.overrides import apply_overrides
+
+    scenario = scenario_from_text(BASE_TEXT, "base.yaml")
+    try:
+        changed = apply_overrides(scenario, assignments)
+    except CommitcastError as error:
+        assert error.problems
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            projection(changed)
+        except CommitcastError as error:
+            assert error.problems
