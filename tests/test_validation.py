@@ -260,3 +260,21 @@ def test_end_before_start_reported_beside_an_unreadable_notice_date():
     assert len(found) == 2
     assert found[0].startswith("s.yaml:7:5: contracts[0].end: 2026-01-31 is before the start")
     assert found[1].startswith("s.yaml:8:36: contracts[0].termination.notice_given: cannot read")
+
+
+def test_arrears_contract_ending_the_month_before_the_horizon_is_not_warned_about():
+    # Service ends 2026-05-31, the horizon starts 2026-06: paid in arrears, May's fee is paid in
+    # June, inside the projection, so the contract is not "entirely outside" it.
+    from commitcast import projection, scenario_from_text, scenario_warnings
+
+    text = """name: t
+horizon: {start: 2026-06, months: 3}
+contracts:
+  - {name: C, monthly_fee: 31M, start: 2026-05-01, end: 2026-05-31, payment: {timing: %s}}
+"""
+    arrears = scenario_from_text(text % "arrears")
+    assert scenario_warnings(arrears) == []
+    # the May fee, $31M, is paid in June
+    assert projection(arrears).columns["cash_out"][0] == 31_000_000
+    advance = scenario_from_text(text % "advance")
+    assert len(scenario_warnings(advance)) == 1

@@ -218,8 +218,11 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
     source = scenario._source
     warnings: list[Problem] = []
     first, last = scenario.horizon.start, scenario.horizon_end()
+    month_before = (first - dt.timedelta(days=1)).replace(day=1)
     for index, contract in enumerate(scenario.contracts):
-        if contract.end < first or contract.start > last:
+        # in arrears, the fee for the month before the horizon is paid in its first month
+        paid_inside = contract.payment.timing == "arrears" and contract.end >= month_before
+        if (contract.end < first and not paid_inside) or contract.start > last:
             loc: Path_ = ("contracts", index)
             mark = source.document.mark_for(loc) if source and source.document else None
             warnings.append(
