@@ -58,7 +58,10 @@ def _parse_text(text: str, allow_percent: bool) -> float:
     number = float(digits + (fraction or "") + (exponent or ""))
     if suffix == "%":
         if not allow_percent:
-            raise ValueError(f"{text!r}: a percentage is not allowed here")
+            raise ValueError(
+                f"{text!r}: a percentage is not allowed here; write the figure itself "
+                "(e.g. 1.25B); percentages are for rates and shares"
+            )
         number /= 100.0
     elif suffix:
         number *= SUFFIXES[suffix.lower()]

@@ -45,13 +45,14 @@ def _number_validator(
     low_open: bool = False,
     optional: bool = False,
     what: str = "",
+    percent: bool = True,
 ) -> Callable[[Any], float | None]:
     def check(value: Any) -> float | None:
         if value is None and optional:
             return None
         if value is None:
             raise ValueError("a value is required here")
-        number = parse_number(value)
+        number = parse_number(value, allow_percent=percent)
         if low is not None and (number <= low if low_open else number < low):
             if low == 0 and not low_open:
                 raise ValueError(f"{_show(value)} is negative; {what or 'it'} must be 0 or more")
@@ -161,18 +162,29 @@ def _name(value: Any) -> str:
     return value
 
 
-Money = Annotated[float, BeforeValidator(_number_validator(low=0, high=MAX_MONEY, what="amount"))]
+# `monthly_fee: 3%` would silently be $0.03: a percentage is only allowed for rates and shares.
+Money = Annotated[
+    float,
+    BeforeValidator(_number_validator(low=0, high=MAX_MONEY, what="amount", percent=False)),
+]
 OptionalMoney = Annotated[
     float | None,
-    BeforeValidator(_number_validator(low=0, high=MAX_MONEY, optional=True, what="amount")),
+    BeforeValidator(
+        _number_validator(low=0, high=MAX_MONEY, optional=True, what="amount", percent=False)
+    ),
 ]
 Tokens = Annotated[
-    float, BeforeValidator(_number_validator(low=0, high=MAX_TOKENS, what="a token count"))
+    float,
+    BeforeValidator(_number_validator(low=0, high=MAX_TOKENS, what="a token count", percent=False)),
 ]
-Price = Annotated[float, BeforeValidator(_number_validator(low=0, high=1e9, what="a price"))]
+Price = Annotated[
+    float, BeforeValidator(_number_validator(low=0, high=1e9, what="a price", percent=False))
+]
 OptionalPrice = Annotated[
     float | None,
-    BeforeValidator(_number_validator(low=0, high=1e9, optional=True, what="a price")),
+    BeforeValidator(
+        _number_validator(low=0, high=1e9, optional=True, what="a price", percent=False)
+    ),
 ]
 # A monthly rate of change: -100% or less would make figures vanish or flip sign.
 Rate = Annotated[float, BeforeValidator(_number_validator(low=-1, high=10, low_open=True))]
