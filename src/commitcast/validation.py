@@ -237,4 +237,35 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
                     severity="warning",
                 )
             )
+    warnings += _large_rate_warnings(scenario)
     return warnings
+
+
+def _large_rate_warnings(scenario: Scenario) -> list[Problem]:
+    """A rate over 100% is allowed but is far more often a percentage typed without its '%'
+    (`growth: 4` for 4% is 400% a month)."""
+    rates: list[tuple[Path_, float, str]] = [(("discount_rate",), scenario.discount_rate, "a year")]
+    for i, contract in enumerate(scenario.contracts):
+        if contract.escalator is not None:
+            rates.append((("contracts", i, "escalator", "rate"), contract.escalator.rate, "a step"))
+    for i, stream in enumerate(scenario.revenue):
+        rates.append((("revenue", i, "growth"), stream.growth, "a month"))
+        rates.append((("revenue", i, "price_change"), stream.price_change, "a month"))
+    source = scenario._source
+    document = source.document if source else None
+    problems = []
+    for loc, value, per in rates:
+        if value > 1:
+            mark = document.mark_for(loc) if document else None
+            problems.append(
+                Problem(
+                    f"{value:g} means {value * 100:,.0f}% {per}; if you meant {value:g}%, write "
+                    f"{value / 100:g} or {value:g}%",
+                    file=source.file if source else None,
+                    line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                    field=format_path(loc),
+                    severity="warning",
+                )
+            )
+    return problems
