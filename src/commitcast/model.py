@@ -142,7 +142,10 @@ def parse_month(value: Any) -> dt.date:
 
 
 def _name(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
+    if value is None:
+        # `name: #1 deal` is a comment, so the name is empty: say how to write it
+        raise ValueError("expected a name (text); put a name starting with # or & in quotes")
+    if isinstance(value, bool):
         raise ValueError("expected a name (text)")
     if isinstance(value, int | float):
         value = str(value)
