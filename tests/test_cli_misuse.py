@@ -335,3 +335,23 @@ def test_set_into_a_section_an_earlier_set_replaced(cli, sets: list[str]):
     for assignment in sets:
         argv += ["--set", assignment]
     _clean_failure(cli(*argv), "an earlier --set replaced what it is part of")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", "W", "-f", "json"),
+        ("simulate", "W", "--runs", "5", "-f", "json"),
+        ("sensitivity", "W", "-f", "json"),
+        ("compare", BASE, "W", "-f", "json"),
+    ],
+    ids=["project", "simulate", "sensitivity", "compare"],
+)
+def test_warnings_go_to_stderr_and_never_break_piped_json(cli, args):
+    import json
+
+    warned = CORPUS / "80-rate-without-percent-sign.yaml"
+    result = cli(*[warned if a == "W" else a for a in args])
+    assert result.exit_code == 0, result.output
+    assert "warning: revenue[0].growth: 4 means 400% a month" in result.stderr
+    json.loads(result.stdout)  # `... -f json | jq` still works
