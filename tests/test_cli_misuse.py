@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -355,3 +356,31 @@ def test_warnings_go_to_stderr_and_never_break_piped_json(cli, args):
     assert result.exit_code == 0, result.output
     assert "warning: revenue[0].growth: 4 means 400% a month" in result.stderr
     json.loads(result.stdout)  # `... -f json | jq` still works
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["project", str(BASE)],
+        ["project", str(BASE), "-f", "csv"],
+        ["compare", str(BASE), str(SCENARIOS / "colossus-risk.yaml")],
+        ["sensitivity", str(BASE)],
+    ],
+    ids=["table", "csv", "compare", "sensitivity"],
+)
+def test_output_piped_into_head_exits_0_quietly(args: list[str]):
+    import subprocess
+    import sys
+
+    # `commitcast project deal.yaml | head`: Rich's tables used to exit 1 (the code for a bug)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commitcast", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the first write: every write fails
+    errors = process.stderr.read()
+    assert process.wait(timeout=60) == 0, errors
+    assert errors == b""

@@ -58,7 +58,17 @@ def stderr():  # type: ignore[no-untyped-def]
 def stdout():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return _usable_width(Console(highlight=False))
+    console = _usable_width(Console(highlight=False))
+    console.on_broken_pipe = _broken_pipe
+    return console
+
+
+def _broken_pipe() -> None:
+    # `commitcast project x | head`: the reader has what it wanted. Rich would exit 1 (our code
+    # for a bug); handles_errors turns BrokenPipeError into exit 0, as for CSV and JSON.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush into the closed pipe
+    raise BrokenPipeError
 
 
 def _usable_width(console):  # type: ignore[no-untyped-def]
