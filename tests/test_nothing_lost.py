@@ -426,3 +426,23 @@ def test_ctrl_c_while_the_workbook_is_written_keeps_the_previous_workbook(
     assert result.exit_code == 130, result.output
     assert book.read_bytes() == before
     assert _listing(tmp_path) == ["board.xlsx"]
+
+
+def test_workbook_open_in_excel_says_so_plainly(tmp_path: Path, cli, monkeypatch):
+    book = tmp_path / "board.xlsx"
+    assert cli("export", BASE, "-o", book).exit_code == 0
+    before = book.read_bytes()
+
+    def locked(src, dst):  # what Windows does while Excel holds the file open
+        raise PermissionError(13, "The process cannot access the file")
+
+    monkeypatch.setattr(os, "replace", locked)
+    result = cli("export", BASE, "--set", "revenue.API.growth=0.05", "-o", book)
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    assert f"{book}: cannot replace the file: it is open or locked by another program" in (
+        result.stderr.replace("\n", " ")
+    )
+    assert "close it in Excel and try again" in result.stderr.replace("\n", " ")
+    assert book.read_bytes() == before
+    assert _listing(tmp_path) == ["board.xlsx"]
