@@ -446,3 +446,38 @@ def test_workbook_open_in_excel_says_so_plainly(tmp_path: Path, cli, monkeypatch
     assert "close it in Excel and try again" in result.stderr.replace("\n", " ")
     assert book.read_bytes() == before
     assert _listing(tmp_path) == ["board.xlsx"]
+
+
+def test_output_and_xlsx_on_the_same_file_are_refused(tmp_path: Path, cli):
+    # the workbook would silently replace the CSV just written: one of two outputs lost
+    target = tmp_path / "out.xlsx"
+    result = cli("project", BASE, "-f", "csv", "-o", target, "--xlsx", tmp_path / "." / "out.xlsx")
+    assert result.exit_code == 2, result.output
+    assert "--output and --xlsx are both" in result.stderr
+    assert _listing(tmp_path) == []
+
+
+def test_bad_scenario_with_xlsx_writes_no_workbook(tmp_path: Path, cli):
+    bad = Path(__file__).parent / "bad_inputs" / "10-duplicate-monthly-fee.yaml"
+    book = tmp_path / "book.xlsx"
+    result = cli("project", bad, "--xlsx", book)
+    assert result.exit_code == 2
+    assert "duplicate key 'monthly_fee'" in result.stderr
+    assert _listing(tmp_path) == []
+
+
+def test_project_xlsx_with_hostile_names_keeps_them_as_text(write_scenario, cli, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "p.xlsx"
+    result = cli("project", write_scenario(HOSTILE_SCENARIO), "--xlsx", book)
+    assert result.exit_code == 0, result.output
+    found = set()
+    for sheet in openpyxl.load_workbook(book).worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    hits = {text for text in HOSTILE_TEXTS if text in cell.value}
+                    assert not hits or cell.data_type == "s", (sheet.title, cell.coordinate)
+                    found |= hits
+    assert '=HYPERLINK("http://x","click")' in found

@@ -103,6 +103,11 @@ def project(
         from .export import check_workbook_path
 
         check_workbook_path(xlsx)
+        if output is not None and Path(output).resolve() == Path(xlsx).resolve():
+            # the workbook would silently replace the table just written
+            raise usage_error(
+                f"--output and --xlsx are both {xlsx}", hint="give each its own file name"
+            )
     scenario = load(file, sets)
     _note_central_values(scenario)
     result = projection(scenario)
