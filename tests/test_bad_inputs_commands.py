@@ -1,8 +1,8 @@
 """The bad-input corpus through every other command that reads a scenario.
 
-export, simulate, compare, sensitivity, solve and exit must refuse each bad file exactly as
-validate does (same messages at the same file:line:column, exit 2, no traceback) and leave a
-previous output file untouched with no temporary file beside it.
+export, project --xlsx, simulate, compare, sensitivity, solve and exit must refuse each bad
+file exactly as validate does (same messages at the same file:line:column, exit 2, no
+traceback) and leave a previous output file untouched with no temporary file beside it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ PREVIOUS = b"previous output, must survive\n"
 # command -> (arguments with FILE and OUT placeholders, output file name)
 COMMANDS: dict[str, tuple[list[str], str]] = {
     "export": (["export", "FILE", "-o", "OUT"], "book.xlsx"),
+    "project-xlsx": (["project", "FILE", "--xlsx", "OUT"], "projection.xlsx"),
     "simulate": (["simulate", "FILE", "--runs", "20", "-f", "csv", "-o", "OUT"], "sim.csv"),
     "compare": (["compare", str(BASE), "FILE", "-f", "csv", "-o", "OUT"], "compare.csv"),
     "sensitivity": (["sensitivity", "FILE", "-f", "csv", "-o", "OUT"], "tornado.csv"),
@@ -82,7 +83,7 @@ def test_other_inputs_end_cleanly(cli, tmp_path: Path, command: str, case: Path)
 
 def test_overflow_is_refused_by_every_command_that_projects_it(cli, tmp_path: Path):
     case = next(c for c in CASES if c.name.startswith("66-"))
-    for command in ("export", "simulate", "compare"):
+    for command in ("export", "project-xlsx", "simulate", "compare"):
         sub = tmp_path / command
         sub.mkdir()
         result, text, _, previous = _run(cli, sub, command, case)
