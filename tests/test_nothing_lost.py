@@ -114,9 +114,9 @@ SLOW_WRITER = textwrap.dedent(
 )
 
 
-def _start_slow_writer(target: Path) -> subprocess.Popen[str]:
+def _start_slow_writer(target: Path, prelude: str = "") -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_WRITER, str(target)],
+        [sys.executable, "-c", prelude + SLOW_WRITER, str(target)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -132,6 +132,18 @@ def test_process_interrupted_by_sigint_leaves_previous_file_and_no_temp(previous
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
     assert process.returncode != 0
+    assert previous.read_text(encoding="utf-8") == PREVIOUS
+    assert _listing(previous.parent) == ["out.csv"]
+
+
+def test_process_terminated_by_sigterm_cleans_up(previous: Path):
+    # the real entry point (cli.app.main) installs this handler; the slow writer does the same
+    prelude = "from commitcast.cli.app import terminate_cleanly\nterminate_cleanly()\n"
+    process = _start_slow_writer(previous, prelude)
+    assert len(_listing(previous.parent)) == 2
+    process.terminate()
+    process.wait(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
     assert previous.read_text(encoding="utf-8") == PREVIOUS
     assert _listing(previous.parent) == ["out.csv"]
 

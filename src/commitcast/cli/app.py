@@ -124,7 +124,19 @@ def usage_error(message: str, hint: str | None = None) -> CommitcastError:
     return CommitcastError.single(message, hint=hint, file="command line")
 
 
+def terminate_cleanly() -> None:
+    """Make SIGTERM (`kill`, a CI timeout) unwind like Ctrl-C, so a half-written temporary
+    output file is removed; the default action would end the process on the spot."""
+    import signal
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 def main() -> None:
+    terminate_cleanly()
     try:
         app()
     except KeyboardInterrupt:
