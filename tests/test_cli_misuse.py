@@ -384,3 +384,18 @@ def test_output_piped_into_head_exits_0_quietly(args: list[str]):
     errors = process.stderr.read()
     assert process.wait(timeout=60) == 0, errors
     assert errors == b""
+
+
+def test_a_megabyte_value_gives_a_short_message(cli, tmp_path: Path):
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        "name: x\nhorizon: {start: 2026-06, months: 12}\n"
+        f"costs: {{overflow: {{policy: {'b' * 1_000_000}}}}}\n",
+        encoding="utf-8",
+    )
+    result = cli("validate", path)
+    assert result.exit_code == 2
+    assert len(result.stderr) < 2000  # not a megabyte of b's on the screen
+    assert f"{path}:3:" in result.stderr
+    assert "is not one of 'on_demand' or 'unserved'" in result.stderr  # the fix survives
+    assert "characters]" in result.stderr

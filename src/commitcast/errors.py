@@ -38,11 +38,19 @@ class Problem:
         if self.severity == "warning":
             text += "warning: "
         if self.field:
-            text += f"{self.field}: "
-        text += self.message
+            text += f"{_clip(self.field, 100, 100)}: "
+        text += _clip(self.message, 600, 400)
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+def _clip(text: str, head: int, tail: int) -> str:
+    """A message quoting a 1 MB value from the file stays one readable line: keep its start
+    (what is wrong) and end (how to fix it)."""
+    if len(text) <= head + tail + 40:
+        return text
+    return f"{text[:head]}... [{len(text) - head - tail:,} characters] ...{text[-tail:]}"
 
 
 @dataclass
