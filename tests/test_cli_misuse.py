@@ -399,3 +399,49 @@ def test_a_megabyte_value_gives_a_short_message(cli, tmp_path: Path):
     assert f"{path}:3:" in result.stderr
     assert "is not one of 'on_demand' or 'unserved'" in result.stderr  # the fix survives
     assert "characters]" in result.stderr
+
+
+MARKUP_SCENARIO = """\
+name: "[/bold] deal [link=http://x]click[/link]"
+horizon: {start: 2026-06, months: 12}
+contracts:
+  - {name: "[/]", counterparty: "[red]", monthly_fee: 1000, start: 2026-06-01,
+     end: 2027-05-31, termination: {notice_days: 30}}
+revenue:
+  - {name: "[bold]API[/]", tokens_per_month: 1e12, price_per_million_tokens: 1,
+     growth: {dist: normal, mean: 0.01, sd: 0.01}}
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "F"),
+        ("project", "F"),
+        ("compare", "F", "F", "--bridge", "npv"),
+        ("sensitivity", "F"),
+        ("exit", "F"),
+        ("simulate", "F", "--runs", "20"),
+    ],
+    ids=["validate", "project", "compare", "sensitivity", "exit", "simulate"],
+)
+def test_rich_markup_in_names_prints_as_written(cli, write_scenario, args):
+    # '[/]' in a stream name crashed the tornado table with Rich's MarkupError (exit 1)
+    path = write_scenario(MARKUP_SCENARIO)
+    result = cli(*[path if a == "F" else a for a in args])
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    assert "[/bold] deal [link=http://x]click[/link]" in result.stdout.replace("\n", "")
+
+
+def test_internal_error_message_with_brackets_still_prints(cli, monkeypatch):
+    import commitcast.projection
+
+    def broken(scenario):
+        raise ValueError("bad [/] bracket")
+
+    monkeypatch.setattr(commitcast.projection, "projection", broken)
+    result = cli("project", BASE)
+    assert result.exit_code == 1
+    assert "internal error: ValueError: bad [/] bracket" in result.stderr
+    assert "Traceback" not in result.output

@@ -52,13 +52,15 @@ def _options(
 def stderr():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return _usable_width(Console(stderr=True, highlight=False))
+    # markup off: text from a scenario ('[/]' in a name) must print as written, never be
+    # parsed as Rich markup (a MarkupError crashed the tornado and the internal-error report)
+    return _usable_width(Console(stderr=True, highlight=False, markup=False))
 
 
 def stdout():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    console = _usable_width(Console(highlight=False))
+    console = _usable_width(Console(highlight=False, markup=False))
     console.on_broken_pipe = _broken_pipe
     return console
 
