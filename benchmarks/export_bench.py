@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from commitcast.overrides import apply_overrides  # noqa: E402
-from commitcast.projection import projection  # noqa: E402
+from commitcast.projections import projection  # noqa: E402
 from commitcast.render.excel import write_workbook  # noqa: E402
 from commitcast.validation import load_scenario  # noqa: E402
 

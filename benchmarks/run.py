@@ -92,7 +92,7 @@ def bench_simulation(runs: int, single_runs: int) -> list[tuple[str, str, str]]:
 
     from commitcast.analysis.simulate import simulate
     from commitcast.overrides import apply_overrides
-    from commitcast.projection import projection
+    from commitcast.projections import projection
     from commitcast.validation import load_scenario
 
     scenario = load_scenario(SCENARIO)

@@ -30,7 +30,7 @@ from commitcast.engine import run
 from commitcast.model import Scenario
 from commitcast.overrides import apply_overrides
 from commitcast.params import Batch, base_params
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,12 +24,14 @@ def run_python(code: str) -> str:
     "first",
     [
         "",  # projection used first
-        "commitcast.project(s)",  # project() imports the submodule `commitcast.projection`
-        "import commitcast.projection",  # so does an explicit import of it
-        "from commitcast.projection import Projection",
+        "commitcast.project(s)",  # project() imports the submodule `commitcast.projections`
+        "import commitcast.projections",  # so does an explicit import of it
+        "from commitcast.projections import Projection",
     ],
 )
-def test_projection_is_callable_whatever_was_imported_first(first):
+def test_projection_is_the_function_whatever_was_imported_first(first):
+    # The module is named `projections` so that importing it never rebinds the package's
+    # `projection` attribute (the function) to a module.
     code = (
         "import commitcast\n"
         f"s = commitcast.load_scenario({BASE!r})\n"

@@ -11,7 +11,7 @@ from conftest import SCENARIOS
 from commitcast.analysis.bridge import GROUPS, bridge, group_of
 from commitcast.errors import CommitcastError
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import SCENARIOS
 
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 BASE = SCENARIOS / "colossus-base.yaml"

@@ -10,7 +10,7 @@ from conftest import SCENARIOS
 from commitcast.analysis.compare import compare, metric_over_time
 from commitcast.errors import CommitcastError
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from commitcast.distributions import Choice, UncertainInput, Uncertainty, parse_spec
 from commitcast.errors import CommitcastError
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import scenario_from_text
 
 N = 200_000  # samples for moment checks: standard errors are ~0.2% of an sd

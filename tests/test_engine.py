@@ -18,7 +18,7 @@ from conftest import SCENARIOS
 from commitcast.engine import MONTHLY_COLUMNS, run
 from commitcast.model import Scenario
 from commitcast.params import Batch
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 CENT = 0.005  # half a cent: "agrees to the cent"

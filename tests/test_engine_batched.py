@@ -14,7 +14,7 @@ import pytest
 from commitcast.engine import run
 from commitcast.overrides import apply_overrides
 from commitcast.params import Batch
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

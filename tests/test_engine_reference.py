@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commitcast.model import Scenario
-from commitcast.projection import projection
+from commitcast.projections import projection
 
 DAY = dt.timedelta(days=1)
 

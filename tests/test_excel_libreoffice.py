@@ -33,7 +33,7 @@ from conftest import SCENARIOS
 
 from commitcast.engine import MONTHLY_COLUMNS
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.render.excel import write_workbook
 from commitcast.validation import load_scenario
 

@@ -12,7 +12,7 @@ from commitcast.analysis.exit import exit_options, notice_dates
 from commitcast.errors import CommitcastError
 from commitcast.model import Scenario
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commitcast.errors import CommitcastError
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]

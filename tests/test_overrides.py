@@ -9,7 +9,7 @@ from conftest import SCENARIOS
 
 from commitcast.errors import CommitcastError
 from commitcast.overrides import apply_overrides, resolve_path
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario, scenario_from_text
 
 BASE = SCENARIOS / "colossus-base.yaml"

@@ -10,7 +10,7 @@ from conftest import SCENARIOS
 import commitcast
 from commitcast.engine import BALANCE_COLUMNS, MONTHLY_COLUMNS
 from commitcast.model import Scenario
-from commitcast.projection import period_label, projection
+from commitcast.projections import period_label, projection
 
 CENT = 0.005
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from commitcast.engine import BALANCE_COLUMNS, RATIO_COLUMNS
 from commitcast.model import Contract, Scenario
-from commitcast.projection import period_label, projection
+from commitcast.projections import period_label, projection
 
 # CI runs the same 75 examples every time (failures reproduce); COMMITCAST_PROPERTY_EXAMPLES=2000
 # runs that many random ones on a developer's machine.

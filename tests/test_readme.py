@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from commitcast.engine import MONTHLY_COLUMNS
 from commitcast.model import Scenario
-from commitcast.projection import SUMMARY_KEYS
+from commitcast.projections import SUMMARY_KEYS
 
 # fields owned by `commitcast simulate`, documented in its own section
 SIMULATE_FIELDS = {"correlations"}

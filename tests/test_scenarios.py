@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + [ROOT / "templates" / "starter.yaml"]

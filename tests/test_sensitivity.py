@@ -8,7 +8,7 @@ from conftest import SCENARIOS
 from commitcast.analysis.sensitivity import default_paths, grid, sensitivity
 from commitcast.errors import CommitcastError
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from commitcast.analysis.simulate import FIGURES, simulate
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario, scenario_from_text
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -9,7 +9,7 @@ from commitcast.analysis.solve import breakeven_utilization, solve
 from commitcast.errors import CommitcastError
 from commitcast.model import Scenario
 from commitcast.overrides import apply_overrides
-from commitcast.projection import projection
+from commitcast.projections import projection
 from commitcast.validation import load_scenario
 
 

@@ -22,10 +22,10 @@ _EXPORTS = {
     "Problem": "errors",
     "Scenario": "model",
     "apply_overrides": "overrides",
-    "Projection": "projection",
-    "aggregate": "projection",
-    "project": "projection",
-    "projection": "projection",
+    "Projection": "projections",
+    "aggregate": "projections",
+    "project": "projections",
+    "projection": "projections",
     "load_scenario": "validation",
     "scenario_from_text": "validation",
     "scenario_warnings": "validation",
@@ -47,5 +47,5 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from .errors import CommitcastError, Problem  # noqa: F401
     from .model import Scenario  # noqa: F401
     from .overrides import apply_overrides  # noqa: F401
-    from .projection import Projection, aggregate, project, projection  # noqa: F401
+    from .projections import Projection, aggregate, project, projection  # noqa: F401
     from .validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401

@@ -14,7 +14,7 @@ from typing import Any
 from ..engine import MONTHLY_COLUMNS
 from ..errors import CommitcastError, Problem
 from ..model import Scenario
-from ..projection import SUMMARY_KEYS, Period, Projection, projection
+from ..projections import SUMMARY_KEYS, Period, Projection, projection
 
 
 @dataclass

@@ -29,7 +29,7 @@ from ..errors import CommitcastError
 from ..model import Scenario
 from ..overrides import apply_overrides
 from ..params import Batch
-from ..projection import projection
+from ..projections import projection
 from .variants import (
     RATIO_FIGURES,
     Input,

@@ -20,7 +20,7 @@ from ..loader import format_path
 from ..model import Contract, Costs, RevenueStream, Scenario
 from ..overrides import apply_overrides, parse_value, resolve_path, set_value
 from ..params import DATE_FIELDS, base_params, decode
-from ..projection import MONTH_FIGURES, SUMMARY_KEYS
+from ..projections import MONTH_FIGURES, SUMMARY_KEYS
 
 # Summary figures a what-if command can measure: months (peak_funding_month, payback_month) are
 # positions, not amounts, and have no meaningful difference or root.

@@ -96,7 +96,7 @@ def project(
     ),
 ) -> None:
     """Project a scenario month by month: fees, capacity, margin, cash and obligations."""
-    from ..projection import projection
+    from ..projections import projection
 
     check_output(output)
     if xlsx is not None:

@@ -15,7 +15,7 @@ from .core import check_output, load
 from .options import SetOption
 
 if TYPE_CHECKING:
-    from ..projection import Projection
+    from ..projections import Projection
 
 
 def command_line(fallback: Sequence[str]) -> str:

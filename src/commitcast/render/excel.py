@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..model import Scenario
-from ..projection import Projection, projection
+from ..projections import Projection, projection
 from .excel_calc import CalcSheet, write_calc
 from .excel_contracts import SHEET as CONTRACTS
 from .excel_contracts import ContractCells, write_contracts

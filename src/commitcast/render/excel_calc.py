@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..projection import Projection
+from ..projections import Projection
 from .excel_contracts import SHEET as CONTRACTS
 from .excel_contracts import ContractCells
 from .excel_grid import stream_rows

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..amounts import format_money, format_percent, format_tokens
 from ..errors import Problem
-from ..projection import Period, Projection
+from ..projections import Period, Projection
 
 TOKEN_COLUMNS = {
     "capacity_tokens",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,15 +138,3 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.floating):
         return None if np.isnan(value) else float(value)
     return value
-
-
-class _CallableModule(types.ModuleType):
-    """Importing this submodule binds `commitcast.projection` to the module, hiding the function
-    of that name the package exports. Calling the module projects, so that
-    `commitcast.projection(scenario)` works whatever was imported first."""
-
-    def __call__(self, scenario: Scenario) -> Projection:
-        return projection(scenario)
-
-
-sys.modules[__name__].__class__ = _CallableModule
