@@ -111,11 +111,24 @@ def test_project_table_shows_tables_and_summary(cli):
     assert result.exit_code == 0
     out = result.output
     assert out.startswith("Colossus reservation, base case  (USD, 2026-06 to 2030-05)")
-    assert "Commitments and capacity" in out and "Margin and cash" in out
+    for title in ("Commitments and capacity", "Demand", "Revenue and margin", "Cash and obl"):
+        assert title in out
     assert "2026-06" in out and "2030-05" in out
     assert "Summary" in out
     # the first month's committed fees: 1.25B * 0.5 ramp = $625.0M
     assert "$625.0M" in out
+
+
+def test_project_table_headers_break_at_underscores_on_a_narrow_terminal(runner):
+    from commitcast.cli import app
+
+    narrow = runner.invoke(app, ["project", str(BASE)], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0
+    # "idle_capacity_cost" does not fit an 80-column table of its group: it breaks after "_"
+    assert "idle_" in narrow.output and "idle_capacity_cost" not in narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    wide = runner.invoke(app, ["project", str(BASE)], env={"COLUMNS": "200"})
+    assert "idle_capacity_cost" in wide.output
 
 
 @pytest.mark.parametrize(

@@ -43,24 +43,18 @@ SUMMARY_LABELS = {
     "total_cash_out": "Cash out",
     "ending_cash": "Ending cumulative cash",
 }
-# The monthly table is split in two so each fits a terminal.
+# The monthly table is split in groups so each fits an 80-column terminal.
 TABLE_GROUPS = (
     (
         "Commitments and capacity",
-        (
-            "committed_fees",
-            "capacity_tokens",
-            "training_tokens",
-            "demand_tokens",
-            "served_tokens",
-            "overflow_tokens",
-            "unserved_tokens",
-            "utilization",
-            "remaining_obligation",
-        ),
+        ("committed_fees", "capacity_tokens", "training_tokens", "utilization"),
     ),
     (
-        "Margin and cash",
+        "Demand",
+        ("demand_tokens", "served_tokens", "overflow_tokens", "unserved_tokens"),
+    ),
+    (
+        "Revenue and margin",
         (
             "revenue",
             "inference_cost",
@@ -68,11 +62,11 @@ TABLE_GROUPS = (
             "idle_capacity_cost",
             "gross_margin",
             "gross_margin_pct",
-            "cash_in",
-            "cash_out",
-            "net_cash_flow",
-            "cumulative_cash",
         ),
+    ),
+    (
+        "Cash and obligations",
+        ("cash_in", "cash_out", "net_cash_flow", "cumulative_cash", "remaining_obligation"),
     ),
 )
 
@@ -112,15 +106,26 @@ def summary_panel(result: Projection) -> Panel:
     return Panel(table, title="Summary", expand=False)
 
 
-def monthly_tables(result: Projection, by: Period = "month") -> list[Table]:
+def monthly_tables(
+    result: Projection, by: Period = "month", width: int | None = None
+) -> list[Table]:
+    """The monthly (or quarterly, yearly) table in groups of columns.
+
+    Headers are the column names of the CSV and JSON; where a group would not fit `width` they
+    break after an underscore (committed_ / fees) rather than in the middle of a word.
+    """
     frame = result.frame(by)
     first = frame.columns[0]
     tables = []
     for title, names in TABLE_GROUPS:
+        # a column needs its header, or 12 characters for a figure, plus 3 for its borders
+        needed = len(first) + 4 + sum(max(len(name), 12) + 3 for name in names)
+        narrow = width is not None and needed > width
         table = Table(title=title, show_lines=False, header_style="bold")
         table.add_column(first, no_wrap=True)
         for name in names:
-            table.add_column(name, justify="right", overflow="fold")
+            header = name.replace("_", "_\n") if narrow else name
+            table.add_column(header, justify="right", overflow="fold")
         for row in frame.to_dict(orient="records"):
             cells = [
                 format_figure(name, _none_for_nan(row[name]), result.scenario.currency)
@@ -134,7 +139,7 @@ def monthly_tables(result: Projection, by: Period = "month") -> list[Table]:
 def print_projection(console: Console, result: Projection, by: Period = "month") -> None:
     for line in header_lines(result):
         console.print(Text(line, style="bold"))
-    for table in monthly_tables(result, by):
+    for table in monthly_tables(result, by, console.width):
         console.print(table)
     console.print(summary_panel(result))
 
