@@ -39,7 +39,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from .amounts import parse_number
 from .errors import CommitcastError, Problem
-from .loader import Document, Path_, format_path
+from .loader import Document, Path_, format_path, problem_at
 
 if TYPE_CHECKING:
     import numpy as np
@@ -366,7 +366,7 @@ def central_values(document: Document) -> tuple[Any, dict[Path_, Distribution]]:
     def walk(node: Any, path: Path_) -> Any:
         if isinstance(node, dict):
             if DIST_KEY in node and path and path[-1] in _NOT_NUMBERS:
-                problems.append(_problem(document, path, _CANNOT, hint=_ONLY))
+                problems.append(problem_at(document, path, _CANNOT, hint=_ONLY))
                 return None
             if DIST_KEY in node:
                 try:
@@ -431,7 +431,7 @@ def _spec_problems(
         # the first loc part is the union member's tag, e.g. 'normal'
         if loc and loc[0] in KINDS:
             loc = loc[1:]
-        problems.append(_problem(document, (*path, *loc), message))
+        problems.append(problem_at(document, (*path, *loc), message))
     return problems
 
 
@@ -441,18 +441,6 @@ _BOUNDS = {
     "less_than_equal": ("le", "at most"),
     "too_short": ("min_length", "a list of at least"),
 }
-
-
-def _problem(document: Document, loc: Path_, message: str, hint: str | None = None) -> Problem:
-    mark = document.mark_for(loc)
-    return Problem(
-        message,
-        file=document.file,
-        line=mark.line if mark else None,
-        column=mark.column if mark else None,
-        field=format_path(loc) or None,
-        hint=hint,
-    )
 
 
 def attach(
@@ -478,11 +466,11 @@ def attach(
         key = format_path(path)
         not_a_number = [f for f in (*DATE_FIELDS, *CHOICES) if key.endswith(f)]
         if key not in numeric or not_a_number:
-            problems.append(_problem(document, path, _CANNOT, hint=_ONLY))
+            problems.append(problem_at(document, path, _CANNOT, hint=_ONLY))
             continue
         if isinstance(_value_at(dumped, path), int) and not _whole_choice(spec):
             problems.append(
-                _problem(
+                problem_at(
                     document,
                     path,
                     "this field is a whole number: give it as {dist: choice, values: [...]} of "
@@ -576,7 +564,7 @@ def _check_support(
         reason = check_values(scenario, item.path, support(item.spec))
         if reason:
             problems.append(
-                _problem(
+                problem_at(
                     document,
                     item.path,
                     f"the distribution reaches values this field does not allow: {reason}",
@@ -604,13 +592,13 @@ def _resolve_correlations(
             try:
                 key = format_path(resolve_path(scenario, text))
             except CommitcastError as error:
-                problems += [_problem(document, where, p.message, p.hint) for p in error.problems]
+                problems += [problem_at(document, where, p.message, p.hint) for p in error.problems]
                 continue
             if key not in uncertainty.inputs and _is_fixed(key, fixed):
                 continue
             if key not in uncertainty.inputs:
                 problems.append(
-                    _problem(
+                    problem_at(
                         document,
                         where,
                         f"{text} has no distribution, so it cannot be correlated",
@@ -623,10 +611,10 @@ def _resolve_correlations(
             continue
         where = ("correlations", index, "between")
         if keys[0] == keys[1]:
-            problems.append(_problem(document, where, "a pair needs two different inputs"))
+            problems.append(problem_at(document, where, "a pair needs two different inputs"))
         elif frozenset(keys) in seen:
             problems.append(
-                _problem(
+                problem_at(
                     document,
                     where,
                     f"this pair is already correlated in correlations[{seen[frozenset(keys)]}]",
@@ -642,7 +630,7 @@ def _resolve_correlations(
     lowest = float(np.linalg.eigvalsh(uncertainty.matrix()).min())
     if lowest < -PSD_TOLERANCE:
         problems.append(
-            _problem(
+            problem_at(
                 document,
                 ("correlations",),
                 "these correlations contradict each other: their matrix is not positive "

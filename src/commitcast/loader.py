@@ -84,6 +84,19 @@ class Document:
         return None
 
 
+def problem_at(document: Document, loc: Path_, message: str, hint: str | None = None) -> Problem:
+    """A problem at the line of `loc` (or of its deepest known parent) in `document`."""
+    mark = document.mark_for(loc)
+    return Problem(
+        message,
+        file=document.file,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=format_path(loc) or None,
+        hint=hint,
+    )
+
+
 def format_path(path: Path_) -> str:
     """('contracts', 0, 'monthly_fee') -> 'contracts[0].monthly_fee'"""
     text = ""

@@ -15,7 +15,7 @@ import pydantic
 from pydantic import BaseModel
 
 from .errors import CommitcastError, Problem
-from .loader import Document, Path_, format_path, parse_text
+from .loader import Document, Path_, format_path, parse_text, problem_at
 from .model import (
     NAMED_GROUPS,
     FieldIssues,
@@ -63,7 +63,7 @@ def validate_data(document: Document) -> Scenario:
                 for group in NAMED_GROUPS
                 if isinstance(items := document.data.get(group), list)
             }
-            problems += [_problem(document, loc, msg) for loc, msg in duplicate_names(raw)]
+            problems += [problem_at(document, loc, msg) for loc, msg in duplicate_names(raw)]
             problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         problems += _date_problems(document, data, problems)
         problems.sort(key=lambda p: (p.line or 0, p.column or 0))
@@ -91,7 +91,7 @@ def _date_problems(document: Document, data: Any, found: list[Problem]) -> list[
         if start is None or end is None:
             continue
         for loc, message in date_issues(start, end, has_term, earliest, notice):
-            problem = _problem(document, ("contracts", index, *loc), message)
+            problem = problem_at(document, ("contracts", index, *loc), message)
             if (problem.field, problem.message) not in known:
                 problems.append(problem)
     return problems
@@ -111,7 +111,7 @@ def problems_from_validation(error: pydantic.ValidationError, document: Document
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, FieldIssues):
             for sub, message in cause.issues:
-                problems.append(_problem(document, (*loc, *sub), message))
+                problems.append(problem_at(document, (*loc, *sub), message))
             continue
         if item["type"] == "extra_forbidden":
             problems.append(_unknown_key(document, loc))
@@ -122,21 +122,9 @@ def problems_from_validation(error: pydantic.ValidationError, document: Document
         elif item["type"] == "literal_error":
             expected = (item.get("ctx") or {}).get("expected", "")
             message = f"{item['input']!r} is not one of {expected}"
-        problems.append(_problem(document, loc, message))
+        problems.append(problem_at(document, loc, message))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return problems
-
-
-def _problem(document: Document, loc: Path_, message: str, hint: str | None = None) -> Problem:
-    mark = document.mark_for(loc)
-    return Problem(
-        message,
-        file=document.file,
-        line=mark.line if mark else None,
-        column=mark.column if mark else None,
-        field=format_path(loc) or None,
-        hint=hint,
-    )
 
 
 def _unknown_key(document: Document, loc: Path_) -> Problem:
@@ -147,7 +135,7 @@ def _unknown_key(document: Document, loc: Path_) -> Problem:
         hint = f"did you mean {close[0]!r}?"
     else:
         hint = "known keys here: " + ", ".join(known) if known else None
-    return _problem(document, loc, f"unknown key {key!r}", hint)
+    return problem_at(document, loc, f"unknown key {key!r}", hint)
 
 
 def fields_at(loc: Path_) -> list[str]:
