@@ -163,6 +163,15 @@ def test_sensitivity_errors(cli):
     refused(cli("sensitivity", BASE, "--grid", "revenue.API.growth"), "cannot read --grid")
 
 
+def test_sensitivity_without_vary_leaves_out_a_driver_at_its_bound(cli):
+    # no --vary given: a fee at the 1e18 maximum cannot be flexed +20%, so it is left out
+    result = ok(cli("sensitivity", BASE, "--set", "contracts[0].monthly_fee=1e18", "-f", "json"))
+    data = json.loads(result.stdout)
+    assert any("allowed range" in note and "monthly_fee" in note for note in data["notes"])
+    bad = refused(cli("sensitivity", BASE, "--vary", "revenue.APX.growth"), "--vary revenue.APX")
+    assert "--set" not in bad.output
+
+
 # ---- solve ---------------------------------------------------------------------------------
 
 

@@ -121,3 +121,39 @@ def test_one_way_grid_and_bad_grids(base):
         grid(base, ["revenue.API.growth="])
     with pytest.raises(CommitcastError):
         grid(base, ["revenue.API.growth=0.1", "revenue[0].growth=0.2"])
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "path"),
+    [
+        # 1e18 is the largest amount a file may hold: +20% would be 1.2e18
+        (
+            "contracts[0].monthly_fee=1e18",
+            "contracts[0].monthly_fee",
+            'contracts."Colossus reservation".monthly_fee',
+        ),
+        # a growth of 10 (1,000% a month) is the largest rate: +20% would be 12
+        ("revenue.API.growth=10", "revenue[0].growth", "revenue.API.growth"),
+    ],
+)
+def test_default_flex_outside_the_allowed_range_is_left_out_and_named(base, override, key, path):
+    at_bound = apply_overrides(base, [override])
+    tornado = sensitivity(at_bound)
+    assert key not in {d.input.key for d in tornado.drivers}
+    assert len(tornado.drivers) == 8  # the other eight default drivers are still flexed
+    note = next(n for n in tornado.notes if "allowed range" in n)
+    assert note.endswith(f": {path}")
+    # asked for explicitly, the same flex is still refused, naming --vary
+    with pytest.raises(CommitcastError) as caught:
+        sensitivity(at_bound, [path])
+    assert f"--vary {path}=" in str(caught.value) and "at most" in str(caught.value)
+
+
+def test_a_bad_vary_or_grid_path_names_that_option(base):
+    with pytest.raises(CommitcastError) as caught:
+        sensitivity(base, ["revenue.APX.growth=0:1"])
+    assert str(caught.value).startswith("command line: --vary revenue.APX.growth:")
+    assert "--set" not in str(caught.value)
+    with pytest.raises(CommitcastError) as caught:
+        grid(base, ["revenue[7].growth=0.1,0.2"])
+    assert str(caught.value).startswith("command line: --grid revenue[7].growth:")

@@ -8,7 +8,8 @@ Each is flexed by DEFAULT_FLEX (20%) of its value, down and up. Where that means
   and up: a 20% change of nothing would hide the driver;
 - a training share of 0 is flexed from 0 up to SHARE_STEP, and a high value is capped at 1;
 - an amount, price or capacity of 0 (or absent) is left out and listed in the notes, and so is
-  the price change of a stream without a usage price.
+  the price change of a stream without a usage price;
+- a driver whose default flex the model refuses (a value at its bound) is left out and listed.
 """
 
 from __future__ import annotations
@@ -170,13 +171,26 @@ def sensitivity(scenario: Scenario, varies: Sequence[str] = (), metric: str = "n
     """Tornado of `metric`: the base run and two runs per driver, in one batched pass."""
     check_figure(metric)
     notes: list[str] = []
-    if not varies:
+    if varies:
+        drivers = [parse_vary(scenario, text) for text in varies]
+    else:
         paths, notes = default_paths(scenario)
-        varies = paths
-    drivers = [parse_vary(scenario, text) for text in varies]
+        drivers, refused = [], []
+        for path in paths:
+            try:
+                drivers.append(parse_vary(scenario, path))
+            except CommitcastError:
+                # the user asked for no driver: one whose default flex the model refuses (a fee
+                # at its upper bound, a growth of 10) is left out and named, not an error
+                refused.append(path)
+        if refused:
+            notes.append(
+                "not flexed (the default flex leaves the allowed range; use --vary PATH=LOW:HIGH): "
+                + ", ".join(refused)
+            )
     if not drivers:
         raise CommitcastError.single(
-            "nothing to flex: the scenario has no driver with a value",
+            "nothing to flex: " + ("; ".join(notes) or "the scenario has no driver with a value"),
             file="command line",
             hint="use --vary PATH=LOW:HIGH",
         )

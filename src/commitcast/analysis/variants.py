@@ -82,7 +82,20 @@ class Input:
 
 def input_of(scenario: Scenario, path: str, option: str = "--vary") -> Input:
     """The batch key of a user's path; refuses fields the engine cannot vary between runs."""
-    where = resolve_path(scenario, path)
+    try:
+        where = resolve_path(scenario, path)
+    except CommitcastError as error:
+        # resolve_path speaks of --set; the user typed this path after `option`
+        raise CommitcastError(
+            [
+                Problem(
+                    f"{option} {path}: {problem.message}",
+                    file="command line",
+                    hint=problem.hint,
+                )
+                for problem in error.problems
+            ]
+        ) from None
     key = format_path(where)
     params = base_params(scenario)
     if key not in params:
