@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from commitcast.analysis.simulate import FIGURES, simulate
+from commitcast.errors import CommitcastError
 from commitcast.overrides import apply_overrides
 from commitcast.projections import projection
 from commitcast.validation import load_scenario, scenario_from_text
@@ -256,6 +257,28 @@ def test_bad_options_exit_2(cli) -> None:
     table_to_file = cli("simulate", path, "--output", "x.txt")
     assert table_to_file.exit_code == 2
     assert cli("simulate", path, "--runs", "0").exit_code == 2
+
+
+@pytest.mark.parametrize("runs", ["0", "-5", "1000001", "10000000000"])
+def test_runs_out_of_range_is_refused_before_the_file_is_read(cli, tmp_path, runs) -> None:
+    # the file does not exist: if it were read first, the error would be about the file
+    result = cli("simulate", tmp_path / "missing.yaml", "--runs", runs)
+    assert result.exit_code == 2
+    assert "--runs must be between 1 and 1,000,000" in result.stderr
+    assert "missing.yaml" not in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("limit", ["-5B", "-1"])
+def test_a_negative_funding_limit_is_a_usage_error(cli, tmp_path, limit) -> None:
+    result = cli("simulate", tmp_path / "missing.yaml", "--funding-limit", limit)
+    assert result.exit_code == 2
+    assert "--funding-limit" in result.stderr and "negative" in result.stderr
+    assert "missing.yaml" not in result.stderr
+    # 0 is a limit: P(peak funding need > 0)
+    zero = cli("simulate", SCENARIOS / "colossus-risk.yaml", "-n", "20", "--funding-limit", "0")
+    assert zero.exit_code == 0, zero.output
+    with pytest.raises(CommitcastError):
+        simulate(load_scenario(SCENARIOS / "colossus-risk.yaml"), 10, 0, funding_limit=-1.0)
 
 
 def test_set_fixes_an_input_for_the_simulation(cli) -> None:

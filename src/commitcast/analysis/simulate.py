@@ -41,7 +41,9 @@ FAN_PERCENTILES = (5, 50, 95)
 FAN_COLUMNS = ("cumulative_cash", "utilization")
 UTILIZATION_THRESHOLD = 0.70
 DEFAULT_CHUNK = 10_000  # runs per engine pass: fast, and the working arrays stay ~100 MB
-MAX_RUNS = 10_000_000
+# Every run keeps two monthly arrays (the fan) plus the summary figures: 1M runs of a 5-year
+# horizon hold 1e6 x 60 x 2 x 8 bytes ~ 1 GB before percentiles copy them; more is a typo.
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -77,6 +79,10 @@ def simulate(
     if not 1 <= runs <= MAX_RUNS:
         raise CommitcastError.single(
             f"--runs must be between 1 and {MAX_RUNS:,}; got {runs:,}", file="command line"
+        )
+    if funding_limit is not None and not funding_limit >= 0:
+        raise CommitcastError.single(
+            f"--funding-limit must be 0 or more; got {funding_limit:g}", file="command line"
         )
     if chunk < 1:
         raise ValueError("chunk must be at least 1")

@@ -22,7 +22,9 @@ PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
 @handles_errors
 def simulate(
     file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
-    runs: int = typer.Option(10_000, "--runs", "-n", help="Number of runs.", min=1),
+    runs: int = typer.Option(
+        10_000, "--runs", "-n", help="Number of runs, 1 to 1,000,000.", metavar="RUNS"
+    ),
     seed: int = typer.Option(
         0, "--seed", help="Random seed: the same seed gives the same numbers.", min=0
     ),
@@ -39,17 +41,30 @@ def simulate(
     """Monte Carlo: sample every input given as a distribution and report percentiles,
     probabilities and a monthly fan of cumulative cash and utilization."""
     from ..amounts import parse_number
+    from ..analysis.simulate import MAX_RUNS
     from ..analysis.simulate import simulate as run_simulation
 
     check_output(output)
     if output is not None and output_format is Format.table:
         raise usage_error("--output needs --format csv or json", hint="or redirect with >")
+    # options are checked before the scenario is read and sampled: a typo in --runs must not
+    # cost a load or a long run first
+    if not 1 <= runs <= MAX_RUNS:
+        raise usage_error(
+            f"--runs must be between 1 and {MAX_RUNS:,}; got {runs:,}", hint="e.g. --runs 10000"
+        )
     limit = None
     if funding_limit is not None:
         try:
             limit = parse_number(funding_limit)
         except ValueError as error:
             raise usage_error(f"--funding-limit: {error}", hint="e.g. --funding-limit 5B") from None
+        if limit < 0:
+            raise usage_error(
+                f"--funding-limit: {funding_limit} is negative; give the amount of funding "
+                "available, 0 or more",
+                hint="e.g. --funding-limit 5B",
+            )
     scenario = load(file, sets)
     if not scenario._uncertainty or not scenario._uncertainty.inputs:
         stderr().print(
