@@ -296,6 +296,18 @@ def test_cli_export_errors_leave_no_file(tmp_path, cli, write_scenario):
     assert out.read_bytes() == before
 
 
+def test_cli_export_reports_every_bad_file_together(tmp_path, cli, write_scenario):
+    out = tmp_path / "board.xlsx"
+    months = write_scenario("name: a\nhorizon: {start: 2026-01, months: 0}\n", "a.yaml")
+    start = write_scenario("name: b\nhorizon: {start: 2026-13, months: 2}\n", "b.yaml")
+    result = cli("export", months, BASE, start, tmp_path / "missing.yaml", "-o", out)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # one problem from each of the three bad files, each naming its file, not just the first
+    for expected in (f"{months}:2:", "months: 0", f"{start}:2:", "no month 13", "missing.yaml"):
+        assert expected in result.stderr
+    assert not out.exists()
+
+
 def test_project_xlsx(tmp_path, cli):
     out = tmp_path / "base.xlsx"
     result = cli("project", BASE, "--format", "json", "--xlsx", out)

@@ -15,6 +15,7 @@ from .core import check_output, load
 from .options import SetOption
 
 if TYPE_CHECKING:
+    from ..model import Scenario
     from ..projections import Projection
 
 
@@ -54,10 +55,20 @@ def export(
 
     --set applies to every scenario given.
     """
+    from ..errors import CommitcastError, Problem
     from ..render.excel import write_workbook
 
     check_workbook_path(output)
-    scenarios = [load(path, sets) for path in files]
+    # every file is read before anything is reported, so a user fixes them all in one pass
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            scenarios.append(load(path, sets))
+        except CommitcastError as error:
+            problems += error.problems
+    if problems:
+        raise CommitcastError(problems)
     parsed = [*(str(f) for f in files), "-o", str(output)]
     for assignment in sets or []:
         parsed += ["--set", assignment]
