@@ -253,3 +253,12 @@ def test_exit_errors(cli, write_scenario):
 def test_every_command_has_help_with_set_and_format(cli, command):
     result = ok(cli(command, "--help"))
     assert "--set" in result.stdout and "--format" in result.stdout
+
+
+def test_compare_reports_the_problems_of_every_file_at_once(cli, write_scenario):
+    first = write_scenario("name: a\nhorizon: {start: 2026-06, months: 0}\n", "first.yaml")
+    second = write_scenario("name: b\nhorizon: {start: 2026-13, months: 12}\n", "second.yaml")
+    result = cli("compare", first, second)
+    assert result.exit_code == 2
+    assert "first.yaml:2" in result.stderr and "second.yaml:2" in result.stderr
+    assert "Traceback" not in result.output + result.stderr

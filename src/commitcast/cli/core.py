@@ -31,6 +31,22 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
     return scenario
 
 
+def load_all(paths: list[Path], sets: list[str] | None = None) -> list[Scenario]:
+    """Load every file before reporting anything, so a user fixes them all in one pass."""
+    from ..errors import CommitcastError
+
+    scenarios: list[Scenario] = []
+    problems = []
+    for path in paths:
+        try:
+            scenarios.append(load(path, sets))
+        except CommitcastError as error:
+            problems += error.problems
+    if problems:
+        raise CommitcastError(problems)
+    return scenarios
+
+
 def emit(text: str, output: Path | None) -> None:
     """Machine-readable output to stdout, or whole to a file."""
     if output is None:

@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from .app import app, handles_errors, stderr, usage_error
-from .core import check_output, load
+from .core import check_output, load_all
 from .options import SetOption
 
 if TYPE_CHECKING:
-    from ..model import Scenario
     from ..projections import Projection
 
 
@@ -55,20 +54,10 @@ def export(
 
     --set applies to every scenario given.
     """
-    from ..errors import CommitcastError, Problem
     from ..render.excel import write_workbook
 
     check_workbook_path(output)
-    # every file is read before anything is reported, so a user fixes them all in one pass
-    scenarios: list[Scenario] = []
-    problems: list[Problem] = []
-    for path in files:
-        try:
-            scenarios.append(load(path, sets))
-        except CommitcastError as error:
-            problems += error.problems
-    if problems:
-        raise CommitcastError(problems)
+    scenarios = load_all(files, sets)
     parsed = [*(str(f) for f in files), "-o", str(output)]
     for assignment in sets or []:
         parsed += ["--set", assignment]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .app import app, handles_errors, stderr, stdout, usage_error
-from .core import check_output, emit, load
+from .core import check_output, emit, load, load_all
 from .options import By, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def compare(
         raise usage_error("compare needs at least two scenario files (the first is the base)")
     if bridge is not None and metric is not None:
         raise usage_error("use --bridge or --metric, not both")
-    scenarios = [load(path, sets) for path in files]
+    scenarios = load_all(files, sets)
     if bridge is not None:
         from ..analysis.bridge import bridge as walk
 
