@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..analysis.solve import Solution
     from ..analysis.variants import Input
     from ..model import Scenario
+    from ..projections import Projection
 
 BAR_HALF = 8  # characters each side of the tornado's axis
 RATIO = ("gross_margin_pct", "average_utilization", "utilization")
@@ -169,11 +170,15 @@ def compare_json(comparison: Comparison) -> str:
 
 
 def compare_markdown(comparison: Comparison) -> str:
-    header, rows = compare_cells(comparison)
-    scenarios = [p.scenario for p in comparison.projections]
-    return (
-        "".join(f"- {line}\n" for line in legend(scenarios)) + "\n" + markdown_table(header, rows)
-    )
+    return _markdown_with_legend(comparison.projections, *compare_cells(comparison))
+
+
+def _markdown_with_legend(
+    projections: Sequence[Projection], header: Sequence[str], rows: Sequence[Sequence[str]]
+) -> str:
+    scenarios = [p.scenario for p in projections]
+    lines = "".join(f"- {line}\n" for line in legend(scenarios))
+    return lines + "\n" + markdown_table(header, rows)
 
 
 def _all_overrides(scenarios: Sequence[Scenario]) -> list[str]:
@@ -251,11 +256,7 @@ def metric_json(table: MetricTable) -> str:
 
 
 def metric_markdown(table: MetricTable) -> str:
-    header, rows = metric_cells(table)
-    scenarios = [p.scenario for p in table.projections]
-    return (
-        "".join(f"- {line}\n" for line in legend(scenarios)) + "\n" + markdown_table(header, rows)
-    )
+    return _markdown_with_legend(table.projections, *metric_cells(table))
 
 
 # ---- bridge --------------------------------------------------------------------------------
