@@ -11,17 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..amounts import format_money, format_percent, format_tokens
+from ..engine import MONTHLY_COLUMNS
 from ..errors import Problem
 from ..projections import Period, Projection
 
-TOKEN_COLUMNS = {
-    "capacity_tokens",
-    "training_tokens",
-    "demand_tokens",
-    "served_tokens",
-    "overflow_tokens",
-    "unserved_tokens",
-}
+TOKEN_COLUMNS = {name for name in MONTHLY_COLUMNS if name.endswith("_tokens")}
 PERCENT_FIGURES = {"utilization", "gross_margin_pct", "average_utilization"}
 MONTH_FIGURES = {"peak_funding_month", "payback_month"}
 SUMMARY_LABELS = {

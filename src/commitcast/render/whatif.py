@@ -104,32 +104,54 @@ def legend(scenarios: Sequence[Scenario]) -> list[str]:
     return lines
 
 
-def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
-    names = letters(len(comparison.names))
-    header = ["figure", names[0]]
+def _delta_header(first: str, count: int) -> list[str]:
+    """first, A, then B, Δ B, Δ% B for each scenario after the base."""
+    names = letters(count)
+    header = [first, names[0]]
     for name in names[1:]:
         header += [name, f"Δ {name}", f"Δ% {name}"]
-    rows = []
-    for figure in comparison.figures:
-        values = comparison.values[figure]
-        row = [figure, format_figure(figure, values[0], comparison.currency)]
-        for value, item in zip(values[1:], comparison.deltas[figure], strict=True):
-            row += [format_figure(figure, value, comparison.currency)]
-            row += _delta_cells(figure, item, comparison.currency)
-        rows.append(row)
+    return header
+
+
+def _delta_row(
+    label: str, figure: str, values: Sequence[Any], deltas: Sequence[Delta], currency: str
+) -> list[str]:
+    """The cells under `_delta_header`: the base's value, then each value with its deltas."""
+    row = [label, format_figure(figure, values[0], currency)]
+    for value, item in zip(values[1:], deltas, strict=True):
+        row += [format_figure(figure, value, currency)]
+        row += _delta_cells(figure, item, currency)
+    return row
+
+
+def _delta_table(header: list[str], rows: list[list[str]], no_wrap: bool = False) -> Table:
+    table = Table(header_style="bold")
+    for index, name in enumerate(header):
+        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=no_wrap)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    header = _delta_header("figure", len(comparison.names))
+    rows = [
+        _delta_row(
+            figure,
+            figure,
+            comparison.values[figure],
+            comparison.deltas[figure],
+            comparison.currency,
+        )
+        for figure in comparison.figures
+    ]
     return header, rows
 
 
 def print_compare(console: Console, comparison: Comparison) -> None:
     scenarios = [p.scenario for p in comparison.projections]
     _header(console, f"compare ({comparison.currency})", scenarios, lettered=True)
-    header, rows = compare_cells(comparison)
-    table = Table(header_style="bold")
-    for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    console.print(_delta_table(*compare_cells(comparison), no_wrap=True))
 
 
 def compare_records(comparison: Comparison) -> list[dict[str, Any]]:
@@ -192,31 +214,19 @@ def _all_overrides(scenarios: Sequence[Scenario]) -> list[str]:
 
 
 def metric_cells(table: MetricTable) -> tuple[list[str], list[list[str]]]:
-    names = letters(len(table.projections))
     currency = table.projections[0].scenario.currency
-    header = [table.by, names[0]]
-    for name in names[1:]:
-        header += [name, f"Δ {name}", f"Δ% {name}"]
-    rows = []
-    for period, values, deltas in zip(table.periods, table.values, table.deltas, strict=True):
-        row = [period, format_figure(table.metric, values[0], currency)]
-        for value, item in zip(values[1:], deltas, strict=True):
-            row += [format_figure(table.metric, value, currency)]
-            row += _delta_cells(table.metric, item, currency)
-        rows.append(row)
+    header = _delta_header(table.by, len(table.projections))
+    rows = [
+        _delta_row(period, table.metric, values, deltas, currency)
+        for period, values, deltas in zip(table.periods, table.values, table.deltas, strict=True)
+    ]
     return header, rows
 
 
 def print_metric(console: Console, table: MetricTable) -> None:
     scenarios = [p.scenario for p in table.projections]
     _header(console, f"{table.metric} by {table.by}", scenarios, lettered=True)
-    header, rows = metric_cells(table)
-    out = Table(header_style="bold")
-    for index, name in enumerate(header):
-        out.add_column(name, justify="left" if index == 0 else "right")
-    for row in rows:
-        out.add_row(*row)
-    console.print(out)
+    console.print(_delta_table(*metric_cells(table)))
 
 
 def metric_records(table: MetricTable) -> list[dict[str, Any]]:
