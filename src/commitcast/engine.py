@@ -47,8 +47,6 @@ MONTHLY_COLUMNS = (
     "cumulative_cash",
     "remaining_obligation",
 )
-# Kept with the monthly columns for summaries and workbooks, though not a column of the table.
-EXTRA_COLUMNS = ("overflow_cost", "serving_cost", "fees_paid", "inference_capacity_tokens")
 # Flows add up over a period; balances are taken at the period's end; ratios are recomputed.
 BALANCE_COLUMNS = ("cumulative_cash", "remaining_obligation")
 RATIO_COLUMNS = ("utilization", "gross_margin_pct")
