@@ -200,6 +200,7 @@ def run(batch: Batch) -> BatchResult:
         "net_cash_flow": net,
         "cumulative_cash": cumulative,
         "remaining_obligation": obligation,
+        # not columns of the table, but summaries, simulate and the workbook need them
         "overflow_cost": overflow_cost,
         "serving_cost": serving_cost,
         "fees_paid": fees_paid,
