@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from commitcast.overrides import apply_overrides  # noqa: E402
-from commitcast.projections import projection  # noqa: E402
+from commitcast.engine.projection import projection  # noqa: E402
+from commitcast.load.overrides import apply_overrides  # noqa: E402
+from commitcast.load.validation import load_scenario  # noqa: E402
 from commitcast.render.excel import write_workbook  # noqa: E402
-from commitcast.validation import load_scenario  # noqa: E402
 
 VARIANTS = [
     [],

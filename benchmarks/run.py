@@ -48,7 +48,7 @@ def high_water_kib():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from commitcast.analysis.simulate import simulate
-from commitcast.validation import load_scenario
+from commitcast.load.validation import load_scenario
 scenario = load_scenario(sys.argv[1])
 runs = int(sys.argv[2])
 simulate(scenario, 1000, 1)  # imports and first-call set-up outside the measurement
@@ -91,9 +91,9 @@ def bench_simulation(runs: int, single_runs: int) -> list[tuple[str, str, str]]:
     import numpy as np
 
     from commitcast.analysis.simulate import simulate
-    from commitcast.overrides import apply_overrides
-    from commitcast.projections import projection
-    from commitcast.validation import load_scenario
+    from commitcast.engine.projection import projection
+    from commitcast.load.overrides import apply_overrides
+    from commitcast.load.validation import load_scenario
 
     scenario = load_scenario(SCENARIO)
     months = scenario.months

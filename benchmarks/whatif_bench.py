@@ -25,13 +25,13 @@ from pathlib import Path
 
 from commitcast.analysis.exit import exit_options, notice_dates
 from commitcast.analysis.sensitivity import sensitivity
-from commitcast.calendar import day_number
-from commitcast.engine import run
-from commitcast.model import Scenario
-from commitcast.overrides import apply_overrides
-from commitcast.params import Batch, base_params
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.core.calendar import day_number
+from commitcast.engine.projection import projection
+from commitcast.engine.run import run
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch, base_params
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 10

@@ -102,8 +102,11 @@ def differences(before: object, after: object, where: str) -> list[str]:
     if isinstance(before, list) and isinstance(after, list):
         if len(before) != len(after):
             return [f"{where}: length {len(before)} != {len(after)}"]
-        return [d for i, (b, a) in enumerate(zip(before, after, strict=True))
-                for d in differences(b, a, f"{where}[{i}]")]
+        return [
+            d
+            for i, (b, a) in enumerate(zip(before, after, strict=True))
+            for d in differences(b, a, f"{where}[{i}]")
+        ]
     numbers = (int, float)
     if isinstance(before, numbers) and isinstance(after, numbers) and not isinstance(before, bool):
         COUNT[0] += 1

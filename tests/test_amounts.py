@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from commitcast.amounts import format_money, format_percent, format_tokens, parse_number
+from commitcast.core.numbers import format_money, format_percent, format_tokens, parse_number
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,9 @@ def run_python(code: str) -> str:
     "first",
     [
         "",  # projection used first
-        "commitcast.project(s)",  # project() imports the submodule `commitcast.projections`
-        "import commitcast.projections",  # so does an explicit import of it
-        "from commitcast.projections import Projection",
+        "commitcast.project(s)",  # project() imports the submodule `commitcast.engine.projection`
+        "import commitcast.engine.projection",  # so does an explicit import of it
+        "from commitcast.engine.projection import Projection",
     ],
 )
 def test_projection_is_the_function_whatever_was_imported_first(first):

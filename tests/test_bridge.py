@@ -9,10 +9,10 @@ import pytest
 from conftest import SCENARIOS
 
 from commitcast.analysis.bridge import GROUPS, bridge, group_of
-from commitcast.errors import CommitcastError
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_different_contract_lists_swap_whole_lists(base):
     data = base.model_dump()
     data["contracts"].append(second)
     data["revenue"] = data["revenue"][:1]
-    from commitcast.model import Scenario
+    from commitcast.model.scenario import Scenario
 
     other = Scenario.model_validate(data)
     walk = bridge(base, other, "npv")
@@ -118,7 +118,7 @@ def test_bridge_refuses_different_horizons_and_currencies(base):
 
 
 def test_group_of_every_key(base):
-    from commitcast.params import base_params
+    from commitcast.variants.batch import base_params
 
     groups = {key: group_of(key) for key in base_params(base)}
     assert groups["discount_rate"] == "timing"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from commitcast.amounts import format_money, format_percent
-from commitcast.engine import MONTHLY_COLUMNS
+from commitcast.core.numbers import format_money, format_percent
+from commitcast.engine.run import MONTHLY_COLUMNS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 CENT = 0.005
@@ -340,7 +340,7 @@ def test_schema_is_json_schema_with_every_field(cli, tmp_path):
 def test_schema_accepts_the_shipped_scenarios_and_rejects_a_typo(cli):
     import jsonschema
 
-    from commitcast.loader import read_file
+    from commitcast.load.reader import read_file
 
     schema = json.loads(cli("schema").stdout)
     # check formats too: an editor's language server does

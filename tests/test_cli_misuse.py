@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 
-from commitcast import loader
-from commitcast.errors import CommitcastError
-from commitcast.validation import load_scenario, scenario_from_text
+from commitcast.core.errors import CommitcastError
+from commitcast.load import reader as loader
+from commitcast.load.validation import load_scenario, scenario_from_text
 
 BASE = SCENARIOS / "colossus-base.yaml"
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -114,12 +114,12 @@ def test_debug_traceback_from_the_real_command(tmp_path: Path):
 
 
 def test_internal_error_is_exit_1_without_traceback(cli, monkeypatch):
-    import commitcast.projections
+    import commitcast.engine.projection
 
     def broken(scenario):
         raise ZeroDivisionError("simulated bug")
 
-    monkeypatch.setattr(commitcast.projections, "projection", broken)
+    monkeypatch.setattr(commitcast.engine.projection, "projection", broken)
     result = cli("project", BASE)
     assert result.exit_code == 1
     assert "internal error: ZeroDivisionError: simulated bug" in result.stderr
@@ -435,12 +435,12 @@ def test_rich_markup_in_names_prints_as_written(cli, write_scenario, args):
 
 
 def test_internal_error_message_with_brackets_still_prints(cli, monkeypatch):
-    import commitcast.projections
+    import commitcast.engine.projection
 
     def broken(scenario):
         raise ValueError("bad [/] bracket")
 
-    monkeypatch.setattr(commitcast.projections, "projection", broken)
+    monkeypatch.setattr(commitcast.engine.projection, "projection", broken)
     result = cli("project", BASE)
     assert result.exit_code == 1
     assert "internal error: ValueError: bad [/] bracket" in result.stderr

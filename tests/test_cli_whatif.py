@@ -9,9 +9,9 @@ import json
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
 
 BASE = SCENARIOS / "colossus-base.yaml"
 DOWN = SCENARIOS / "colossus-downside.yaml"

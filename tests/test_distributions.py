@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commitcast.distributions import Choice, UncertainInput, Uncertainty, parse_spec
-from commitcast.errors import CommitcastError
-from commitcast.projections import projection
-from commitcast.validation import scenario_from_text
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.validation import scenario_from_text
+from commitcast.model.uncertainty import Choice, UncertainInput, Uncertainty, parse_spec
 
 N = 200_000  # samples for moment checks: standard errors are ~0.2% of an sd
 
@@ -215,7 +215,7 @@ def test_project_says_it_uses_central_values(cli, write_scenario) -> None:
 
 
 def test_set_fixes_an_uncertain_input() -> None:
-    from commitcast.overrides import apply_overrides
+    from commitcast.load.overrides import apply_overrides
 
     scenario = apply_overrides(scenario_from_text(scenario_text()), ["revenue.API.growth=0.01"])
     assert "revenue[0].growth" not in scenario._uncertainty.inputs
@@ -307,7 +307,7 @@ def test_choice_of_whole_numbers_is_kept_as_given() -> None:
 
 
 def test_set_can_give_a_distribution() -> None:
-    from commitcast.overrides import apply_overrides
+    from commitcast.load.overrides import apply_overrides
 
     base = scenario_from_text(scenario_text("0.02"))
     assert "revenue[0].growth" not in base._uncertainty.inputs
@@ -323,7 +323,7 @@ def test_set_can_give_a_distribution() -> None:
 
 
 def test_set_keeps_a_correlation_while_both_inputs_vary() -> None:
-    from commitcast.overrides import apply_overrides
+    from commitcast.load.overrides import apply_overrides
 
     text = scenario_text() + (
         "correlations:\n  - {between: [revenue.API.growth, revenue.API.price_change], rho: 0.5}\n"
@@ -340,8 +340,8 @@ def test_set_keeps_a_correlation_while_both_inputs_vary() -> None:
 def test_json_schema_allows_distributions_where_numbers_go() -> None:
     import jsonschema
 
-    from commitcast.loader import read_file
-    from commitcast.schema import scenario_schema
+    from commitcast.load.reader import read_file
+    from commitcast.model.schema import scenario_schema
 
     validator = jsonschema.Draft202012Validator(scenario_schema())
     risk = read_file(Path(__file__).resolve().parents[1] / "scenarios" / "colossus-risk.yaml")

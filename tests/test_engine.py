@@ -15,11 +15,11 @@ import numpy_financial as npf
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.engine import MONTHLY_COLUMNS, run
-from commitcast.model import Scenario
-from commitcast.params import Batch
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.engine.projection import projection
+from commitcast.engine.run import MONTHLY_COLUMNS, run
+from commitcast.load.validation import load_scenario
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch
 
 CENT = 0.005  # half a cent: "agrees to the cent"
 
@@ -614,7 +614,7 @@ def test_summary_totals_are_sums_of_monthly_columns(case):
 
 
 def test_batch_runs_equal_single_projections_of_the_changed_scenario():
-    from commitcast.overrides import apply_overrides
+    from commitcast.load.overrides import apply_overrides
 
     base = load_scenario(SCENARIOS / "colossus-base.yaml")
     growths = [0.0, 0.02, 0.06]

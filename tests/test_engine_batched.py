@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from commitcast.engine import run
-from commitcast.overrides import apply_overrides
-from commitcast.params import Batch
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.engine.projection import projection
+from commitcast.engine.run import run
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
+from commitcast.variants.batch import Batch
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commitcast.engine import run
-from commitcast.params import Batch
-from commitcast.validation import scenario_from_text
+from commitcast.engine.run import run
+from commitcast.load.validation import scenario_from_text
+from commitcast.variants.batch import Batch
 
 
 def _many(contracts: int, streams: int) -> str:

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitcast.model import Scenario
-from commitcast.projections import projection
+from commitcast.engine.projection import projection
+from commitcast.model.scenario import Scenario
 
 DAY = dt.timedelta(days=1)
 

@@ -18,11 +18,11 @@ import pytest
 from conftest import SCENARIOS
 from openpyxl.formula.translate import Translator
 
-from commitcast.engine import run
-from commitcast.params import Batch
+from commitcast.engine.run import run
+from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render.excel import calc_sheet_names, write_workbook
 from commitcast.render.excel_grid import ContractTerms, contract_grid, contract_rows
-from commitcast.validation import load_scenario, scenario_from_text
+from commitcast.variants.batch import Batch
 
 BASE = SCENARIOS / "colossus-base.yaml"
 DOWNSIDE = SCENARIOS / "colossus-downside.yaml"

@@ -31,11 +31,11 @@ import openpyxl
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.engine import MONTHLY_COLUMNS
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
+from commitcast.engine.projection import projection
+from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
 from commitcast.render.excel import write_workbook
-from commitcast.validation import load_scenario
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 BASE = SCENARIOS / "colossus-base.yaml"

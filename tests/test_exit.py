@@ -9,11 +9,11 @@ import pytest
 from conftest import SCENARIOS
 
 from commitcast.analysis.exit import exit_options, notice_dates
-from commitcast.errors import CommitcastError
-from commitcast.model import Scenario
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
+from commitcast.model.scenario import Scenario
 
 
 @pytest.fixture(scope="module")

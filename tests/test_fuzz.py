@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitcast.errors import CommitcastError
-from commitcast.projections import projection
-from commitcast.validation import scenario_from_text
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.validation import scenario_from_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "scenarios").glob("*.yaml")) + [
@@ -192,7 +192,7 @@ PATHS = st.sampled_from(
     )
 )
 def test_random_set_assignments_apply_or_fail_cleanly(assignments: list[str]):
-    from commitcast.overrides import apply_overrides
+    from commitcast.load.overrides import apply_overrides
 
     scenario = scenario_from_text(BASE_TEXT, "base.yaml")
     try:

@@ -7,7 +7,7 @@ import datetime as dt
 import pydantic
 import pytest
 
-from commitcast.model import Scenario, parse_date, parse_month
+from commitcast.model.scenario import Scenario, parse_date, parse_month
 
 
 def test_parse_date_says_what_is_wrong():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.errors import CommitcastError
+from commitcast.core.errors import CommitcastError
 from commitcast.render import files
 
 BASE = SCENARIOS / "colossus-base.yaml"

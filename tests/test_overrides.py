@@ -7,10 +7,10 @@ import json
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.errors import CommitcastError
-from commitcast.overrides import apply_overrides, resolve_path
-from commitcast.projections import projection
-from commitcast.validation import load_scenario, scenario_from_text
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides, resolve_path
+from commitcast.load.validation import load_scenario, scenario_from_text
 
 BASE = SCENARIOS / "colossus-base.yaml"
 

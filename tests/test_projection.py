@@ -8,9 +8,9 @@ import pytest
 from conftest import SCENARIOS
 
 import commitcast
-from commitcast.engine import BALANCE_COLUMNS, MONTHLY_COLUMNS
-from commitcast.model import Scenario
-from commitcast.projections import period_label, projection
+from commitcast.engine.projection import period_label, projection
+from commitcast.engine.run import BALANCE_COLUMNS, MONTHLY_COLUMNS
+from commitcast.model.scenario import Scenario
 
 CENT = 0.005
 

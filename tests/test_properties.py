@@ -17,9 +17,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commitcast.engine import BALANCE_COLUMNS, RATIO_COLUMNS
-from commitcast.model import Contract, Scenario
-from commitcast.projections import period_label, projection
+from commitcast.engine.projection import period_label, projection
+from commitcast.engine.run import BALANCE_COLUMNS, RATIO_COLUMNS
+from commitcast.model.scenario import Contract, Scenario
 
 # CI runs the same 75 examples every time (failures reproduce); COMMITCAST_PROPERTY_EXAMPLES=2000
 # runs that many random ones on a developer's machine.

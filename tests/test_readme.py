@@ -9,9 +9,9 @@ import typing
 from conftest import ROOT
 from pydantic import BaseModel
 
-from commitcast.engine import MONTHLY_COLUMNS
-from commitcast.model import Scenario
-from commitcast.projections import SUMMARY_KEYS
+from commitcast.engine.projection import SUMMARY_KEYS
+from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.model.scenario import Scenario
 
 # fields owned by `commitcast simulate`, documented in its own section
 SIMULATE_FIELDS = {"correlations"}

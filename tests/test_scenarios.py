@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.engine.projection import projection
+from commitcast.load.validation import load_scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + [ROOT / "templates" / "starter.yaml"]
 

@@ -6,10 +6,10 @@ import pytest
 from conftest import SCENARIOS
 
 from commitcast.analysis.sensitivity import default_paths, grid, sensitivity
-from commitcast.errors import CommitcastError
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from commitcast.analysis.simulate import FIGURES, simulate
-from commitcast.errors import CommitcastError
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario, scenario_from_text
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario, scenario_from_text
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

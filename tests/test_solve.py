@@ -6,11 +6,11 @@ import pytest
 from conftest import SCENARIOS
 
 from commitcast.analysis.solve import breakeven_utilization, solve
-from commitcast.errors import CommitcastError
-from commitcast.model import Scenario
-from commitcast.overrides import apply_overrides
-from commitcast.projections import projection
-from commitcast.validation import load_scenario
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import load_scenario
+from commitcast.model.scenario import Scenario
 
 
 @pytest.fixture(scope="module")

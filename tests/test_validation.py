@@ -12,8 +12,8 @@ import textwrap
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.errors import CommitcastError
-from commitcast.validation import (
+from commitcast.core.errors import CommitcastError
+from commitcast.load.validation import (
     fields_at,
     load_scenario,
     scenario_from_text,

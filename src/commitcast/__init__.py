@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "CommitcastError": "errors",
-    "Problem": "errors",
-    "Scenario": "model",
-    "apply_overrides": "overrides",
-    "Projection": "projections",
-    "aggregate": "projections",
-    "project": "projections",
-    "projection": "projections",
-    "load_scenario": "validation",
-    "scenario_from_text": "validation",
-    "scenario_warnings": "validation",
+    "CommitcastError": "core.errors",
+    "Problem": "core.errors",
+    "Scenario": "model.scenario",
+    "apply_overrides": "load.overrides",
+    "Projection": "engine.projection",
+    "aggregate": "engine.projection",
+    "project": "engine.projection",
+    "projection": "engine.projection",
+    "load_scenario": "load.validation",
+    "scenario_from_text": "load.validation",
+    "scenario_warnings": "load.validation",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -44,8 +44,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports
-    from .errors import CommitcastError, Problem  # noqa: F401
-    from .model import Scenario  # noqa: F401
-    from .overrides import apply_overrides  # noqa: F401
-    from .projections import Projection, aggregate, project, projection  # noqa: F401
-    from .validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401
+    from commitcast.core.errors import CommitcastError, Problem  # noqa: F401
+    from commitcast.engine.projection import Projection, aggregate, project, projection  # noqa: F401
+    from commitcast.load.overrides import apply_overrides  # noqa: F401
+    from commitcast.load.validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401
+    from commitcast.model.scenario import Scenario  # noqa: F401

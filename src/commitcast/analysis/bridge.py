@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import run
-from ..errors import CommitcastError
-from ..model import Scenario
-from ..params import Batch, base_params
-from .compare import same_currency
-from .variants import check_figure
+from commitcast.analysis.compare import same_currency
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.run import run
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch, base_params
+from commitcast.variants.inputs import check_figure
 
 GROUPS = ("contracts", "demand", "prices", "costs", "timing")
 _TIMING = re.compile(

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import MONTHLY_COLUMNS
-from ..errors import CommitcastError, Problem
-from ..model import Scenario
-from ..projections import SUMMARY_KEYS, Period, Projection, projection
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.engine.projection import SUMMARY_KEYS, Period, Projection, projection
+from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.model.scenario import Scenario
 
 
 @dataclass

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..calendar import date_from_day, day_number
-from ..engine import run
-from ..errors import CommitcastError
-from ..model import Contract, Scenario
-from ..overrides import apply_overrides
-from ..params import Batch
+from commitcast.core.calendar import date_from_day, day_number
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.run import run
+from commitcast.load.overrides import apply_overrides
+from commitcast.model.scenario import Contract, Scenario
+from commitcast.variants.batch import Batch
 
 FIGURES = ("npv", "gross_margin", "peak_funding_need", "total_revenue")
 

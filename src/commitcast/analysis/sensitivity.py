@@ -21,11 +21,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import run
-from ..errors import CommitcastError
-from ..model import Scenario
-from ..params import Batch
-from .variants import Input, check_figure, checked_value, input_of, read_range, read_value
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.run import run
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch
+from commitcast.variants.inputs import (
+    Input,
+    check_figure,
+    checked_value,
+    input_of,
+    read_range,
+    read_value,
+)
 
 DEFAULT_FLEX = 0.20
 RATE_STEP = 0.01
@@ -265,7 +272,7 @@ def _with_base(
     scenario: Scenario, variants: dict[str, np.ndarray], runs: int
 ) -> dict[str, np.ndarray]:
     """Prepend the base run (run 0) to each varied column."""
-    from ..params import base_params
+    from commitcast.variants.batch import base_params
 
     base = base_params(scenario)
     return {key: np.concatenate([[base[key]], column]) for key, column in variants.items()}

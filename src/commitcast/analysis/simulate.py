@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import Uncertainty, check_values, uncertainty_of
-from ..engine import run
-from ..errors import CommitcastError, Problem
-from ..model import Scenario
-from ..params import Batch
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.engine.run import run
+from commitcast.model.scenario import Scenario
+from commitcast.model.uncertainty import Uncertainty, check_values, uncertainty_of
+from commitcast.variants.batch import Batch
 
 FIGURES = (
     "npv",

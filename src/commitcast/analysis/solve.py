@@ -23,14 +23,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..amounts import format_money, parse_number
-from ..engine import run
-from ..errors import CommitcastError
-from ..model import Scenario
-from ..overrides import apply_overrides
-from ..params import Batch
-from ..projections import projection
-from .variants import (
+from commitcast.core.errors import CommitcastError
+from commitcast.core.numbers import format_money, parse_number
+from commitcast.engine.projection import projection
+from commitcast.engine.run import run
+from commitcast.load.overrides import apply_overrides
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch
+from commitcast.variants.inputs import (
     RATIO_FIGURES,
     Input,
     check_figure,

@@ -5,12 +5,12 @@ Each group of commands is a module of its own that registers on `app`.
 
 from __future__ import annotations
 
-from . import (
+from commitcast.cli import (
     core,  # noqa: F401  (registers validate, project, init, schema)
     export,  # noqa: F401  (registers export)
     simulate,  # noqa: F401  (registers simulate)
     whatif,  # noqa: F401  (registers compare, sensitivity, solve, exit)
 )
-from .app import app, main
+from commitcast.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import EXIT_FAILURE, EXIT_USAGE, CommitcastError
+from commitcast.core.errors import EXIT_FAILURE, EXIT_USAGE, CommitcastError
 
 app = typer.Typer(
     name="commitcast",
@@ -30,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from commitcast import __version__
 
         typer.echo(f"commitcast {__version__}")
         raise typer.Exit()
@@ -96,7 +96,7 @@ def handles_errors(function: F) -> F:
         except CommitcastError as error:
             if _state["debug"]:
                 raise
-            from ..render.terminal import print_problems
+            from commitcast.render.terminal import print_problems
 
             print_problems(stderr(), error.problems)
             raise typer.Exit(error.exit_code) from None

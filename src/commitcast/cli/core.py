@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .app import app, destinations, handles_errors, stderr, stdout, usage_error
-from .options import By, ByOption, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.app import app, destinations, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.options import By, ByOption, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
-    from ..model import Scenario
+    from commitcast.model.scenario import Scenario
 
 
 def load(path: Path, sets: list[str] | None = None) -> Scenario:
     """Load, apply --set overrides, print any warnings to stderr."""
-    from ..overrides import apply_overrides
-    from ..render.terminal import print_problems
-    from ..validation import load_scenario, scenario_warnings
+    from commitcast.load.overrides import apply_overrides
+    from commitcast.load.validation import load_scenario, scenario_warnings
+    from commitcast.render.terminal import print_problems
 
     if str(Path(path).resolve()) in destinations:
         raise usage_error(
@@ -33,7 +33,7 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
 
 def load_all(paths: list[Path], sets: list[str] | None = None) -> list[Scenario]:
     """Load every file before reporting anything, so a user fixes them all in one pass."""
-    from ..errors import CommitcastError
+    from commitcast.core.errors import CommitcastError
 
     scenarios: list[Scenario] = []
     problems = []
@@ -53,7 +53,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from ..render.files import write_text
+    from commitcast.render.files import write_text
 
     write_text(output, text)
     stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
@@ -62,7 +62,7 @@ def emit(text: str, output: Path | None) -> None:
 def check_output(output: Path | None) -> None:
     """Refuse an unwritable destination before any work is done."""
     if output is not None:
-        from ..render.files import check_destination
+        from commitcast.render.files import check_destination
 
         check_destination(output)
         destinations.add(str(Path(output).resolve()))
@@ -75,7 +75,7 @@ def validate(
     sets: list[str] = SetOption,
 ) -> None:
     """Check scenario files; print every problem with file:line and exit 2 if there are any."""
-    from ..errors import CommitcastError
+    from commitcast.core.errors import CommitcastError
 
     problems = []
     console = stdout()
@@ -112,11 +112,11 @@ def project(
     ),
 ) -> None:
     """Project a scenario month by month: fees, capacity, margin, cash and obligations."""
-    from ..projections import projection
+    from commitcast.engine.projection import projection
 
     check_output(output)
     if xlsx is not None:
-        from .export import check_workbook_path
+        from commitcast.cli.export import check_workbook_path
 
         check_workbook_path(xlsx)
         if output is not None and Path(output).resolve() == Path(xlsx).resolve():
@@ -129,21 +129,21 @@ def project(
     result = projection(scenario)
     period = by.value
     if output_format is Format.csv:
-        from ..render.tables import projection_csv
+        from commitcast.render.tables import projection_csv
 
         emit(projection_csv(result, period), output)
     elif output_format is Format.json:
-        from ..render.tables import projection_dict, to_json
+        from commitcast.render.tables import projection_dict, to_json
 
         emit(to_json(projection_dict(result, period)), output)
     else:
-        from ..render.terminal import print_projection
+        from commitcast.render.terminal import print_projection
 
         if output is not None:
             raise usage_error("--output needs --format csv or json", hint="or redirect with >")
         print_projection(stdout(), result, period)
     if xlsx is not None:
-        from .export import write_project_workbook
+        from commitcast.cli.export import write_project_workbook
 
         write_project_workbook(xlsx, result, file, sets)
 
@@ -175,8 +175,8 @@ def init(
     """Write a commented starter scenario to edit."""
     from importlib import resources
 
-    from ..errors import CommitcastError
-    from ..render.files import write_text
+    from commitcast.core.errors import CommitcastError
+    from commitcast.render.files import write_text
 
     if path.exists() and not force:
         raise CommitcastError.single(
@@ -193,8 +193,8 @@ def init(
 @handles_errors
 def schema(output: Path | None = OutputOption) -> None:
     """Print the scenario format as JSON Schema (for editors with a YAML language server)."""
-    from ..render.tables import to_json
-    from ..schema import scenario_schema
+    from commitcast.model.schema import scenario_schema
+    from commitcast.render.tables import to_json
 
     check_output(output)
     emit(to_json(scenario_schema()), output)

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .app import app, handles_errors, stderr, usage_error
-from .core import check_output, load_all
-from .options import SetOption
+from commitcast.cli.app import app, handles_errors, stderr, usage_error
+from commitcast.cli.core import check_output, load_all
+from commitcast.cli.options import SetOption
 
 if TYPE_CHECKING:
-    from ..projections import Projection
+    from commitcast.engine.projection import Projection
 
 
 def command_line(fallback: Sequence[str]) -> str:
@@ -54,7 +54,7 @@ def export(
 
     --set applies to every scenario given.
     """
-    from ..render.excel import write_workbook
+    from commitcast.render.excel import write_workbook
 
     check_workbook_path(output)
     scenarios = load_all(files, sets)
@@ -69,7 +69,7 @@ def write_project_workbook(
     path: Path, result: Projection, file: Path, sets: list[str] | None
 ) -> None:
     """`project --xlsx`: the projection just shown, as a workbook."""
-    from ..render.excel import write_workbook
+    from commitcast.render.excel import write_workbook
 
     parsed = ["project", str(file)]
     for assignment in sets or []:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .app import app, handles_errors, stderr, stdout, usage_error
-from .core import check_output, emit, load
-from .options import Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.core import check_output, emit, load
+from commitcast.cli.options import Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
-    from ..analysis.simulate import Simulation
+    from commitcast.analysis.simulate import Simulation
 
 PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
 
@@ -40,9 +40,9 @@ def simulate(
 ) -> None:
     """Monte Carlo: sample every input given as a distribution and report percentiles,
     probabilities and a monthly fan of cumulative cash and utilization."""
-    from ..amounts import parse_number
-    from ..analysis.simulate import MAX_RUNS
-    from ..analysis.simulate import simulate as run_simulation
+    from commitcast.analysis.simulate import MAX_RUNS
+    from commitcast.analysis.simulate import simulate as run_simulation
+    from commitcast.core.numbers import parse_number
 
     check_output(output)
     if output is not None and output_format is Format.table:
@@ -79,16 +79,16 @@ def simulate(
         runs,
     )
     if output_format is Format.json:
-        from ..analysis.simulate import simulation_dict
-        from ..render.tables import to_json
+        from commitcast.analysis.simulate import simulation_dict
+        from commitcast.render.tables import to_json
 
         emit(to_json(simulation_dict(result)), output)
     elif output_format is Format.csv:
-        from ..render.simulation import simulation_csv
+        from commitcast.render.simulation import simulation_csv
 
         emit(simulation_csv(result), output)
     else:
-        from ..render.simulation import print_simulation
+        from commitcast.render.simulation import print_simulation
 
         print_simulation(stdout(), result)
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .app import app, handles_errors, stderr, stdout, usage_error
-from .core import check_output, emit, load, load_all
-from .options import By, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.core import check_output, emit, load, load_all
+from commitcast.cli.options import By, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
-    from ..model import Scenario
+    from commitcast.model.scenario import Scenario
 
 
 class TableFormat(StrEnum):
@@ -60,7 +60,7 @@ def compare(
     --set applies to every file. --bridge walks the difference in one figure by groups of
     inputs: contracts, demand, prices, costs, timing (see the README).
     """
-    from ..render import whatif as render
+    from commitcast.render import whatif as render
 
     check_output(output)
     if len(files) < 2:
@@ -69,7 +69,7 @@ def compare(
         raise usage_error("use --bridge or --metric, not both")
     scenarios = load_all(files, sets)
     if bridge is not None:
-        from ..analysis.bridge import bridge as walk
+        from commitcast.analysis.bridge import bridge as walk
 
         if len(scenarios) != 2:
             raise usage_error("--bridge walks from one scenario to one other: give two files")
@@ -77,13 +77,13 @@ def compare(
         writers = (render.print_bridge, render.bridge_csv, render.bridge_json)
         markdown = render.bridge_markdown
     elif metric is not None:
-        from ..analysis.compare import metric_over_time
+        from commitcast.analysis.compare import metric_over_time
 
         result = metric_over_time(scenarios, metric, by.value)
         writers = (render.print_metric, render.metric_csv, render.metric_json)
         markdown = render.metric_markdown
     else:
-        from ..analysis.compare import compare as side_by_side
+        from commitcast.analysis.compare import compare as side_by_side
 
         result = side_by_side(scenarios)
         writers = (render.print_compare, render.compare_csv, render.compare_json)
@@ -125,8 +125,8 @@ def sensitivity(
     sets: list[str] = SetOption,
 ) -> None:
     """Rank drivers by their effect on a figure (tornado), or tabulate it over a grid."""
-    from ..analysis import sensitivity as analysis
-    from ..render import whatif as render
+    from commitcast.analysis import sensitivity as analysis
+    from commitcast.render import whatif as render
 
     check_output(output)
     if vary and grid:
@@ -167,8 +167,8 @@ def solve(
     sets: list[str] = SetOption,
 ) -> None:
     """Goal seek: the value of one input that makes a summary figure hit a target."""
-    from ..analysis import solve as analysis
-    from ..render import whatif as render
+    from commitcast.analysis import solve as analysis
+    from commitcast.render import whatif as render
 
     check_output(output)
     if breakeven_utilization:
@@ -208,8 +208,8 @@ def exit_timing(
     sets: list[str] = SetOption,
 ) -> None:
     """When, if ever, to give notice: the scenario projected for every notice month."""
-    from ..analysis.exit import exit_options
-    from ..render import whatif as render
+    from commitcast.analysis.exit import exit_options
+    from commitcast.render import whatif as render
 
     check_output(output)
     scenario = load(file, sets)
@@ -234,7 +234,7 @@ def _emit(
     to_json: Callable[[Any], str],
     scenarios: list[Scenario],
 ) -> None:
-    from ..render import whatif as render
+    from commitcast.render import whatif as render
 
     if output_format is Format.table:
         _table_only(output)

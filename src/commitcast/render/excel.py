@@ -24,15 +24,15 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Scenario
-from ..projections import Projection, projection
-from .excel_calc import CalcSheet, write_calc
-from .excel_contracts import SHEET as CONTRACTS
-from .excel_contracts import ContractCells, write_contracts
-from .excel_inputs import SHEET as ASSUMPTIONS
-from .excel_inputs import Inputs, write_assumptions
-from .excel_style import Formats, cell_value, money_format, money_scale, utc_now
-from .files import write_with
+from commitcast.engine.projection import Projection, projection
+from commitcast.model.scenario import Scenario
+from commitcast.render.excel_calc import CalcSheet, write_calc
+from commitcast.render.excel_contracts import SHEET as CONTRACTS
+from commitcast.render.excel_contracts import ContractCells, write_contracts
+from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
+from commitcast.render.excel_inputs import Inputs, write_assumptions
+from commitcast.render.excel_style import Formats, cell_value, money_format, money_scale, utc_now
+from commitcast.render.files import write_with
 
 SUMMARY = "Summary"
 CHARTS = "Charts"
@@ -336,7 +336,7 @@ def _summary_formula(
 def _summary_value(result: Projection, key: str) -> Any:
     value = result.summary[key]
     if isinstance(value, str):  # a month label YYYY-MM
-        from ..calendar import day_number
+        from commitcast.core.calendar import day_number
 
         return float(day_number(dt.date(int(value[:4]), int(value[5:7]), 1)))
     return value
@@ -356,7 +356,7 @@ def _summary_format(
 
 
 def _col(index: int) -> str:
-    from .excel_style import col_name
+    from commitcast.render.excel_style import col_name
 
     return col_name(index)
 
@@ -511,7 +511,7 @@ def _style(chart: Any, title: str, num_format: str, legend: bool = True) -> None
 def _audit(
     ws: Any, formats: Formats, results: list[Projection], command_line: str, now: dt.datetime
 ) -> None:
-    from .. import __version__
+    from commitcast import __version__
 
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 110)

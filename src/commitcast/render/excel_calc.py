@@ -13,12 +13,21 @@ from typing import Any
 
 import numpy as np
 
-from ..projections import Projection
-from .excel_contracts import SHEET as CONTRACTS
-from .excel_contracts import ContractCells
-from .excel_grid import stream_rows
-from .excel_inputs import Inputs
-from .excel_style import C, Formats, N, SeriesSheet, cell_value, col_name, serial, sheet_ref
+from commitcast.engine.projection import Projection
+from commitcast.render.excel_contracts import SHEET as CONTRACTS
+from commitcast.render.excel_contracts import ContractCells
+from commitcast.render.excel_grid import stream_rows
+from commitcast.render.excel_inputs import Inputs
+from commitcast.render.excel_style import (
+    C,
+    Formats,
+    N,
+    SeriesSheet,
+    cell_value,
+    col_name,
+    serial,
+    sheet_ref,
+)
 
 FIRST_COL = 2
 

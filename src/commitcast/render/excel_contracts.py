@@ -15,10 +15,24 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Scenario
-from .excel_grid import ContractTerms, contract_grid, contract_rows, contract_scalars
-from .excel_inputs import Inputs
-from .excel_style import C, Formats, P, SeriesSheet, cell_value, col_name, serial, sheet_ref
+from commitcast.model.scenario import Scenario
+from commitcast.render.excel_grid import (
+    ContractTerms,
+    contract_grid,
+    contract_rows,
+    contract_scalars,
+)
+from commitcast.render.excel_inputs import Inputs
+from commitcast.render.excel_style import (
+    C,
+    Formats,
+    P,
+    SeriesSheet,
+    cell_value,
+    col_name,
+    serial,
+    sheet_ref,
+)
 
 SHEET = "Contracts"
 FIRST_COL = 2

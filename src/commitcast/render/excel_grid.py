@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..calendar import MonthGrid, day_number, month_number
-from ..model import Contract, Scenario
+from commitcast.core.calendar import MonthGrid, day_number, month_number
+from commitcast.model.scenario import Contract, Scenario
 
 MILLION = 1e6
 
@@ -191,6 +191,6 @@ def stream_rows(scenario: Scenario) -> list[dict[str, np.ndarray]]:
 
 
 def _date(number: float):  # type: ignore[no-untyped-def]
-    from ..calendar import date_from_day
+    from commitcast.core.calendar import date_from_day
 
     return date_from_day(number)

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Scenario
-from .excel_style import SYMBOLS, Formats, sheet_ref
+from commitcast.model.scenario import Scenario
+from commitcast.render.excel_style import SYMBOLS, Formats, sheet_ref
 
 SHEET = "Assumptions"
 

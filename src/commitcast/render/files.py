@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..errors import CommitcastError
+from commitcast.core.errors import CommitcastError
 
 
 def check_destination(path: str | os.PathLike[str]) -> Path:

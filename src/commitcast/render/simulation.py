@@ -8,10 +8,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..amounts import format_money, format_percent
+from commitcast.core.numbers import format_money, format_percent
 
 if TYPE_CHECKING:
-    from ..analysis.simulate import Simulation
+    from commitcast.analysis.simulate import Simulation
 
 PERCENT = {"gross_margin_pct", "average_utilization", "utilization"}
 BAR_WIDTH = 30
@@ -170,7 +170,7 @@ def _bars(levels: dict[str, list[float | None]], months: list[int]) -> list[str]
 
 
 def simulation_csv(result: Simulation) -> str:
-    from ..analysis.simulate import simulation_rows
-    from .tables import csv_rows
+    from commitcast.analysis.simulate import simulation_rows
+    from commitcast.render.tables import csv_rows
 
     return csv_rows(("section", "name", "month", "statistic", "value"), simulation_rows(result))

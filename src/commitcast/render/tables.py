@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..projections import Period, Projection
+from commitcast.engine.projection import Period, Projection
 
 
 def safe_text(value: str) -> str:

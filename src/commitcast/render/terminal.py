@@ -10,10 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..amounts import format_money, format_percent, format_tokens
-from ..engine import MONTHLY_COLUMNS
-from ..errors import Problem
-from ..projections import Period, Projection
+from commitcast.core.errors import Problem
+from commitcast.core.numbers import format_money, format_percent, format_tokens
+from commitcast.engine.projection import Period, Projection
+from commitcast.engine.run import MONTHLY_COLUMNS
 
 TOKEN_COLUMNS = {name for name in MONTHLY_COLUMNS if name.endswith("_tokens")}
 PERCENT_FIGURES = {"utilization", "gross_margin_pct", "average_utilization"}

@@ -16,19 +16,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..amounts import format_money, format_percent, format_tokens
-from .tables import csv_rows, markdown_table, to_json
-from .terminal import format_figure
+from commitcast.core.numbers import format_money, format_percent, format_tokens
+from commitcast.render.tables import csv_rows, markdown_table, to_json
+from commitcast.render.terminal import format_figure
 
 if TYPE_CHECKING:
-    from ..analysis.bridge import Bridge
-    from ..analysis.compare import Comparison, Delta, MetricTable
-    from ..analysis.exit import ExitAnalysis
-    from ..analysis.sensitivity import Grid, Tornado
-    from ..analysis.solve import Solution
-    from ..analysis.variants import Input
-    from ..model import Scenario
-    from ..projections import Projection
+    from commitcast.analysis.bridge import Bridge
+    from commitcast.analysis.compare import Comparison, Delta, MetricTable
+    from commitcast.analysis.exit import ExitAnalysis
+    from commitcast.analysis.sensitivity import Grid, Tornado
+    from commitcast.analysis.solve import Solution
+    from commitcast.engine.projection import Projection
+    from commitcast.model.scenario import Scenario
+    from commitcast.variants.inputs import Input
 
 BAR_HALF = 8  # characters each side of the tornado's axis
 RATIO = ("gross_margin_pct", "average_utilization", "utilization")

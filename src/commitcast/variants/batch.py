@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import date_from_day, day_number
-from .model import Scenario
+from commitcast.core.calendar import date_from_day, day_number
+from commitcast.model.scenario import Scenario
 
 NO_DATE = math.nan
 

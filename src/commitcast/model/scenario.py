@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from .amounts import parse_number
-from .distributions import Correlation
+from commitcast.core.numbers import parse_number
+from commitcast.model.uncertainty import Correlation
 
 MAX_MONEY = 1e18  # over a quintillion of any currency is a typo, not a contract
 MAX_TOKENS = 1e24

@@ -14,9 +14,9 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel
 
-from .errors import CommitcastError, Problem
-from .loader import Document, Path_, format_path, parse_text, problem_at
-from .model import (
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.load.reader import Document, Path_, format_path, parse_text, problem_at
+from commitcast.model.scenario import (
     NAMED_GROUPS,
     FieldIssues,
     Scenario,
@@ -48,7 +48,7 @@ def validate_data(document: Document) -> Scenario:
             line=1,
             hint="start from `commitcast init`",
         )
-    from .distributions import attach, central_values
+    from commitcast.model.uncertainty import attach, central_values
 
     # `{dist: ...}` inputs stand in as their central values; attach() keeps the distributions.
     data, distributions = central_values(document)
@@ -179,7 +179,7 @@ def _strip(annotation: Any) -> Any:
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file; raise CommitcastError with every problem found."""
-    from .loader import read_file
+    from commitcast.load.reader import read_file
 
     document = read_file(path)
     scenario = validate_data(document)

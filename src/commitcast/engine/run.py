@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .calendar import MonthGrid, month_number, months_of_days
-from .finance import discount_factors
-from .params import Batch
+from commitcast.core.calendar import MonthGrid, month_number, months_of_days
+from commitcast.core.finance import discount_factors
+from commitcast.variants.batch import Batch
 
 MONTHLY_COLUMNS = (
     "committed_fees",
@@ -231,7 +231,7 @@ def check_finite(result: BatchResult, file: str | None = None) -> None:
         bad = ~np.isfinite(values)
         if not bad.any():
             continue
-        from .errors import CommitcastError
+        from commitcast.core.errors import CommitcastError
 
         runs = len(values)
         which = f" in run {int(np.argmax(bad)) + 1} of {runs}" if runs > 1 else ""

@@ -15,10 +15,10 @@ from typing import Any
 
 import pydantic
 
-from .errors import CommitcastError, Problem
-from .loader import Document, Path_, format_path, parse_text, resolve_scalar
-from .model import NAMED_GROUPS, Scenario
-from .validation import fields_at, problems_from_validation
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.load.reader import Document, Path_, format_path, parse_text, resolve_scalar
+from commitcast.load.validation import fields_at, problems_from_validation
+from commitcast.model.scenario import NAMED_GROUPS, Scenario
 
 _TOKEN = re.compile(r'\s*(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<plain>[^.\[\]"\']+))')
 _INDEX = re.compile(r"\[\s*(?P<index>-?\d+|\"[^\"]*\"|'[^']*')\s*\]")
@@ -198,7 +198,7 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
         applied.append(f"{path_text}={value_text}")
     if problems:
         raise CommitcastError(problems)
-    from .distributions import after_overrides, central_values
+    from commitcast.model.uncertainty import after_overrides, central_values
 
     document = Document(data=data, file="--set", marks={})
     # a --set value may itself be a distribution: {dist: normal, mean: 0.02, sd: 0.01}

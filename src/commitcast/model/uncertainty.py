@@ -37,14 +37,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .amounts import parse_number
-from .errors import CommitcastError, Problem
-from .loader import Document, Path_, format_path, problem_at
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.numbers import parse_number
+from commitcast.load.reader import Document, Path_, format_path, problem_at
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .model import Scenario
+    from commitcast.model.scenario import Scenario
 
 DIST_KEY = "dist"
 KINDS = ("normal", "lognormal", "triangular", "uniform", "choice")
@@ -456,7 +456,7 @@ def attach(
     correlations = list(getattr(scenario, "correlations", None) or [])
     if not specs and not correlations:
         return scenario
-    from .params import CHOICES, DATE_FIELDS, base_params
+    from commitcast.variants.batch import CHOICES, DATE_FIELDS, base_params
 
     numeric = base_params(scenario)
     dumped = scenario.model_dump()
@@ -526,7 +526,7 @@ def check_values(scenario: Scenario, path: Path_, values: list[float]) -> str | 
     """Why the scenario refuses any of `values` at `path`, or None if it accepts them all."""
     import pydantic
 
-    from .model import Scenario as ScenarioModel
+    from commitcast.model.scenario import Scenario as ScenarioModel
 
     data = scenario.model_dump()
     for value in values:
@@ -581,7 +581,7 @@ def _resolve_correlations(
     document: Document,
     fixed: set[str],
 ) -> list[Problem]:
-    from .overrides import resolve_path
+    from commitcast.load.overrides import resolve_path
 
     problems: list[Problem] = []
     seen: dict[frozenset[str], int] = {}

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .engine import BALANCE_COLUMNS, MONTHLY_COLUMNS, BatchResult, run
-from .model import Scenario
-from .params import Batch
+from commitcast.engine.run import BALANCE_COLUMNS, MONTHLY_COLUMNS, BatchResult, run
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch
 
 if TYPE_CHECKING:
     import pandas as pd

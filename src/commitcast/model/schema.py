@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .amounts import AMOUNT_PATTERN
-from .model import Scenario
+from commitcast.core.numbers import AMOUNT_PATTERN
+from commitcast.model.scenario import Scenario
 
 
 def scenario_schema() -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _allow_amount_text(node: Any) -> None:
 
 def _allow_distributions(schema: dict[str, Any]) -> None:
     """Any number may be a distribution, {dist: normal, mean: ..., sd: ...} (see distributions)."""
-    from .distributions import Choice, LogNormal, Normal, Triangular, Uniform
+    from commitcast.model.uncertainty import Choice, LogNormal, Normal, Triangular, Uniform
 
     definitions = schema["$defs"]
     targets = [schema["properties"]] + [

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pydantic
 
-from ..errors import CommitcastError, Problem
-from ..loader import format_path
-from ..model import Contract, Costs, RevenueStream, Scenario
-from ..overrides import apply_overrides, parse_value, resolve_path, set_value
-from ..params import DATE_FIELDS, base_params, decode
-from ..projections import MONTH_FIGURES, SUMMARY_KEYS
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.engine.projection import MONTH_FIGURES, SUMMARY_KEYS
+from commitcast.load.overrides import apply_overrides, parse_value, resolve_path, set_value
+from commitcast.load.reader import format_path
+from commitcast.model.scenario import Contract, Costs, RevenueStream, Scenario
+from commitcast.variants.batch import DATE_FIELDS, base_params, decode
 
 # Summary figures a what-if command can measure: months (peak_funding_month, payback_month) are
 # positions, not amounts, and have no meaningful difference or root.

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import CommitcastError, Problem
+from commitcast.core.errors import CommitcastError, Problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a scenario is a page of text; 5 MB is already absurd
 MAX_VALUES = 200_000  # values produced after alias expansion
