@@ -30,8 +30,9 @@ from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
+from commitcast.model.inputs import base_params
 from commitcast.model.scenario import Scenario
-from commitcast.variants.batch import Batch, base_params
+from commitcast.variants.batch import Batch
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 10

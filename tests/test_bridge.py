@@ -118,7 +118,7 @@ def test_bridge_refuses_different_horizons_and_currencies(base):
 
 
 def test_group_of_every_key(base):
-    from commitcast.variants.batch import base_params
+    from commitcast.model.inputs import base_params
 
     groups = {key: group_of(key) for key in base_params(base)}
     assert groups["discount_rate"] == "timing"

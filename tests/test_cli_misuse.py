@@ -305,7 +305,7 @@ def test_file_hash_is_of_the_bytes_read_even_from_a_pipe():
     assert result.returncode == 0, result.stderr
     header = json.loads(result.stdout)["scenario"]
     assert header["sha256"] == hashlib.sha256(BASE.read_bytes()).hexdigest()
-    assert load_scenario(BASE)._source.sha256 == header["sha256"]  # type: ignore[union-attr]
+    assert load_scenario(BASE).provenance.sha256 == header["sha256"]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "12"])

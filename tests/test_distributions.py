@@ -202,7 +202,7 @@ def test_project_runs_at_central_values() -> None:
     )
     a, b = projection(uncertain), projection(fixed)
     assert a.summary == b.summary
-    labels = sorted(item.label for item in uncertain._uncertainty.inputs.values())
+    labels = sorted(item.label for item in uncertain.uncertainty.inputs.values())
     assert labels == ["costs.training_share", "revenue.API.growth", "revenue.API.price_change"]
 
 
@@ -218,8 +218,8 @@ def test_set_fixes_an_uncertain_input() -> None:
     from commitcast.load.overrides import apply_overrides
 
     scenario = apply_overrides(scenario_from_text(scenario_text()), ["revenue.API.growth=0.01"])
-    assert "revenue[0].growth" not in scenario._uncertainty.inputs
-    assert "revenue[0].price_change" in scenario._uncertainty.inputs
+    assert "revenue[0].growth" not in scenario.uncertainty.inputs
+    assert "revenue[0].price_change" in scenario.uncertainty.inputs
     assert scenario.revenue[0].growth == 0.01
 
 
@@ -294,7 +294,7 @@ def test_dates_and_whole_numbers() -> None:
     (message,) = problems(lag)
     assert "costs.collection_lag_months: this field is a whole number" in message
     whole = scenario_text() + "  collection_lag_months: {dist: choice, values: [0, 1, 2]}\n"
-    assert "costs.collection_lag_months" in scenario_from_text(whole)._uncertainty.inputs
+    assert "costs.collection_lag_months" in scenario_from_text(whole).uncertainty.inputs
     months = scenario_text().replace("months: 12}", "months: {dist: choice, values: [12]}}")
     (message,) = problems(months)
     assert message.startswith("s.yaml:2:")
@@ -310,9 +310,9 @@ def test_set_can_give_a_distribution() -> None:
     from commitcast.load.overrides import apply_overrides
 
     base = scenario_from_text(scenario_text("0.02"))
-    assert "revenue[0].growth" not in base._uncertainty.inputs
+    assert "revenue[0].growth" not in base.uncertainty.inputs
     changed = apply_overrides(base, ["revenue.API.growth={dist: uniform, low: 0, high: 0.04}"])
-    spec = changed._uncertainty.inputs["revenue[0].growth"].spec
+    spec = changed.uncertainty.inputs["revenue[0].growth"].spec
     assert (spec.low, spec.high) == (0.0, 0.04)
     assert changed.revenue[0].growth == 0.02  # the midpoint, for `project`
     with pytest.raises(CommitcastError) as caught:
@@ -330,11 +330,11 @@ def test_set_keeps_a_correlation_while_both_inputs_vary() -> None:
     )
     scenario = scenario_from_text(text)
     redrawn = apply_overrides(scenario, ["revenue.API.growth={dist: uniform, low: 0, high: 0.1}"])
-    assert redrawn._uncertainty.correlations == [
+    assert redrawn.uncertainty.correlations == [
         ("revenue[0].growth", "revenue[0].price_change", 0.5)
     ]
     fixed = apply_overrides(scenario, ["revenue.API.growth=0.01"])
-    assert fixed._uncertainty.correlations == []
+    assert fixed.uncertainty.correlations == []
 
 
 def test_json_schema_allows_distributions_where_numbers_go() -> None:

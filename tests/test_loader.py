@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from commitcast.core.errors import CommitcastError
-from commitcast.load.reader import Mark, format_path, parse_text, read_file, resolve_scalar
+from commitcast.core.paths import format_path
+from commitcast.load.reader import Mark, parse_text, read_file, resolve_scalar
 
 
 def problems(text: str) -> list[str]:

@@ -9,7 +9,8 @@ from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
-from commitcast.load.overrides import apply_overrides, resolve_path
+from commitcast.load.addressing import resolve_path
+from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
 
 BASE = SCENARIOS / "colossus-base.yaml"
@@ -41,7 +42,7 @@ def test_issue_examples_apply(base):
     assert changed.contracts[0].monthly_fee == 1_100_000_000  # 1.1 x 10^9
     assert changed.costs.overflow.policy == "unserved"
     assert str(changed.contracts[0].termination.notice_given) == "2027-03-01"
-    assert changed._overrides == [
+    assert list(changed.provenance.overrides) == [
         "revenue.API.growth=0.02",
         'contracts."Colossus reservation".monthly_fee=1.1B',
         "costs.overflow.policy=unserved",

@@ -86,8 +86,8 @@ def test_statistics_match_runs_projected_one_by_one() -> None:
     scenario = scenario_from_text(text(SPREAD, CORRELATED))
     runs = 40
     result = simulate(scenario, runs=runs, seed=3, funding_limit=50e6, chunk=15)
-    samples = scenario._uncertainty.sample(np.random.default_rng(3), runs)
-    labels = {key: item.label for key, item in scenario._uncertainty.inputs.items()}
+    samples = scenario.uncertainty.sample(np.random.default_rng(3), runs)
+    labels = {key: item.label for key, item in scenario.uncertainty.inputs.items()}
     singles = [
         projection(
             apply_overrides(scenario, [f"{labels[k]}={float(v[i])!r}" for k, v in samples.items()])

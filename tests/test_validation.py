@@ -14,11 +14,11 @@ from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.load.validation import (
-    fields_at,
     load_scenario,
     scenario_from_text,
     scenario_warnings,
 )
+from commitcast.model.fields import fields_at
 
 MINIMAL = """\
 name: Minimal
@@ -210,8 +210,8 @@ def test_fields_at():
 
 def test_load_scenario_keeps_its_source():
     s = load_scenario(SCENARIOS / "colossus-base.yaml")
-    assert s._source.file.endswith("colossus-base.yaml")
-    assert len(s._source.sha256) == 64
+    assert s.provenance.file.endswith("colossus-base.yaml")
+    assert len(s.provenance.sha256) == 64
 
 
 def test_date_order_is_checked_even_when_other_fields_of_the_contract_fail():

@@ -35,8 +35,9 @@ import numpy as np
 from commitcast.analysis.compare import same_currency
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.run import run
+from commitcast.model.inputs import base_params
 from commitcast.model.scenario import Scenario
-from commitcast.variants.batch import Batch, base_params
+from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import check_figure
 
 GROUPS = ("contracts", "demand", "prices", "costs", "timing")

@@ -70,7 +70,7 @@ def same_currency(scenarios: Sequence[Scenario]) -> None:
             [
                 Problem(
                     f"scenario {s.name!r} is in {s.currency}",
-                    file=s._source.file if s._source else None,
+                    file=s.provenance.file,
                     field="currency",
                 )
                 for s in scenarios

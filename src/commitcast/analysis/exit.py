@@ -78,7 +78,7 @@ def choose_contract(scenario: Scenario, name: str | None) -> int:
     if not contracts:
         raise CommitcastError.single(
             "the scenario has no contracts",
-            file=scenario._source.file if scenario._source else None,
+            file=scenario.provenance.file,
             field="contracts",
         )
     if name is not None:
@@ -110,7 +110,7 @@ def choose_contract(scenario: Scenario, name: str | None) -> int:
     if contract.termination is None:
         raise CommitcastError.single(
             f"contract {contract.name!r} has no termination terms: it cannot be ended early",
-            file=scenario._source.file if scenario._source else None,
+            file=scenario.provenance.file,
             field=f"contracts[{index}].termination",
             hint="add termination: {notice_days: 90, fee: 0} to the contract (or --set it)",
         )
@@ -142,7 +142,7 @@ def exit_options(scenario: Scenario, contract_name: str | None = None) -> ExitAn
         raise CommitcastError.single(
             f"no first of a month lies between the earliest notice ({contract.earliest_notice}) "
             f"and the end ({contract.end}) of {contract.name!r}",
-            file=scenario._source.file if scenario._source else None,
+            file=scenario.provenance.file,
             field=f"contracts[{index}].termination.earliest_notice",
         )
     # the first and last dates checked by the model, as a --set would be (both lie within

@@ -272,7 +272,7 @@ def _with_base(
     scenario: Scenario, variants: dict[str, np.ndarray], runs: int
 ) -> dict[str, np.ndarray]:
     """Prepend the base run (run 0) to each varied column."""
-    from commitcast.variants.batch import base_params
+    from commitcast.model.inputs import base_params
 
     base = base_params(scenario)
     return {key: np.concatenate([[base[key]], column]) for key, column in variants.items()}

@@ -23,8 +23,9 @@ import numpy as np
 
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.engine.run import run
+from commitcast.load.uncertainty import check_values
 from commitcast.model.scenario import Scenario
-from commitcast.model.uncertainty import Uncertainty, check_values, uncertainty_of
+from commitcast.model.uncertainty import Uncertainty
 from commitcast.variants.batch import Batch
 
 FIGURES = (
@@ -86,7 +87,7 @@ def simulate(
         )
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
-    uncertainty = uncertainty_of(scenario)
+    uncertainty = scenario.uncertainty
     rng = np.random.default_rng(seed)
     months = scenario.months
     summary = {name: np.empty(runs) for name in FIGURES}
@@ -179,8 +180,8 @@ def _check_samples(
     naming the input, not a silent nonsense run. Every field rule is a range, so checking the
     lowest and highest value of each input covers all of them; `checked` remembers the range
     already accepted so later chunks only validate new extremes."""
-    source = scenario._source
-    document = source.document if source else None
+    source = scenario.provenance
+    document = source.document
     problems = []
     for key, values in variants.items():
         item = uncertainty.inputs[key]
@@ -195,7 +196,7 @@ def _check_samples(
             problems.append(
                 Problem(
                     f"a sampled value is outside what this field allows: {reason}",
-                    file=source.file if source else None,
+                    file=source.file,
                     line=mark.line if mark else None,
                     column=mark.column if mark else None,
                     field=item.label,
@@ -209,16 +210,16 @@ def _check_samples(
 def simulation_dict(result: Simulation) -> dict[str, Any]:
     """The JSON form (see the README)."""
     scenario = result.scenario
-    source = scenario._source
+    source = scenario.provenance
     return {
         "scenario": {
             "name": scenario.name,
             "currency": scenario.currency,
-            "file": source.file if source else None,
-            "sha256": source.sha256 if source else None,
+            "file": source.file,
+            "sha256": source.sha256,
             "horizon": {"start": result.labels[0], "months": len(result.labels)},
         },
-        "overrides": list(scenario._overrides),
+        "overrides": list(scenario.provenance.overrides),
         "runs": result.runs,
         "seed": result.seed,
         "percentile_method": "linear",

@@ -2,70 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from commitcast.cli.app import app, destinations, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.io import check_output, emit, load
 from commitcast.cli.options import By, ByOption, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
-
-
-def load(path: Path, sets: list[str] | None = None) -> Scenario:
-    """Load, apply --set overrides, print any warnings to stderr."""
-    from commitcast.load.overrides import apply_overrides
-    from commitcast.load.validation import load_scenario, scenario_warnings
-    from commitcast.render.terminal import print_problems
-
-    if str(Path(path).resolve()) in destinations:
-        raise usage_error(
-            f"{path} is both a scenario to read and the output to write; writing would destroy it",
-            hint="give --output another file name",
-        )
-    scenario = apply_overrides(load_scenario(path), sets or [])
-    print_problems(stderr(), scenario_warnings(scenario))
-    return scenario
-
-
-def load_all(paths: list[Path], sets: list[str] | None = None) -> list[Scenario]:
-    """Load every file before reporting anything, so a user fixes them all in one pass."""
-    from commitcast.core.errors import CommitcastError
-
-    scenarios: list[Scenario] = []
-    problems = []
-    for path in paths:
-        try:
-            scenarios.append(load(path, sets))
-        except CommitcastError as error:
-            problems += error.problems
-    if problems:
-        raise CommitcastError(problems)
-    return scenarios
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Machine-readable output to stdout, or whole to a file."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from commitcast.render.files import write_text
-
-    write_text(output, text)
-    stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
-
-
-def check_output(output: Path | None) -> None:
-    """Refuse an unwritable destination before any work is done."""
-    if output is not None:
-        from commitcast.render.files import check_destination
-
-        check_destination(output)
-        destinations.add(str(Path(output).resolve()))
 
 
 @app.command()
@@ -116,7 +63,7 @@ def project(
 
     check_output(output)
     if xlsx is not None:
-        from commitcast.cli.export import check_workbook_path
+        from commitcast.cli.io import check_workbook_path
 
         check_workbook_path(xlsx)
         if output is not None and Path(output).resolve() == Path(xlsx).resolve():
@@ -143,7 +90,7 @@ def project(
             raise usage_error("--output needs --format csv or json", hint="or redirect with >")
         print_projection(stdout(), result, period)
     if xlsx is not None:
-        from commitcast.cli.export import write_project_workbook
+        from commitcast.cli.io import write_project_workbook
 
         write_project_workbook(xlsx, result, file, sets)
 
@@ -151,7 +98,7 @@ def project(
 def _note_central_values(scenario: Scenario) -> None:
     """A scenario with distributions projects at their central values: say so (on stderr, so
     machine-readable output stays clean)."""
-    uncertainty = scenario._uncertainty
+    uncertainty = scenario.uncertainty
     if uncertainty is None or not uncertainty.inputs:
         return
     shown = ", ".join(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.core import check_output, emit, load
+from commitcast.cli.io import check_output, emit, load
 from commitcast.cli.options import Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def simulate(
                 hint="e.g. --funding-limit 5B",
             )
     scenario = load(file, sets)
-    if not scenario._uncertainty or not scenario._uncertainty.inputs:
+    if not scenario.uncertainty or not scenario.uncertainty.inputs:
         stderr().print(
             "note: no input has a distribution, so every run is the same projection "
             "(write e.g. growth: {dist: normal, mean: 0.03, sd: 0.01})",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.core import check_output, emit, load, load_all
+from commitcast.cli.io import check_output, emit, load, load_all
 from commitcast.cli.options import By, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:

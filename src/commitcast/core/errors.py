@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-EXIT_OK = 0
 EXIT_FAILURE = 1  # a bug or an environment failure the user cannot fix in their input
 EXIT_USAGE = 2  # bad input: scenario, option, override, output path
 

@@ -23,8 +23,3 @@ def discount_factors(annual: np.ndarray | float, months: int) -> np.ndarray:
     rate = np.atleast_1d(monthly_rate(annual))[:, None]
     t = np.arange(1, months + 1, dtype=np.float64)[None, :]
     return np.power(1.0 + rate, -t)
-
-
-def npv(annual: float, cash: np.ndarray) -> float:
-    """NPV of one monthly cash flow row under the convention above."""
-    return float((np.asarray(cash) * discount_factors(annual, len(cash))[0]).sum())

@@ -80,7 +80,9 @@ def from_result(scenario: Scenario, result: BatchResult, index: int) -> Projecti
     labels = result.grid.labels()
     columns = {name: array[index] for name, array in result.columns.items()}
     summary = summary_of(result, index, labels)
-    return Projection(scenario, labels, columns, summary, result, list(scenario._overrides))
+    return Projection(
+        scenario, labels, columns, summary, result, list(scenario.provenance.overrides)
+    )
 
 
 def summary_of(result: BatchResult, index: int, labels: list[str]) -> dict[str, Any]:

@@ -210,7 +210,7 @@ def run(batch: Batch) -> BatchResult:
     summary = summarize(columns, rate if _varies(varying, "discount_rate") else rate[:1])
     summary["exit_cost_now"] = exit_cost_now
     result = BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
-    check_finite(result, scenario._source.file if scenario._source else None)
+    check_finite(result, scenario.provenance.file)
     return result
 
 

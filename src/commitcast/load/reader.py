@@ -22,12 +22,12 @@ from typing import Any
 import yaml
 
 from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.paths import Path_, format_path
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a scenario is a page of text; 5 MB is already absurd
 MAX_VALUES = 200_000  # values produced after alias expansion
 MAX_DEPTH = 64
 
-Path_ = tuple[str | int, ...]
 
 _INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$")
@@ -95,17 +95,6 @@ def problem_at(document: Document, loc: Path_, message: str, hint: str | None = 
         field=format_path(loc) or None,
         hint=hint,
     )
-
-
-def format_path(path: Path_) -> str:
-    """('contracts', 0, 'monthly_fee') -> 'contracts[0].monthly_fee'"""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
 
 
 def resolve_scalar(text: str, *, quoted: bool = False) -> Any:

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel
 
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.load.reader import Document, Path_, format_path, parse_text, problem_at
+from commitcast.core.paths import Path_, format_path
+from commitcast.load.errors import problems_from_validation
+from commitcast.load.reader import Document, parse_text, problem_at
+from commitcast.model.provenance import Provenance
 from commitcast.model.scenario import (
     NAMED_GROUPS,
-    FieldIssues,
     Scenario,
-    Source,
     date_issues,
     duplicate_names,
     parse_optional_date,
 )
-
-_FRIENDLY = {
-    "missing": "this field is required",
-    "model_type": "expected a mapping of keys and values here",
-    "model_attributes_type": "expected a mapping of keys and values here",
-    "dict_type": "expected a mapping of keys and values here",
-    "list_type": "expected a list here (items starting with '- ')",
-}
 
 
 def validate_data(document: Document) -> Scenario:
@@ -48,7 +37,7 @@ def validate_data(document: Document) -> Scenario:
             line=1,
             hint="start from `commitcast init`",
         )
-    from commitcast.model.uncertainty import attach, central_values
+    from commitcast.load.uncertainty import attach, central_values
 
     # `{dist: ...}` inputs stand in as their central values; attach() keeps the distributions.
     data, distributions = central_values(document)
@@ -104,86 +93,13 @@ def _date_or_none(value: Any) -> dt.date | None:
         return None
 
 
-def problems_from_validation(error: pydantic.ValidationError, document: Document) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors(include_url=False):
-        loc: Path_ = tuple(part for part in item["loc"] if isinstance(part, str | int))
-        cause = (item.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldIssues):
-            for sub, message in cause.issues:
-                problems.append(problem_at(document, (*loc, *sub), message))
-            continue
-        if item["type"] == "extra_forbidden":
-            problems.append(_unknown_key(document, loc))
-            continue
-        message = _FRIENDLY.get(item["type"], item["msg"])
-        if item["type"] == "value_error" and cause is not None:
-            message = str(cause)
-        elif item["type"] == "literal_error":
-            expected = (item.get("ctx") or {}).get("expected", "")
-            message = f"{item['input']!r} is not one of {expected}"
-        problems.append(problem_at(document, loc, message))
-    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    return problems
-
-
-def _unknown_key(document: Document, loc: Path_) -> Problem:
-    key = str(loc[-1])
-    known = sorted(fields_at(loc[:-1]))
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if close:
-        hint = f"did you mean {close[0]!r}?"
-    else:
-        hint = "known keys here: " + ", ".join(known) if known else None
-    return problem_at(document, loc, f"unknown key {key!r}", hint)
-
-
-def fields_at(loc: Path_) -> list[str]:
-    """Names of the fields allowed at a location in a scenario."""
-    model = model_at(loc)
-    return list(model.model_fields) if model is not None else []
-
-
-def model_at(loc: Path_) -> type[BaseModel] | None:
-    annotation: Any = Scenario
-    for part in loc:
-        annotation = _strip(annotation)
-        if isinstance(part, int):
-            if typing.get_origin(annotation) is list:
-                annotation = typing.get_args(annotation)[0]
-                continue
-            return None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(part)
-            if field is None:
-                return None
-            annotation = field.annotation
-            continue
-        return None
-    annotation = _strip(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-def _strip(annotation: Any) -> Any:
-    """Model | None -> Model; Annotated[X, ...] -> X."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return _strip(args[0])
-    return annotation
-
-
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file; raise CommitcastError with every problem found."""
     from commitcast.load.reader import read_file
 
     document = read_file(path)
     scenario = validate_data(document)
-    scenario._source = Source(
+    scenario.provenance = Provenance(
         file=document.file,
         sha256=document.sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest(),
         document=document,
@@ -195,7 +111,7 @@ def scenario_from_text(text: str, file: str = "<input>") -> Scenario:
     """Validate scenario YAML given as text (for callers that do not have a file)."""
     document = parse_text(text, file)
     scenario = validate_data(document)
-    scenario._source = Source(
+    scenario.provenance = Provenance(
         file=file, sha256=hashlib.sha256(text.encode()).hexdigest(), document=document
     )
     return scenario
@@ -203,7 +119,7 @@ def scenario_from_text(text: str, file: str = "<input>") -> Scenario:
 
 def scenario_warnings(scenario: Scenario) -> list[Problem]:
     """Things that are allowed but probably not meant, such as a contract the horizon misses."""
-    source = scenario._source
+    source = scenario.provenance
     warnings: list[Problem] = []
     first, last = scenario.horizon.start, scenario.horizon_end()
     month_before = (first - dt.timedelta(days=1)).replace(day=1)
@@ -212,13 +128,13 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
         paid_inside = contract.payment.timing == "arrears" and contract.end >= month_before
         if (contract.end < first and not paid_inside) or contract.start > last:
             loc: Path_ = ("contracts", index)
-            mark = source.document.mark_for(loc) if source and source.document else None
+            mark = source.document.mark_for(loc) if source.document else None
             warnings.append(
                 Problem(
                     f"{contract.name!r} runs {contract.start} to {contract.end}, entirely "
                     f"outside the horizon {first:%Y-%m} to {last:%Y-%m}: it adds nothing to the "
                     "projection",
-                    file=source.file if source else None,
+                    file=source.file,
                     line=mark.line if mark else None,
                     column=mark.column if mark else None,
                     field=format_path(loc),
@@ -239,8 +155,8 @@ def _large_rate_warnings(scenario: Scenario) -> list[Problem]:
     for i, stream in enumerate(scenario.revenue):
         rates.append((("revenue", i, "growth"), stream.growth, "a month"))
         rates.append((("revenue", i, "price_change"), stream.price_change, "a month"))
-    source = scenario._source
-    document = source.document if source else None
+    source = scenario.provenance
+    document = source.document
     problems = []
     for loc, value, per in rates:
         if value > 1:
@@ -249,7 +165,7 @@ def _large_rate_warnings(scenario: Scenario) -> list[Problem]:
                 Problem(
                     f"{value:g} means {value * 100:,.0f}% {per}; if you meant {value:g}%, write "
                     f"{value / 100:g} or {value:g}%",
-                    file=source.file if source else None,
+                    file=source.file,
                     line=mark.line if mark else None,
                     column=mark.column if mark else None,
                     field=format_path(loc),

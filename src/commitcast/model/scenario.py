@@ -12,13 +12,13 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from commitcast.core.numbers import parse_number
-from commitcast.model.uncertainty import Correlation
+from commitcast.model.provenance import Provenance
+from commitcast.model.uncertainty import Correlation, Uncertainty
 
 MAX_MONEY = 1e18  # over a quintillion of any currency is a typo, not a contract
 MAX_TOKENS = 1e24
@@ -381,20 +381,10 @@ class Costs(_Model):
     )
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a scenario came from: for error locations and the workbook's audit sheet."""
-
-    file: str
-    sha256: str
-    document: Any = None  # loader.Document (marks for error lines)
-
-
 class Scenario(_Model):
-    _source: Source | None = PrivateAttr(default=None)
-    _overrides: list[str] = PrivateAttr(default_factory=list)  # --set assignments applied
-    # distributions.Uncertainty: inputs given as {dist: ...} and their correlations
-    _uncertainty: Any = PrivateAttr(default=None)
+    # Not fields: a scenario file cannot set them; the loader, overrides and `attach` do.
+    _provenance: Provenance = PrivateAttr(default_factory=Provenance)
+    _uncertainty: Uncertainty = PrivateAttr(default_factory=Uncertainty)
 
     name: Name = Field(description="Scenario name shown in every output.")
     currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(
@@ -420,6 +410,24 @@ class Scenario(_Model):
         if issues:
             raise FieldIssues(issues)
         return self
+
+    @property
+    def provenance(self) -> Provenance:
+        """Where the scenario came from: file, hash, the --set assignments applied."""
+        return self._provenance
+
+    @provenance.setter
+    def provenance(self, value: Provenance) -> None:
+        self._provenance = value
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        """The inputs given as distributions, and their correlations (empty if none)."""
+        return self._uncertainty
+
+    @uncertainty.setter
+    def uncertainty(self, value: Uncertainty) -> None:
+        self._uncertainty = value
 
     @property
     def months(self) -> int:

@@ -533,14 +533,14 @@ def _audit(
     line("Run at (UTC)", now.strftime("%Y-%m-%d %H:%M:%S UTC"))
     for number, result in enumerate(results, start=1):
         scenario = result.scenario
-        source = scenario._source
+        source = scenario.provenance
         row += 1
         ws.write_string(row, 0, f"Scenario {number}", formats.section())
         ws.write_string(row, 1, scenario.name, formats.section())
         row += 1
-        line("Input file", source.file if source else "(built in Python, no file)")
-        line("SHA-256", source.sha256 if source else "")
-        overrides = list(scenario._overrides)
+        line("Input file", source.file or "(built in Python, no file)")
+        line("SHA-256", source.sha256 or "")
+        overrides = list(scenario.provenance.overrides)
         if overrides:
             for assignment in overrides:
                 line("Override (--set)", assignment)

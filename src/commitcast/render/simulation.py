@@ -71,8 +71,8 @@ def print_simulation(console: Console, result: Simulation) -> None:
             f"  rho({uncertainty.inputs[a].label}, {uncertainty.inputs[b].label}) = {rho:g}",
             markup=False,
         )
-    if scenario._overrides:
-        console.print("  --set " + " ".join(scenario._overrides), markup=False)
+    if scenario.provenance.overrides:
+        console.print("  --set " + " ".join(scenario.provenance.overrides), markup=False)
 
     # no outer edge or padding: seven columns of "($654M)" fit 80 characters
     table = Table(

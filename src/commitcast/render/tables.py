@@ -49,12 +49,12 @@ def projection_csv(result: Projection, by: Period = "month") -> str:
 
 def scenario_header(result: Projection) -> dict[str, Any]:
     scenario = result.scenario
-    source = scenario._source
+    source = scenario.provenance
     return {
         "name": scenario.name,
         "currency": scenario.currency,
-        "file": source.file if source else None,
-        "sha256": source.sha256 if source else None,
+        "file": source.file,
+        "sha256": source.sha256,
         "horizon": {"start": result.labels[0], "months": len(result.labels)},
     }
 

@@ -44,19 +44,19 @@ def _num(value: float | str | None) -> float | str | None:
 
 
 def scenario_info(scenario: Scenario) -> dict[str, Any]:
-    source = scenario._source
+    source = scenario.provenance
     return {
         "name": scenario.name,
         "currency": scenario.currency,
-        "file": source.file if source else None,
-        "overrides": list(scenario._overrides),
+        "file": source.file,
+        "overrides": list(scenario.provenance.overrides),
     }
 
 
 def overrides_line(scenarios: Sequence[Scenario]) -> str | None:
     applied: list[str] = []
     for scenario in scenarios:
-        applied += [o for o in scenario._overrides if o not in applied]
+        applied += [o for o in scenario.provenance.overrides if o not in applied]
     return "overrides: " + ", ".join(applied) if applied else None
 
 
@@ -98,7 +98,7 @@ def letters(count: int) -> list[str]:
 def legend(scenarios: Sequence[Scenario]) -> list[str]:
     lines = []
     for label, scenario in zip(letters(len(scenarios)), scenarios, strict=True):
-        where = f" ({scenario._source.file})" if scenario._source else ""
+        where = f" ({scenario.provenance.file})" if scenario.provenance.file else ""
         role = "  [base]" if label == "A" else ""
         lines.append(f"{label} = {scenario.name}{where}{role}")
     return lines
@@ -206,7 +206,7 @@ def _markdown_with_legend(
 def _all_overrides(scenarios: Sequence[Scenario]) -> list[str]:
     applied: list[str] = []
     for scenario in scenarios:
-        applied += [o for o in scenario._overrides if o not in applied]
+        applied += [o for o in scenario.provenance.overrides if o not in applied]
     return applied
 
 
@@ -499,7 +499,7 @@ def tornado_json(tornado: Tornado) -> str:
     return to_json(
         {
             "scenario": scenario_info(tornado.scenario),
-            "overrides": list(tornado.scenario._overrides),
+            "overrides": list(tornado.scenario.provenance.overrides),
             "metric": tornado.metric,
             "base": _num(tornado.base),
             "drivers": tornado_records(tornado),
@@ -556,7 +556,7 @@ def grid_json(grid: Grid) -> str:
     return to_json(
         {
             "scenario": scenario_info(grid.scenario),
-            "overrides": list(grid.scenario._overrides),
+            "overrides": list(grid.scenario.provenance.overrides),
             "metric": grid.metric,
             "base": _num(grid.base),
             "rows": grid.rows.path,
@@ -633,7 +633,7 @@ def solution_json(solution: Solution) -> str:
     return to_json(
         {
             "scenario": scenario_info(solution.scenario),
-            "overrides": list(solution.scenario._overrides),
+            "overrides": list(solution.scenario.provenance.overrides),
             "solution": solution_record(solution),
             "check": {"set": solution.sets},
         }
@@ -752,7 +752,7 @@ def exit_json(analysis: ExitAnalysis) -> str:
     return to_json(
         {
             "scenario": scenario_info(analysis.scenario),
-            "overrides": list(analysis.scenario._overrides),
+            "overrides": list(analysis.scenario.provenance.overrides),
             "contract": analysis.contract.name,
             "best_notice": best.notice.isoformat() if best and best.notice else None,
             "best_beats_no_notice": analysis.exit_pays,

@@ -9,18 +9,16 @@ or an impossible date is refused with the same message a file would get).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pydantic
 
 from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.paths import format_path
 from commitcast.engine.projection import MONTH_FIGURES, SUMMARY_KEYS
 from commitcast.load.overrides import apply_overrides, parse_value, resolve_path, set_value
-from commitcast.load.reader import format_path
+from commitcast.model.inputs import DATE_FIELDS, base_params, decode
 from commitcast.model.scenario import Contract, Costs, RevenueStream, Scenario
-from commitcast.variants.batch import DATE_FIELDS, base_params, decode
 
 # Summary figures a what-if command can measure: months (peak_funding_month, payback_month) are
 # positions, not amounts, and have no meaningful difference or root.
@@ -220,16 +218,3 @@ def read_range(scenario: Scenario, item: Input, text: str, option: str) -> tuple
             hint="write LOW:HIGH, e.g. 0.02:0.06 or -20%:+20%",
         )
     return read_value(scenario, item, low, option), read_value(scenario, item, high, option)
-
-
-def figure_of(summary: dict[str, np.ndarray], figure: str) -> np.ndarray:
-    return np.asarray(summary[figure], dtype=np.float64)
-
-
-def overrides_of(scenario: Scenario) -> list[str]:
-    return list(scenario._overrides)
-
-
-def as_sets(items: Sequence[Input], values: Sequence[float]) -> list[str]:
-    """--set assignments that reproduce one run (for checking it by a separate projection)."""
-    return [f"{item.path}={item.show(value)}" for item, value in zip(items, values, strict=True)]

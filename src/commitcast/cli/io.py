@@ -1,0 +1,104 @@
+"""What every command shares: reading scenarios (with --set and warnings), writing output whole,
+and the workbook that `export` and `project --xlsx` both write."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from commitcast.cli.app import destinations, stderr, usage_error
+
+if TYPE_CHECKING:
+    from commitcast.engine.projection import Projection
+    from commitcast.model.scenario import Scenario
+
+
+def load(path: Path, sets: list[str] | None = None) -> Scenario:
+    """Load, apply --set overrides, print any warnings to stderr."""
+    from commitcast.load.overrides import apply_overrides
+    from commitcast.load.validation import load_scenario, scenario_warnings
+    from commitcast.render.terminal import print_problems
+
+    if str(Path(path).resolve()) in destinations:
+        raise usage_error(
+            f"{path} is both a scenario to read and the output to write; writing would destroy it",
+            hint="give --output another file name",
+        )
+    scenario = apply_overrides(load_scenario(path), sets or [])
+    print_problems(stderr(), scenario_warnings(scenario))
+    return scenario
+
+
+def load_all(paths: list[Path], sets: list[str] | None = None) -> list[Scenario]:
+    """Load every file before reporting anything, so a user fixes them all in one pass."""
+    from commitcast.core.errors import CommitcastError
+
+    scenarios: list[Scenario] = []
+    problems = []
+    for path in paths:
+        try:
+            scenarios.append(load(path, sets))
+        except CommitcastError as error:
+            problems += error.problems
+    if problems:
+        raise CommitcastError(problems)
+    return scenarios
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Machine-readable output to stdout, or whole to a file."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from commitcast.render.files import write_text
+
+    write_text(output, text)
+    stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
+
+
+def check_output(output: Path | None) -> None:
+    """Refuse an unwritable destination before any work is done."""
+    if output is not None:
+        from commitcast.render.files import check_destination
+
+        check_destination(output)
+        destinations.add(str(Path(output).resolve()))
+
+
+def command_line(fallback: Sequence[str]) -> str:
+    """The command as typed, for the workbook's Audit sheet.
+
+    When commitcast is not the running program (a test runner calls the app), the command is
+    rebuilt from its parsed arguments.
+    """
+    program = Path(sys.argv[0]) if sys.argv else Path()
+    if program.name == "commitcast" or program.parts[-2:] == ("commitcast", "__main__.py"):
+        return shlex.join(["commitcast", *sys.argv[1:]])
+    return shlex.join(["commitcast", *fallback])
+
+
+def check_workbook_path(path: Path) -> None:
+    if path.suffix.lower() != ".xlsx":
+        raise usage_error(
+            f"{path}: a workbook file name must end in .xlsx",
+            hint=f"e.g. -o {path.with_suffix('.xlsx').name}",
+        )
+    check_output(path)
+
+
+def write_project_workbook(
+    path: Path, result: Projection, file: Path, sets: list[str] | None
+) -> None:
+    """`project --xlsx`: the projection just shown, as a workbook."""
+    from commitcast.render.excel import write_workbook
+
+    parsed = ["project", str(file)]
+    for assignment in sets or []:
+        parsed += ["--set", assignment]
+    parsed += ["--xlsx", str(path)]
+    write_workbook(path, [result.scenario], projections=[result], command_line=command_line(parsed))
+    stderr().print(f"wrote {path}", markup=False)
