@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from commitcast.core.numbers import format_money, format_percent, format_tokens, parse_number
+from commitcast.core.display import format_money, format_percent, format_tokens
+from commitcast.core.numbers import parse_number
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,8 @@ def test_format_money(value, text):
 
 
 def test_format_money_other_currency():
-    assert format_money(2.5e6, "EUR") == "EUR 2.5M"
+    assert format_money(2.5e6, "EUR") == "€2.5M"
+    assert format_money(2.5e6, "CHF") == "CHF 2.5M"  # no symbol of its own: the code
 
 
 def test_format_percent_and_tokens():

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from commitcast.core.numbers import format_money, format_percent
-from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.core.display import format_money, format_percent
+from commitcast.core.measures import MONTHLY_COLUMNS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 CENT = 0.005

@@ -15,8 +15,9 @@ import numpy_financial as npf
 import pytest
 from conftest import SCENARIOS
 
+from commitcast.core.measures import MONTHLY_COLUMNS
 from commitcast.engine.projection import projection
-from commitcast.engine.run import MONTHLY_COLUMNS, run
+from commitcast.engine.run import run
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch

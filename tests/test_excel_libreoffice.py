@@ -31,8 +31,8 @@ import openpyxl
 import pytest
 from conftest import SCENARIOS
 
+from commitcast.core.measures import MONTHLY_COLUMNS
 from commitcast.engine.projection import projection
-from commitcast.engine.run import MONTHLY_COLUMNS
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.render.excel import write_workbook

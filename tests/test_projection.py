@@ -8,8 +8,8 @@ import pytest
 from conftest import SCENARIOS
 
 import commitcast
+from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS
 from commitcast.engine.projection import period_label, projection
-from commitcast.engine.run import BALANCE_COLUMNS, MONTHLY_COLUMNS
 from commitcast.model.scenario import Scenario
 
 CENT = 0.005

@@ -17,8 +17,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commitcast.core.measures import BALANCE_COLUMNS, RATIO_COLUMNS
 from commitcast.engine.projection import period_label, projection
-from commitcast.engine.run import BALANCE_COLUMNS, RATIO_COLUMNS
 from commitcast.model.scenario import Contract, Scenario
 
 # CI runs the same 75 examples every time (failures reproduce); COMMITCAST_PROPERTY_EXAMPLES=2000

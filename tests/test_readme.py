@@ -9,8 +9,7 @@ import typing
 from conftest import ROOT
 from pydantic import BaseModel
 
-from commitcast.engine.projection import SUMMARY_KEYS
-from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS
 from commitcast.model.scenario import Scenario
 
 # fields owned by `commitcast simulate`, documented in its own section

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.engine.projection import SUMMARY_KEYS, Period, Projection, projection
-from commitcast.engine.run import MONTHLY_COLUMNS
+from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS
+from commitcast.engine.projection import Period, Projection, projection
 from commitcast.model.scenario import Scenario
 
 

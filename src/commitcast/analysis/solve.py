@@ -23,15 +23,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from commitcast.core.display import format_money
 from commitcast.core.errors import CommitcastError
-from commitcast.core.numbers import format_money, parse_number
+from commitcast.core.measures import RATIO_FIGURES
+from commitcast.core.numbers import parse_number
 from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import (
-    RATIO_FIGURES,
     Input,
     check_figure,
     checked_value,

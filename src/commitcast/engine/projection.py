@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from commitcast.engine.run import BALANCE_COLUMNS, MONTHLY_COLUMNS, BatchResult, run
+from commitcast.core.measures import MONTH_FIGURES, MONTHLY, MONTHLY_COLUMNS, SUMMARY_KEYS
+from commitcast.engine.run import BatchResult, run
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 
@@ -16,26 +17,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Period = Literal["month", "quarter", "year"]
-MONTH_FIGURES = ("peak_funding_month", "payback_month")
-SUMMARY_KEYS = (
-    "total_committed_fees",
-    "total_revenue",
-    "total_inference_cost",
-    "total_training_cost",
-    "gross_margin",
-    "gross_margin_pct",
-    "npv",
-    "peak_funding_need",
-    "peak_funding_month",
-    "payback_month",
-    "average_utilization",
-    "total_idle_capacity_cost",
-    "total_overflow_cost",
-    "exit_cost_now",
-    "total_cash_in",
-    "total_cash_out",
-    "ending_cash",
-)
 
 
 @dataclass
@@ -118,17 +99,18 @@ def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
     """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed."""
     periods = table["month"].map(lambda label: period_label(label, by))
     numeric = table.drop(columns=["month"])
-    flows = [c for c in numeric.columns if c not in BALANCE_COLUMNS]
-    grouped = numeric.groupby(periods.values, sort=False)
-    out = grouped[flows].sum()
-    for name in BALANCE_COLUMNS:
-        out[name] = grouped[name].last()
     # Sum each month's inference capacity rather than subtract two large sums: served tokens
     # never exceed it month by month, so a fully used period shows exactly 100%.
-    monthly_inference = numeric["capacity_tokens"] - numeric["training_tokens"]
-    inference_capacity = monthly_inference.groupby(periods.values, sort=False).sum()
-    out["utilization"] = (out["served_tokens"] / inference_capacity).where(inference_capacity > 0)
-    out["gross_margin_pct"] = (out["gross_margin"] / out["revenue"]).where(out["revenue"] != 0)
+    numeric["inference_capacity_tokens"] = numeric["capacity_tokens"] - numeric["training_tokens"]
+    grouped = numeric.groupby(periods.values, sort=False)
+    out = grouped[[m.name for m in MONTHLY if m.aggregation == "flow"]].sum()
+    out["inference_capacity_tokens"] = grouped["inference_capacity_tokens"].sum()
+    for m in MONTHLY:
+        if m.aggregation == "balance":
+            out[m.name] = grouped[m.name].last()
+        elif m.aggregation == "ratio" and m.ratio_of is not None:
+            top, bottom = out[m.ratio_of[0]], out[m.ratio_of[1]]
+            out[m.name] = (top / bottom).where(bottom != 0)
     out.index.name = "period"
     out = out.reset_index()
     return out[["period", *MONTHLY_COLUMNS]]

@@ -24,33 +24,8 @@ import numpy as np
 
 from commitcast.core.calendar import MonthGrid, month_number, months_of_days
 from commitcast.core.finance import discount_factors
+from commitcast.core.measures import MILLION
 from commitcast.variants.batch import Batch
-
-MONTHLY_COLUMNS = (
-    "committed_fees",
-    "capacity_tokens",
-    "training_tokens",
-    "demand_tokens",
-    "served_tokens",
-    "overflow_tokens",
-    "unserved_tokens",
-    "utilization",
-    "revenue",
-    "inference_cost",
-    "training_cost",
-    "idle_capacity_cost",
-    "gross_margin",
-    "gross_margin_pct",
-    "cash_in",
-    "cash_out",
-    "net_cash_flow",
-    "cumulative_cash",
-    "remaining_obligation",
-)
-# Flows add up over a period; balances are taken at the period's end; ratios are recomputed.
-BALANCE_COLUMNS = ("cumulative_cash", "remaining_obligation")
-RATIO_COLUMNS = ("utilization", "gross_margin_pct")
-MILLION = 1e6
 
 
 @dataclass

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from commitcast.core.display import currency_symbol
 from commitcast.model.scenario import Scenario
-from commitcast.render.excel_style import SYMBOLS, Formats, sheet_ref
+from commitcast.render.excel_style import Formats, sheet_ref
 
 SHEET = "Assumptions"
 
@@ -143,7 +144,7 @@ class _Block:
 
 
 def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
-    money = SYMBOLS.get(scenario.currency, scenario.currency)
+    money = currency_symbol(scenario.currency).strip()
     b.heading(f"Scenario {number}: {scenario.name}", big=True)
     b.text("Scenario", scenario.name)
     b.text("Currency", scenario.currency, "every amount below is in this currency")

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from commitcast.core.display import currency_symbol
+
 EXCEL_EPOCH_OFFSET = 25569  # spreadsheet serial of 1970-01-01 (day number 0)
 
 C, P, N = "{c}", "{p}", "{n}"
-
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
 
 INPUT_FILL = "#FFF2CC"
 INPUT_FONT = "#1F4E9E"
@@ -47,7 +47,7 @@ def sheet_ref(sheet: str) -> str:
 
 def money_format(currency: str, divisor: int, suffix: str, decimals: int) -> str:
     """Slide style: thousands separators, negatives in parentheses, zero as a dash."""
-    symbol = SYMBOLS.get(currency, currency + " ")
+    symbol = currency_symbol(currency)
     digits = "#,##0" + ("." + "0" * decimals if decimals else "")
     scale = "," * divisor
     unit = f'"{suffix}"' if suffix else ""

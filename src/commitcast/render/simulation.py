@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from commitcast.core.numbers import format_money, format_percent
+from commitcast.core.display import format_money, format_percent
 
 if TYPE_CHECKING:
     from commitcast.analysis.simulate import Simulation

@@ -10,33 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from commitcast.core.display import format_figure
 from commitcast.core.errors import Problem
-from commitcast.core.numbers import format_money, format_percent, format_tokens
+from commitcast.core.measures import SUMMARY
 from commitcast.engine.projection import Period, Projection
-from commitcast.engine.run import MONTHLY_COLUMNS
 
-TOKEN_COLUMNS = {name for name in MONTHLY_COLUMNS if name.endswith("_tokens")}
-PERCENT_FIGURES = {"utilization", "gross_margin_pct", "average_utilization"}
-MONTH_FIGURES = {"peak_funding_month", "payback_month"}
-SUMMARY_LABELS = {
-    "total_committed_fees": "Total committed fees",
-    "total_revenue": "Total revenue",
-    "total_inference_cost": "Total inference cost",
-    "total_training_cost": "Total training cost",
-    "gross_margin": "Gross margin",
-    "gross_margin_pct": "Gross margin %",
-    "npv": "NPV of net cash flow",
-    "peak_funding_need": "Peak funding need",
-    "peak_funding_month": "Peak funding month",
-    "payback_month": "Payback month",
-    "average_utilization": "Average utilization",
-    "total_idle_capacity_cost": "Idle capacity cost",
-    "total_overflow_cost": "On-demand overflow cost",
-    "exit_cost_now": "Exit cost now",
-    "total_cash_in": "Cash in",
-    "total_cash_out": "Cash out",
-    "ending_cash": "Ending cumulative cash",
-}
 # The monthly table is split in groups so each fits an 80-column terminal.
 TABLE_GROUPS = (
     (
@@ -65,18 +43,6 @@ TABLE_GROUPS = (
 )
 
 
-def format_figure(name: str, value: Any, currency: str = "USD") -> str:
-    if value is None:
-        return "—" if name in MONTH_FIGURES else ""
-    if name in MONTH_FIGURES or isinstance(value, str):
-        return str(value)
-    if name in PERCENT_FIGURES:
-        return format_percent(value)
-    if name in TOKEN_COLUMNS:
-        return format_tokens(value)
-    return format_money(value, currency)
-
-
 def print_problems(console: Console, problems: Sequence[Problem]) -> None:
     for problem in problems:
         style = "yellow" if problem.severity == "warning" else "red"
@@ -95,8 +61,9 @@ def summary_panel(result: Projection) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(justify="right")
-    for key, label in SUMMARY_LABELS.items():
-        table.add_row(label, format_figure(key, result.summary.get(key), result.scenario.currency))
+    for figure in SUMMARY:
+        value = result.summary.get(figure.name)
+        table.add_row(figure.label, format_figure(figure.name, value, result.scenario.currency))
     return Panel(table, title="Summary", expand=False)
 
 

@@ -16,9 +16,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from commitcast.core.numbers import format_money, format_percent, format_tokens
+from commitcast.core.display import (
+    format_figure,
+    format_money,
+    format_percent,
+    format_points,
+    format_tokens,
+)
+from commitcast.core.measures import MONTHLY, SUMMARY
 from commitcast.render.tables import csv_rows, markdown_table, to_json
-from commitcast.render.terminal import format_figure
 
 if TYPE_CHECKING:
     from commitcast.analysis.bridge import Bridge
@@ -30,8 +36,8 @@ if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
     from commitcast.variants.inputs import Input
 
+RATIOS = {m.name for m in (*MONTHLY, *SUMMARY) if m.unit == "ratio"}
 BAR_HALF = 8  # characters each side of the tornado's axis
-RATIO = ("gross_margin_pct", "average_utilization", "utilization")
 
 
 def _num(value: float | str | None) -> float | str | None:
@@ -80,8 +86,8 @@ def note_overrides(console: Console, scenarios: Sequence[Scenario]) -> None:
 def _delta_cells(figure: str, item: Delta, currency: str) -> list[str]:
     if item.amount is None:
         return ["", ""]
-    if figure in RATIO:
-        amount = f"{item.amount * 100:+.1f}pt"
+    if figure in RATIOS:
+        amount = format_points(item.amount, sign=True)
     else:
         amount = format_money(item.amount, currency)
     return [amount, format_percent(item.percent) if item.percent is not None else ""]
@@ -285,8 +291,8 @@ def bridge_cells(bridge: Bridge) -> tuple[list[str], list[list[str]]]:
     currency = bridge.base.currency
 
     def change(value: float) -> str:
-        if bridge.figure in RATIO:
-            return f"{value * 100:+.2f}pt"
+        if bridge.figure in RATIOS:
+            return format_points(value, 2, sign=True)
         return format_money(value, currency)
 
     rows = [["A (base)", format_figure(bridge.figure, bridge.start, currency), ""]]
@@ -462,8 +468,8 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
 
 
 def _swing(metric: str, value: float, currency: str) -> str:
-    if metric in RATIO:
-        return "" if math.isnan(value) else f"{value * 100:.1f}pt"
+    if metric in RATIOS:
+        return "" if math.isnan(value) else format_points(value)
     return format_figure(metric, value, currency)
 
 
@@ -570,7 +576,7 @@ def grid_json(grid: Grid) -> str:
 
 
 def _figure(name: str, value: float, currency: str) -> str:
-    if name in RATIO:
+    if name in RATIOS:
         return f"{value * 100:.4f}%"
     return format_money(value, currency)
 

@@ -14,16 +14,12 @@ from dataclasses import dataclass
 import pydantic
 
 from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.measures import MEASURABLE_FIGURES as FIGURES
 from commitcast.core.paths import format_path
-from commitcast.engine.projection import MONTH_FIGURES, SUMMARY_KEYS
 from commitcast.load.overrides import apply_overrides, parse_value, resolve_path, set_value
 from commitcast.model.inputs import DATE_FIELDS, base_params, decode
 from commitcast.model.scenario import Contract, Costs, RevenueStream, Scenario
 
-# Summary figures a what-if command can measure: months (peak_funding_month, payback_month) are
-# positions, not amounts, and have no meaningful difference or root.
-FIGURES = tuple(key for key in SUMMARY_KEYS if key not in MONTH_FIGURES)
-RATIO_FIGURES = ("gross_margin_pct", "average_utilization")
 # Whole numbers and choices: a root or a 20% flex of these is not meaningful.
 DISCRETE_SUFFIXES = (
     "every_months",

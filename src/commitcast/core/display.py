@@ -1,0 +1,91 @@
+"""How figures look to people: money, tokens, percentages and months, with currency symbols.
+
+The one place for display rules; the terminal, Markdown, the what-if tables, the workbook's
+number formats and error messages (which any layer raises, hence core) read it. Values are
+rounded here and only here (half up, as a person rounds).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from commitcast.core.measures import unit_of
+
+# Currencies with a symbol no other currency shares; the rest show their code (JPY 1.2B):
+# ¥ is both the yen and the yuan, and "$" alone means USD to the readers of these reports.
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def currency_symbol(currency: str) -> str:
+    """$, € or £; otherwise the ISO code and a space (CHF 1.2M)."""
+    return SYMBOLS.get(currency, f"{currency} ")
+
+
+def _round_half_up(value: float, decimals: int) -> Decimal:
+    """Round as a person rounds the figure the CSV shows: halves up, from the shortest decimal
+    that is the float (7.345 is $7.35B, though the float 7.345 lies a hair below 7.345). A
+    spreadsheet's number format displays the same, and Python's round() would give 7.34."""
+    if not math.isfinite(value):
+        return Decimal(0)
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def format_money(value: float | None, currency: str = "USD") -> str:
+    """$1.25B, $900.0M, ($3.2M) for negatives; '' for undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    symbol = currency_symbol(currency)
+    magnitude = abs(float(value))
+    for size, unit, decimals in ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
+        shown = _round_half_up(magnitude / size, decimals)
+        # compare the figure as shown: 999,999 is $1.0M, not $1,000.0K
+        if shown >= 1:
+            text = f"{symbol}{shown:,.{decimals}f}{unit}"
+            break
+    else:
+        shown = _round_half_up(magnitude, 2)
+        text = f"{symbol}{shown:,.2f}"
+    if value < 0 and shown != 0:
+        return f"({text})"
+    return text
+
+
+def format_tokens(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    magnitude = abs(float(value))
+    sign = "-" if value < 0 else ""
+    for size, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        shown = _round_half_up(magnitude / size, 2)
+        if shown >= 1:  # 999,999,999,999,999 is 1.00P, not 1,000.00T
+            return f"{sign}{shown:,.2f}{unit}"
+    return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
+
+
+def format_percent(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    shown = _round_half_up(abs(value) * 100, 1)
+    text = f"{shown:.1f}%"
+    return f"({text})" if value < 0 and shown != 0 else text
+
+
+def format_figure(name: str, value: Any, currency: str = "USD") -> str:
+    """A measure's value as people read it, by its unit in the measures registry."""
+    unit = unit_of(name)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—" if unit == "month" else ""
+    if unit == "month" or isinstance(value, str):
+        return str(value)
+    if unit == "ratio":
+        return format_percent(value)
+    if unit == "tokens":
+        return format_tokens(value)
+    return format_money(value, currency)
+
+
+def format_points(value: float, decimals: int = 1, sign: bool = False) -> str:
+    """A difference of two ratios in percentage points: 0.012 -> 1.2pt."""
+    return f"{value * 100:{'+' if sign else ''}.{decimals}f}pt"
