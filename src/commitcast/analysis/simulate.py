@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -205,65 +204,3 @@ def _check_samples(
             )
     if problems:
         raise CommitcastError(problems)
-
-
-def simulation_dict(result: Simulation) -> dict[str, Any]:
-    """The JSON form (see the README)."""
-    scenario = result.scenario
-    source = scenario.provenance
-    return {
-        "scenario": {
-            "name": scenario.name,
-            "currency": scenario.currency,
-            "file": source.file,
-            "sha256": source.sha256,
-            "horizon": {"start": result.labels[0], "months": len(result.labels)},
-        },
-        "overrides": list(scenario.provenance.overrides),
-        "runs": result.runs,
-        "seed": result.seed,
-        "percentile_method": "linear",
-        "inputs": [
-            {
-                "path": item.label,
-                "key": key,
-                "distribution": item.spec.model_dump(exclude_none=True),
-                "central_value": item.spec.central(),
-                "sample_mean": result.input_means.get(key),
-            }
-            for key, item in sorted(result.uncertainty.inputs.items())
-        ],
-        "correlations": [
-            {
-                "between": [
-                    result.uncertainty.inputs[a].label,
-                    result.uncertainty.inputs[b].label,
-                ],
-                "rho": rho,
-            }
-            for a, b, rho in result.uncertainty.correlations
-        ],
-        "figures": result.statistics,
-        "probabilities": {
-            **result.probabilities,
-            "funding_limit": result.funding_limit,
-            "utilization_threshold": UTILIZATION_THRESHOLD,
-        },
-        "fan": {"months": result.labels, **result.fan},
-    }
-
-
-Row = tuple[str, str, str, str, float | int | None]
-
-
-def simulation_rows(result: Simulation) -> list[Row]:
-    """Long rows (section, name, month, statistic, value) for CSV."""
-    rows: list[Row] = []
-    for name, stats in result.statistics.items():
-        rows += [("figure", name, "", stat, value) for stat, value in stats.items()]
-    for name, value in result.probabilities.items():
-        rows.append(("probability", name, "", "share_of_runs", value))
-    for name, levels in result.fan.items():
-        for index, month in enumerate(result.labels):
-            rows += [("fan", name, month, level, values[index]) for level, values in levels.items()]
-    return rows

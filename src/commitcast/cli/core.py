@@ -80,7 +80,8 @@ def project(
 
         emit(projection_csv(result, period), output)
     elif output_format is Format.json:
-        from commitcast.render.tables import projection_dict, to_json
+        from commitcast.render.tables import to_json
+        from commitcast.report.projection import projection_dict
 
         emit(to_json(projection_dict(result, period)), output)
     else:

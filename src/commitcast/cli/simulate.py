@@ -79,8 +79,8 @@ def simulate(
         runs,
     )
     if output_format is Format.json:
-        from commitcast.analysis.simulate import simulation_dict
         from commitcast.render.tables import to_json
+        from commitcast.report.simulation import simulation_dict
 
         emit(to_json(simulation_dict(result)), output)
     elif output_format is Format.csv:

@@ -170,7 +170,7 @@ def _bars(levels: dict[str, list[float | None]], months: list[int]) -> list[str]
 
 
 def simulation_csv(result: Simulation) -> str:
-    from commitcast.analysis.simulate import simulation_rows
     from commitcast.render.tables import csv_rows
+    from commitcast.report.simulation import simulation_rows
 
     return csv_rows(("section", "name", "month", "statistic", "value"), simulation_rows(result))

@@ -47,28 +47,6 @@ def projection_csv(result: Projection, by: Period = "month") -> str:
     return csv_rows(list(table.columns), table.itertuples(index=False, name=None))
 
 
-def scenario_header(result: Projection) -> dict[str, Any]:
-    scenario = result.scenario
-    source = scenario.provenance
-    return {
-        "name": scenario.name,
-        "currency": scenario.currency,
-        "file": source.file,
-        "sha256": source.sha256,
-        "horizon": {"start": result.labels[0], "months": len(result.labels)},
-    }
-
-
-def projection_dict(result: Projection, by: Period = "month") -> dict[str, Any]:
-    return {
-        "scenario": scenario_header(result),
-        "overrides": list(result.overrides),
-        "period": by,
-        "monthly": result.records(by),
-        "summary": result.summary,
-    }
-
-
 def to_json(data: Any) -> str:
     return json.dumps(_json_ready(data), indent=2, allow_nan=False) + "\n"
 
