@@ -1,0 +1,1 @@
+"""Layer 7, report: results as neutral tables (plain dicts and rows, unrounded) for render."""
