@@ -6,6 +6,7 @@ tests pin that this changes no figure, by projecting each variant on its own thr
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,14 @@ def test_batch_equals_projections_one_by_one(keys: list[str]) -> None:
                 mine.remaining_obligation[i], theirs.remaining_obligation[0]
             )
             assert mine.exit_cost_now[i] == theirs.exit_cost_now[0]
+            # the whole contract grid too, before and after the horizon (NaN where NaN)
+            for row in dataclasses.fields(mine.full):
+                np.testing.assert_array_equal(
+                    getattr(mine.full, row.name)[i], getattr(theirs.full, row.name)[0], row.name
+                )
+        for mine, theirs in zip(batch.streams, single.streams, strict=True):
+            for name in ("tokens", "price", "usage_revenue", "flat_revenue"):
+                np.testing.assert_array_equal(getattr(mine, name)[i], getattr(theirs, name)[0])
 
 
 def test_varied_inputs_do_change_the_runs() -> None:

@@ -3,16 +3,10 @@
 There is one engine and it is always batched; a single projection is a batch of one. Nothing
 here rounds: money is float64 from input to output, rounded only for display.
 
-Conventions (also in the README):
-- a contract's fee and capacity in a month are prorated by days in service / days in month;
-- contract month k counts calendar months from the contract's start month (k = 0 there);
-  the escalator multiplies the fee by (1 + rate) ** (k // every_months); ramp steps follow one
-  another from k = 0 and scale fee and capacity;
-- notice on day D with N days' notice makes D + N the first day without service, unless that
-  reaches to or past the contract's end (then nothing changes and no fee is charged); the
-  termination fee is part of the committed fees of the last month of service;
-- `advance` pays a month's fees in that month, `arrears` the month after; revenue is collected
-  `collection_lag_months` after it is earned; cash outside the horizon is outside the projection.
+Each contract's schedule (proration, escalator, ramp, notice and termination fee, payment
+timing, obligation) is computed in `engine.contracts`, which states those conventions; this
+module adds the contracts up and projects demand, revenue, costs and cash. Revenue is collected
+`collection_lag_months` after it is earned; cash outside the horizon is outside the projection.
 """
 
 from __future__ import annotations
@@ -22,35 +16,41 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commitcast.core.calendar import MonthGrid, month_number, months_of_days
+from commitcast.core.calendar import MonthGrid, month_number
 from commitcast.core.finance import discount_factors
 from commitcast.core.measures import MILLION
+from commitcast.engine.contracts import (
+    ContractSchedule,
+    contract_grid,
+    contract_schedule,
+    shared_schedule,
+)
 from commitcast.variants.batch import Batch
 
 
 @dataclass
-class ContractSchedule:
-    """One contract over the horizon, per run: what the Contracts sheet shows."""
+class StreamSchedule:
+    """One revenue stream over the horizon, per run; every array is (runs, months)."""
 
     name: str
-    fees: np.ndarray  # committed fees incl. any termination fee, (runs, months)
-    capacity_tokens: np.ndarray
-    fees_paid: np.ndarray
-    termination_fee: np.ndarray  # (runs, months), non-zero only in the last month of service
-    last_service_day: np.ndarray  # (runs,) day number
-    remaining_obligation: np.ndarray  # (runs, months)
-    exit_cost_now: np.ndarray  # (runs,)
-    fees_after_horizon: np.ndarray  # (runs,) fees scheduled after the horizon's last month
+    tokens: np.ndarray  # tokens demanded: tokens_per_month x (1 + growth) ** t
+    price: np.ndarray  # per million tokens: price x (1 + price_change) ** t
+    usage_revenue: np.ndarray  # tokens x price / 1e6, as if all demand were served
+    flat_revenue: np.ndarray  # revenue_per_month x (1 + growth) ** t
 
 
 @dataclass
 class BatchResult:
-    """Monthly columns (runs, months) and summary figures (runs,) for a batch."""
+    """Monthly columns (runs, months) and summary figures (runs,) for a batch, and the
+    schedules they add up: each contract over `contract_grid` (the month before the horizon
+    through the last contract's end; see `engine.contracts`) and each revenue stream."""
 
-    grid: MonthGrid
+    grid: MonthGrid  # the horizon's months
     columns: dict[str, np.ndarray]
     summary: dict[str, np.ndarray]
+    contract_grid: MonthGrid  # the month before the horizon .. the last contract's end
     contracts: list[ContractSchedule] = field(default_factory=list)
+    streams: list[StreamSchedule] = field(default_factory=list)
 
 
 # Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
@@ -63,14 +63,7 @@ def run(batch: Batch) -> BatchResult:
     horizon = MonthGrid(first, months)
     # The contract grid starts a month early (arrears paid in month 0 for the month before) and
     # runs to the last contract's end: obligations do not stop at the edge of the projection.
-    last = max(
-        [first + months - 1]
-        + [month_number(c.end) for c in scenario.contracts]
-        # a varied end date (a batch key) could lie later than the scenario's own
-        + [int(_max_month(batch[f"contracts[{i}].end"])) for i in range(len(scenario.contracts))]
-    )
-    grid = MonthGrid(first - 1, last - first + 2)
-    in_horizon = slice(1, months + 1)
+    grid = contract_grid(batch)
     runs = batch.runs
 
     fees = np.zeros((runs, months))
@@ -88,9 +81,9 @@ def run(batch: Batch) -> BatchResult:
         # same arithmetic on the same numbers, so the figures are identical, at 1/runs the cost.
         if runs > 1 and not _varies(varying, f"contracts[{index}]."):
             first_run = first_run or batch.slice(0, 1)
-            schedule = _shared(_contract(first_run, index, grid, in_horizon, months), runs)
+            schedule = shared_schedule(contract_schedule(first_run, index, grid), runs)
         else:
-            schedule = _contract(batch, index, grid, in_horizon, months)
+            schedule = contract_schedule(batch, index, grid)
         schedule.name = contract.name
         schedules.append(schedule)
         fees += schedule.fees
@@ -104,16 +97,26 @@ def run(batch: Batch) -> BatchResult:
     usage_revenue = np.zeros((runs, months))
     flat_revenue = np.zeros((runs, months))
     column = _compact_columns(batch, varying)
-    for j in range(len(scenario.revenue)):
+    streams: list[StreamSchedule] = []
+    for j, stream in enumerate(scenario.revenue):
         p = f"revenue[{j}]"
         growth = np.power(1.0 + column(f"{p}.growth"), t)
         tokens = column(f"{p}.tokens_per_month") * growth
         price = column(f"{p}.price_per_million_tokens") * np.power(
             1.0 + column(f"{p}.price_change"), t
         )
+        usage = tokens * price / MILLION
+        flat = column(f"{p}.revenue_per_month") * growth
         demand += tokens
-        usage_revenue += tokens * price / MILLION
-        flat_revenue += column(f"{p}.revenue_per_month") * growth
+        usage_revenue += usage
+        flat_revenue += flat
+        # inputs equal in every run give (1, months): shown as (runs, months), read-only
+        streams.append(
+            StreamSchedule(
+                stream.name,
+                *(np.broadcast_to(a, (runs, months)) for a in (tokens, price, usage, flat)),
+            )
+        )
 
     share = column("costs.training_share")
     on_demand = column("costs.overflow.policy") == 1.0
@@ -180,11 +183,23 @@ def run(batch: Batch) -> BatchResult:
         "serving_cost": serving_cost,
         "fees_paid": fees_paid,
         "inference_capacity_tokens": inference_capacity,
+        # the workbook's calculation sheet shows these steps too
+        "usage_revenue": usage_revenue,
+        "flat_revenue": flat_revenue,
+        "served_share": served_share,
+        "inference_fees": inference_fees,
     }
     rate = batch["discount_rate"]
     summary = summarize(columns, rate if _varies(varying, "discount_rate") else rate[:1])
     summary["exit_cost_now"] = exit_cost_now
-    result = BatchResult(grid=horizon, columns=columns, summary=summary, contracts=schedules)
+    result = BatchResult(
+        grid=horizon,
+        columns=columns,
+        summary=summary,
+        contract_grid=grid,
+        contracts=schedules,
+        streams=streams,
+    )
     check_finite(result, scenario.provenance.file)
     return result
 
@@ -246,32 +261,6 @@ def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.nda
     return column
 
 
-def _shared(schedule: ContractSchedule, runs: int) -> ContractSchedule:
-    """A one-run schedule as a read-only view repeated for every run."""
-
-    def spread(array: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(array, (runs, *array.shape[1:]))
-
-    return ContractSchedule(
-        name=schedule.name,
-        fees=spread(schedule.fees),
-        capacity_tokens=spread(schedule.capacity_tokens),
-        fees_paid=spread(schedule.fees_paid),
-        termination_fee=spread(schedule.termination_fee),
-        last_service_day=spread(schedule.last_service_day),
-        remaining_obligation=spread(schedule.remaining_obligation),
-        exit_cost_now=spread(schedule.exit_cost_now),
-        fees_after_horizon=spread(schedule.fees_after_horizon),
-    )
-
-
-def _max_month(days: np.ndarray) -> float:
-    finite = days[np.isfinite(days)]
-    if finite.size == 0:
-        return -np.inf
-    return float(months_of_days(np.array([finite.max()]))[0])
-
-
 def summarize(columns: dict[str, np.ndarray], annual_rate: np.ndarray) -> dict[str, np.ndarray]:
     """Summary figures per run from the monthly columns (see the README for each definition)."""
     revenue = columns["revenue"].sum(axis=1)
@@ -313,102 +302,3 @@ def summarize(columns: dict[str, np.ndarray], annual_rate: np.ndarray) -> dict[s
         "total_cash_out": columns["cash_out"].sum(axis=1),
         "ending_cash": cumulative[:, -1],
     }
-
-
-def _contract(
-    batch: Batch, index: int, grid: MonthGrid, in_horizon: slice, months: int
-) -> ContractSchedule:
-    p = f"contracts[{index}]"
-    starts = grid.starts.astype(np.float64)  # (G + 1,) first day of each month and one past
-    month_first = starts[None, :-1]
-    month_next = starts[None, 1:]
-    days_in_month = np.diff(starts)[None, :]
-
-    start = batch.column(f"{p}.start")
-    end = batch.column(f"{p}.end")
-    fee = batch.column(f"{p}.monthly_fee")
-    tokens = batch.column(f"{p}.capacity.tokens_per_month")
-
-    allowed = batch.column(f"{p}.termination.allowed") > 0
-    notice_days = batch.column(f"{p}.termination.notice_days")
-    termination_fee = batch.column(f"{p}.termination.fee")
-    earliest = batch.column(f"{p}.termination.earliest_notice")
-    notice = batch.column(f"{p}.termination.notice_given")
-    given = allowed & np.isfinite(notice)
-    window_end = np.where(given, notice + notice_days, np.inf)
-    terminated = given & (window_end <= end)
-    stop = np.where(terminated, window_end, end + 1)  # first day without service
-
-    # contract month k of each grid month, and the fee before proration
-    k = grid.months[None, :] - months_of_days(batch[f"{p}.start"])[:, None]
-    every = np.maximum(batch.column(f"{p}.escalator.every_months"), 1)
-    steps = np.floor_divide(np.maximum(k, 0), every)
-    escalation = np.power(1.0 + batch.column(f"{p}.escalator.rate"), steps)
-    ramp = np.ones_like(escalation)
-    step_start = np.zeros((batch.runs, 1))
-    for j in range(len(batch.scenario.contracts[index].ramp)):
-        length = batch.column(f"{p}.ramp[{j}].months")
-        in_step = (k >= step_start) & (k < step_start + length)
-        ramp = np.where(in_step, batch.column(f"{p}.ramp[{j}].fraction"), ramp)
-        step_start = step_start + length
-    full_fee = fee * escalation * ramp  # fee for a whole month of service
-    daily_fee = full_fee / days_in_month
-
-    def service_days(until: np.ndarray) -> np.ndarray:
-        return np.clip(np.minimum(until, month_next) - np.maximum(start, month_first), 0, None)
-
-    days = service_days(stop)
-    service_fees = daily_fee * days
-    capacity = tokens * ramp * days / days_in_month
-
-    # the termination fee belongs to the month of the last day of service
-    last_day = stop - 1
-    last_month = np.searchsorted(starts, last_day[:, 0], side="right") - 1
-    charge = np.zeros_like(service_fees)
-    rows = np.nonzero(terminated[:, 0] & (last_month >= 0) & (last_month < grid.count))[0]
-    charge[rows, last_month[rows]] = termination_fee[rows, 0]
-    committed = service_fees + charge
-
-    arrears = batch.column(f"{p}.payment.timing") == 1.0
-    paid = np.where(arrears, committed[:, in_horizon.start - 1 : in_horizon.stop - 1], 0.0)
-    paid = paid + np.where(arrears, 0.0, committed[:, in_horizon])
-
-    # Cumulative service fees at each month's first day; fees up to any day follow from it.
-    cumulative = np.concatenate(
-        [np.zeros((batch.runs, 1)), np.cumsum(service_fees, axis=1)], axis=1
-    )
-
-    def fees_before(day: np.ndarray) -> np.ndarray:
-        """Service fees for days before `day` (day numbers, shape (runs, n)), from grid start."""
-        day = np.clip(day, starts[0], starts[-1])
-        month = np.clip(np.searchsorted(starts, day, side="right") - 1, 0, grid.count - 1)
-        first_day = starts[month]
-        partial = np.clip(np.minimum(day, stop) - np.maximum(start, first_day), 0, None)
-        rate = np.take_along_axis(daily_fee, month, axis=1)
-        return np.take_along_axis(cumulative, month, axis=1) + rate * partial
-
-    # Obligation if notice were given on day A = the first day of horizon month 0 .. months
-    # (A = first of month m + 1 gives the remaining obligation at the end of month m).
-    a = np.broadcast_to(starts[in_horizon.start : in_horizon.stop + 1], (batch.runs, months + 1))
-    from_a = fees_before(np.full_like(a, np.inf)) - fees_before(a)
-    # notice as given in the scenario: the rest of that schedule plus a fee not yet charged
-    pending_fee = np.where(terminated & (last_day >= a), termination_fee, 0.0)
-    with_notice = from_a + pending_fee
-    # otherwise: notice on max(A, earliest) ending service at D + N, capped by running out
-    d = np.maximum(a, earliest)
-    ends_early = (d + notice_days) <= end
-    window = fees_before(np.minimum(d + notice_days, end + 1)) - fees_before(a)
-    exit_now = np.minimum(window + np.where(ends_early, termination_fee, 0.0), from_a)
-    obligation = np.where(given, with_notice, np.where(allowed, exit_now, from_a))
-
-    return ContractSchedule(
-        name="",
-        fees=committed[:, in_horizon],
-        capacity_tokens=capacity[:, in_horizon],
-        fees_paid=paid,
-        termination_fee=charge[:, in_horizon],
-        last_service_day=last_day[:, 0],
-        remaining_obligation=obligation[:, 1:],
-        exit_cost_now=obligation[:, 0],
-        fees_after_horizon=committed[:, in_horizon.stop :].sum(axis=1),
-    )
