@@ -6,6 +6,7 @@ Money figures are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -18,11 +19,10 @@ import pytest
 from conftest import SCENARIOS
 from openpyxl.formula.translate import Translator
 
-from commitcast.engine.run import run
+from commitcast.engine.contracts import FullSchedule
+from commitcast.engine.projection import projection
 from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render.excel import calc_sheet_names, write_workbook
-from commitcast.render.excel_grid import ContractTerms, contract_grid, contract_rows
-from commitcast.variants.batch import Batch
 
 BASE = SCENARIOS / "colossus-base.yaml"
 DOWNSIDE = SCENARIOS / "colossus-downside.yaml"
@@ -318,24 +318,167 @@ def test_project_xlsx(tmp_path, cli):
     assert bad.exit_code == 2
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
-def test_contract_grid_matches_engine(path):
-    """The Contracts sheet's helper figures agree with the engine's own schedules."""
-    scenario = load_scenario(path)
-    result = run(Batch(scenario))
-    grid = contract_grid(scenario)
-    horizon = slice(1, scenario.months + 1)
-    for index, contract in enumerate(scenario.contracts):
-        rows = contract_rows(ContractTerms.of(contract), grid)
-        schedule = result.contracts[index]
-        for ours, theirs in [
-            (rows["committed"][horizon], schedule.fees[0]),
-            (rows["paid"][horizon], schedule.fees_paid[0]),
-            (rows["capacity"][horizon], schedule.capacity_tokens[0]),
-            (rows["obligation"][horizon], schedule.remaining_obligation[0]),
+# A ramp, a 6-month escalator, arrears from before the horizon, notice given with a fee, a
+# contract running past the horizon, and an option not used.
+TERMS = """
+name: Terms
+horizon: {start: 2026-03, months: 12}
+contracts:
+  - name: Ramped
+    counterparty: Neocloud
+    monthly_fee: 3_100_000
+    start: 2026-02-10
+    end: 2027-12-31
+    escalator: {rate: 0.05, every_months: 6}
+    ramp: [{months: 1, fraction: 0.25}, {months: 3, fraction: 0.6}]
+    termination: {notice_days: 45, fee: 2_000_000, earliest_notice: 2026-09-01,
+                  notice_given: 2027-01-20}
+    payment: {timing: arrears}
+    capacity: {tokens_per_month: 2.0e14}
+  - name: Option not used
+    monthly_fee: 500_000
+    start: 2026-03-16
+    end: 2027-06-30
+    termination: {notice_days: 120, fee: 300_000, earliest_notice: 2026-10-15}
+revenue:
+  - {name: API, tokens_per_month: 1.5e14, growth: 0.06, price_per_million_tokens: 0.9,
+     price_change: -0.02}
+  - {name: Flat, revenue_per_month: 400_000, growth: 0.01}
+"""
+
+# Contracts sheet label -> (the engine's FullSchedule row, kind); the sheet shows every row.
+CONTRACT_ROWS = {
+    "Contract month": ("contract_month", "count"),
+    "Escalation factor": ("escalation", "ratio"),
+    "Ramp fraction": ("ramp", "ratio"),
+    "Fee for a full month": ("full_month_fee", "money"),
+    "Days of service": ("service_days", "count"),
+    "Fee per day": ("daily_fee", "money"),
+    "Service fees (prorated by days)": ("service_fees", "money"),
+    "Capacity": ("capacity_tokens", "ratio"),
+    "Termination fee": ("termination_fee", "money"),
+    "Committed fees": ("fees", "money"),
+    "Fees paid": ("fees_paid", "money"),
+    "Service fees to this month's end": ("service_fees_to_date", "money"),
+    "Notice at this month's end: given on": ("notice_day", "date"),
+    "... or on the earliest notice day, if later": ("notice_from", "date"),
+    "... service would end before": ("service_ends", "date"),
+    "... which falls in column": ("service_end_month", "column"),
+    "... fees for service before that day": ("fees_before_service_ends", "money"),
+    "Fees for service after this month": ("fees_left", "money"),
+    "Exit cost if notice is given at this month's end": ("exit_cost", "money"),
+    "Termination fee still to come": ("termination_fee_to_come", "money"),
+    "Remaining obligation at this month's end": ("obligation", "money"),
+    "Latest notice for service to end with this month": ("notice_deadline", "date"),
+}
+# label of a figure at the head of a contract's block -> (ContractSchedule field, kind)
+CONTRACT_SCALARS = {
+    "Notice given (1 = yes)": ("notice_given", "count"),
+    "Service ends early by that notice (1 = yes)": ("ends_early", "count"),
+    "First day without service": ("first_day_without_service", "date"),
+    "Last day of service": ("last_service_day", "date"),
+    "Committed fees after the horizon": ("fees_after_horizon", "money"),
+    "Exit cost at the start of the horizon": ("exit_cost_now", "money"),
+}
+
+
+def _number(value) -> float:
+    """A stored cell value as the engine's number: dates as day numbers, empty as NaN."""
+    if value is None or value == "":
+        return float("nan")
+    if isinstance(value, dt.datetime):
+        return float((value - dt.datetime(1970, 1, 1)).days)
+    return float(value)
+
+
+def _same(stored: list[float], engine, kind: str, where: str) -> None:
+    engine = np.asarray(engine, dtype=np.float64)
+    if kind == "column":  # MATCH counts grid columns from 1, the engine from 0
+        engine = engine + 1
+    assert np.isnan(stored).tolist() == np.isnan(engine).tolist(), where
+    money = kind == "money"
+    np.testing.assert_allclose(
+        np.asarray(stored),
+        engine,
+        rtol=0 if money else 1e-9,
+        atol=0.005 if money else 0,
+        err_msg=where,
+    )
+
+
+def _blocks(ws, titles: list[str]) -> list[dict[str, int]]:
+    """Label -> row in each contract's block, in order (the titles start the blocks)."""
+    blocks: list[dict[str, int]] = []
+    for r in range(1, ws.max_row + 1):
+        label = ws.cell(r, 1).value
+        if blocks and label and len(blocks) <= len(titles) and label not in blocks[-1]:
+            blocks[-1][label] = r
+        if len(blocks) < len(titles) and label == titles[len(blocks)]:
+            blocks.append({})
+    return blocks
+
+
+@pytest.mark.parametrize(
+    "source",
+    [*sorted(SCENARIOS.glob("*.yaml")), TERMS],
+    ids=lambda p: p.stem if isinstance(p, Path) else "terms",
+)
+def test_contracts_sheet_stores_the_engines_schedule(tmp_path, source):
+    """Every figure stored on the Contracts sheet is the engine's (`ContractSchedule.full`, the
+    contract grid) and so are the calculation sheet's stream rows (`BatchResult.streams`): the
+    workbook writes formulas and works out no figure of its own."""
+    scenario = load_scenario(source) if isinstance(source, Path) else scenario_from_text(source)
+    result = projection(scenario).result
+    grid = result.contract_grid
+    book = openpyxl.load_workbook(export(tmp_path, scenario), data_only=True)
+    ws = book["Contracts"]
+    columns = range(3, 3 + grid.count)
+    rows = labels(ws)
+    months = [_number(ws.cell(rows["Month"], c).value) for c in columns]
+    _same(months, grid.starts[:-1], "date", "Month")
+    _same(
+        [_number(ws.cell(rows["Days in month"], c).value) for c in columns],
+        grid.days,
+        "count",
+        "Days",
+    )
+    assert ws.cell(rows["Month"], 3 + grid.count).value is None  # the grid ends there
+    titles = [
+        c.name + (f" ({c.counterparty})" if c.counterparty else "") for c in scenario.contracts
+    ]
+    blocks = _blocks(ws, titles)
+    assert len(blocks) == len(scenario.contracts) == len(result.contracts)
+    for contract, block, schedule in zip(scenario.contracts, blocks, result.contracts, strict=True):
+        for label, (name, kind) in CONTRACT_ROWS.items():
+            if label == "Ramp fraction" and not contract.ramp:
+                assert label not in block
+                continue
+            first = 1 if name == "fees_paid" else 0  # no payment known for the month before
+            stored = [_number(ws.cell(block[label], c).value) for c in columns][first:]
+            engine = getattr(schedule.full, name)[0][first:]
+            _same(stored, engine, kind, f"{contract.name}: {label}")
+        for label, (name, kind) in CONTRACT_SCALARS.items():
+            stored = [_number(ws.cell(block[label], 2).value)]
+            _same(stored, [getattr(schedule, name)[0]], kind, f"{contract.name}: {label}")
+
+    sheet = book.worksheets[3]
+    calc = labels(sheet)
+    horizon = range(3, 3 + scenario.months)
+    for stream, engine in zip(scenario.revenue, result.streams, strict=True):
+        for suffix, array, kind in [
+            ("tokens demanded", engine.tokens, "ratio"),
+            ("price per million tokens", engine.price, "ratio"),
+            ("usage revenue if fully served", engine.usage_revenue, "money"),
+            ("flat revenue", engine.flat_revenue, "money"),
         ]:
-            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0.005)
-        assert rows["obligation"][0] == pytest.approx(schedule.exit_cost_now[0], abs=0.005)
+            row = calc[f"{stream.name}: {suffix}"]
+            stored = [_number(sheet.cell(row, c).value) for c in horizon]
+            _same(stored, array[0], kind, f"{stream.name}: {suffix}")
+
+
+def test_contracts_sheet_shows_every_row_of_the_engines_schedule():
+    shown = {name for name, _ in CONTRACT_ROWS.values()}
+    assert shown == {f.name for f in dataclasses.fields(FullSchedule)}
 
 
 def test_fast_formula_path_writes_the_same_file(tmp_path, monkeypatch):

@@ -112,7 +112,7 @@ def _build(path: Path, results: list[Projection], command_line: str) -> None:
     summary_money = _summary_money(results)
     monthly_money = [money_format(r.scenario.currency, *_monthly_scale(r)) for r in results]
     inputs = write_assumptions(assumptions_ws, workbook, formats, scenarios)
-    contract_cells = write_contracts(contracts_ws, formats, scenarios, inputs, monthly_money)
+    contract_cells = write_contracts(contracts_ws, formats, results, inputs, monthly_money)
     calcs = [
         write_calc(ws, name, formats, result, cells, contracts, money)
         for ws, name, result, cells, contracts, money in zip(

@@ -3,7 +3,8 @@
 Every row of the projection table is computed here by one formula repeated across the months,
 referring only to the Assumptions sheet, the Contracts sheet and rows above; yearly totals sit
 at the right. The arithmetic is the engine's (see `engine.run`), in the same order, so a
-recalculation reproduces the stored figures to the cent.
+recalculation reproduces the stored figures to the cent; the figures stored beside the formulas
+are the engine's own (its columns and revenue streams), not worked out again here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 from commitcast.engine.projection import Projection
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells
-from commitcast.render.excel_grid import stream_rows
 from commitcast.render.excel_inputs import Inputs
 from commitcast.render.excel_style import (
     C,
@@ -115,7 +115,7 @@ def write_calc(
     million = a["million"]
 
     s.section("Demand and revenue by stream")
-    streams = stream_rows(scenario)
+    streams = result.result.streams  # a batch of one: row 0 of each
     token_rows, usage_rows, flat_rows = [], [], []
     for j, (stream, values) in enumerate(zip(scenario.revenue, streams, strict=True)):
         p = f"revenue[{j}]"
@@ -127,7 +127,7 @@ def write_calc(
             "tokens",
             "tokens",
             f"={a[f'{p}.tokens_per_month']}*(1+{growth})^{C}{tr}",
-            values["tokens"],
+            values.tokens[0],
         )
         s.series(
             key + "price",
@@ -135,7 +135,7 @@ def write_calc(
             "price",
             "price",
             f"={a[f'{p}.price_per_million_tokens']}*(1+{a[f'{p}.price_change']})^{C}{tr}",
-            values["price"],
+            values.price[0],
         )
         s.series(
             key + "usage",
@@ -143,7 +143,7 @@ def write_calc(
             "",
             "money",
             f"={C}{s.r(key + 'tokens')}*{C}{s.r(key + 'price')}/{million}",
-            values["usage"],
+            values.usage_revenue[0],
         )
         s.series(
             key + "flat",
@@ -151,7 +151,7 @@ def write_calc(
             "",
             "money",
             f"={a[f'{p}.revenue_per_month']}*(1+{growth})^{C}{tr}",
-            values["flat"],
+            values.flat_revenue[0],
         )
         token_rows.append(s.r(key + "tokens"))
         usage_rows.append(s.r(key + "usage"))
@@ -242,20 +242,22 @@ def write_calc(
     )
 
     s.section("Revenue and margin")
-    demand = cols["demand_tokens"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        served_share = np.where(demand > 0, 1.0 - cols["unserved_tokens"] / demand, 1.0)
-    usage_total = np.sum([v["usage"] for v in streams], axis=0) if streams else t * 0
-    flat_total = np.sum([v["flat"] for v in streams], axis=0) if streams else t * 0
-    s.series("usage", "Usage revenue if fully served", "", "money", total(usage_rows), usage_total)
-    s.series("flat", "Flat revenue", "", "money", total(flat_rows), flat_total)
+    s.series(
+        "usage",
+        "Usage revenue if fully served",
+        "",
+        "money",
+        total(usage_rows),
+        cols["usage_revenue"],
+    )
+    s.series("flat", "Flat revenue", "", "money", total(flat_rows), cols["flat_revenue"])
     s.series(
         "served_share",
         "Share of demand served",
         "%",
         "ratio",
         f"=IF({C}{dem}>0,1-{C}{s.r('unserved_tokens')}/{C}{dem},1)",
-        served_share,
+        cols["served_share"],
     )
     s.series(
         "revenue",
@@ -274,7 +276,7 @@ def write_calc(
         "",
         "money",
         f"={C}{fees}*(1-{share})",
-        cols["committed_fees"] * (1.0 - scenario.costs.training_share),
+        cols["inference_fees"],
     )
     inf_fees = s.r("inference_fees")
     s.series(

@@ -2,10 +2,11 @@
 
 The columns run from the month before the horizon (fees paid in arrears in the first month) to
 the last contract's end, beyond the horizon, because an obligation does not stop at the edge of
-the projection. These rows follow the engine's contract schedule step by step (see `engine`):
-proration by days, contract-month escalator and ramp, the stop day of a notice, the termination
-fee in the last month of service, and what would be owed if notice were given at each month's
-end.
+the projection. These rows follow the engine's contract schedule step by step (see
+`engine.contracts`): proration by days, contract-month escalator and ramp, the stop day of a
+notice, the termination fee in the last month of service, and what would be owed if notice
+were given at each month's end. Each formula cell stores the engine's figure for it (the
+schedule's `full` rows); nothing is worked out here.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from commitcast.core.calendar import MonthGrid
+from commitcast.engine.contracts import ContractSchedule
+from commitcast.engine.projection import Projection
 from commitcast.model.scenario import Scenario
-from commitcast.render.excel_grid import (
-    ContractTerms,
-    contract_grid,
-    contract_rows,
-    contract_scalars,
-)
 from commitcast.render.excel_inputs import Inputs
 from commitcast.render.excel_style import (
     C,
@@ -65,7 +63,7 @@ def num_formats(money: str) -> dict[str, str]:
 def write_contracts(
     ws: Any,
     formats: Formats,
-    scenarios: list[Scenario],
+    results: list[Projection],
     inputs: list[Inputs],
     money_formats: list[str],
 ) -> list[list[ContractCells]]:
@@ -84,22 +82,24 @@ def write_contracts(
         "the horizon to the last contract's end.",
         formats.subtitle(),
     )
-    width = max((contract_grid(s).count for s in scenarios), default=1)
+    # the engine's contract grids: the month before the horizon through the last end
+    width = max((r.result.contract_grid.count for r in results), default=1)
     ws.set_column(FIRST_COL, FIRST_COL + width - 1, 11.5)
     row = 3
     out = []
-    for scenario, cells, money in zip(scenarios, inputs, money_formats, strict=True):
-        grid = contract_grid(scenario)
+    for result, cells, money in zip(results, inputs, money_formats, strict=True):
+        grid = result.result.contract_grid
         sheet = SeriesSheet(ws, formats, FIRST_COL, grid.count, num_formats(money))
         sheet.row = row
-        out.append(_scenario(sheet, formats, scenario, cells, grid))
+        out.append(_scenario(sheet, formats, result, cells, grid))
         row = sheet.row + 2
     return out
 
 
 def _scenario(
-    s: SeriesSheet, formats: Formats, scenario: Scenario, a: Inputs, grid: Any
+    s: SeriesSheet, formats: Formats, result: Projection, a: Inputs, grid: MonthGrid
 ) -> list[ContractCells]:
+    scenario = result.scenario
     ws = s.ws
     ws.write_string(s.row, 0, scenario.name, formats.header())
     for col in range(1, FIRST_COL + grid.count):
@@ -118,14 +118,11 @@ def _scenario(
         bold=True,
     )
     ms = s.r("ms")
-    s.series(
-        "dim", "Days in month", "days", "int", f"=EOMONTH({C}{ms},0)+1-{C}{ms}", np.diff(starts)
-    )
+    s.series("dim", "Days in month", "days", "int", f"=EOMONTH({C}{ms},0)+1-{C}{ms}", grid.days)
     out = []
     horizon_end = scenario.months + 1  # grid index after the horizon's last month
-    for index, contract in enumerate(scenario.contracts):
-        out.append(_contract(s, formats, scenario, a, grid, index, horizon_end))
-        del contract
+    for index, schedule in enumerate(result.result.contracts):
+        out.append(_contract(s, formats, scenario, a, grid, index, schedule, horizon_end))
     return out
 
 
@@ -134,15 +131,15 @@ def _contract(
     formats: Formats,
     scenario: Scenario,
     a: Inputs,
-    grid: Any,
+    grid: MonthGrid,
     index: int,
+    schedule: ContractSchedule,
     horizon_end: int,
 ) -> ContractCells:
+    """One contract's block; the schedule is the projection's (one run: row 0 of each)."""
     ws = s.ws
     contract = scenario.contracts[index]
-    terms = ContractTerms.of(contract)
-    rows = contract_rows(terms, grid)
-    scalars = contract_scalars(terms, rows, horizon_end)
+    full = schedule.full
     p = f"contracts[{index}]"
     fee, start, end = a[f"{p}.monthly_fee"], a[f"{p}.start"], a[f"{p}.end"]
     rate, every = a[f"{p}.escalator.rate"], a[f"{p}.escalator.every_months"]
@@ -171,24 +168,24 @@ def _contract(
         "given",
         "Notice given (1 = yes)",
         f'=IF({allowed}="yes",IF({notice}="",0,1),0)',
-        scalars["given"],
+        float(schedule.notice_given[0]),
         "flag",
     )
     terminated = scalar(
         "terminated",
         "Service ends early by that notice (1 = yes)",
         f"=IF({given}=1,IF({notice}+{days}<={end},1,0),0)",
-        scalars["terminated"],
+        float(schedule.ends_early[0]),
         "flag",
     )
     stop = scalar(
         "stop",
         "First day without service",
         f"=IF({terminated}=1,{notice}+{days},{end}+1)",
-        scalars["stop"],
+        schedule.first_day_without_service[0],
         "date",
     )
-    last = scalar("last", "Last day of service", f"={stop}-1", scalars["last"], "date")
+    last = scalar("last", "Last day of service", f"={stop}-1", schedule.last_service_day[0], "date")
 
     ms, dim = s.r("ms"), s.r("dim")
     key = f"c{index}."
@@ -199,7 +196,7 @@ def _contract(
         "k",
         "int",
         f"=(YEAR({C}{ms})-YEAR({start}))*12+MONTH({C}{ms})-MONTH({start})",
-        rows["k"],
+        full.contract_month[0],
     )
     kr = s.r(k)
     s.series(
@@ -208,7 +205,7 @@ def _contract(
         "x",
         "factor",
         f"=(1+{rate})^INT(MAX({C}{kr},0)/{every})",
-        rows["escalation"],
+        full.escalation[0],
     )
     ramp_ref = None
     if contract.ramp:
@@ -218,7 +215,7 @@ def _contract(
             ends.append(a[f"{p}.ramp[{j}].months"])
             formula += f"IF({C}{kr}<{'+'.join(ends)},{a[f'{p}.ramp[{j}].fraction']},"
         formula = f"=IF({C}{kr}<0,1,{formula}1{')' * len(contract.ramp)})"
-        s.series(key + "ramp", "Ramp fraction", "x", "factor", formula, rows["ramp"])
+        s.series(key + "ramp", "Ramp fraction", "x", "factor", formula, full.ramp[0])
         ramp_ref = f"{C}{s.r(key + 'ramp')}"
     ramp_mul = f"*{ramp_ref}" if ramp_ref else ""
     s.series(
@@ -227,7 +224,7 @@ def _contract(
         "",
         "money",
         f"={fee}*{C}{s.r(key + 'esc')}{ramp_mul}",
-        rows["full_fee"],
+        full.full_month_fee[0],
     )
     s.series(
         key + "days",
@@ -235,7 +232,7 @@ def _contract(
         "days",
         "int",
         f"=MAX(MIN({stop},{C}{ms}+{C}{dim})-MAX({start},{C}{ms}),0)",
-        rows["days"],
+        full.service_days[0],
     )
     daysr = s.r(key + "days")
     s.series(
@@ -244,7 +241,7 @@ def _contract(
         "",
         "money",
         f"={C}{s.r(key + 'full')}/{C}{dim}",
-        rows["daily_fee"],
+        full.daily_fee[0],
     )
     daily = s.r(key + "daily")
     s.series(
@@ -253,7 +250,7 @@ def _contract(
         "",
         "money",
         f"={C}{daily}*{C}{daysr}",
-        rows["service_fees"],
+        full.service_fees[0],
     )
     service = s.r(key + "service")
     cap_ramp = f"*{ramp_ref}" if ramp_ref else ""
@@ -263,7 +260,7 @@ def _contract(
         "tokens",
         "tokens",
         f"={tokens}{cap_ramp}*{C}{daysr}/{C}{dim}",
-        rows["capacity"],
+        full.capacity_tokens[0],
     )
     s.series(
         key + "tfee",
@@ -271,7 +268,7 @@ def _contract(
         "",
         "money",
         f"=IF({terminated}=1,IF({C}{ms}<={last},IF({last}<{C}{ms}+{C}{dim},{tfee},0),0),0)",
-        rows["termination_fee"],
+        full.termination_fee[0],
     )
     s.series(
         key + "committed",
@@ -279,7 +276,7 @@ def _contract(
         "",
         "money",
         f"={C}{service}+{C}{s.r(key + 'tfee')}",
-        rows["committed"],
+        full.fees[0],
         bold=True,
     )
     committed = s.r(key + "committed")
@@ -289,7 +286,7 @@ def _contract(
         "",
         "money",
         f'=IF({timing}="arrears",{P}{committed},{C}{committed})',
-        rows["paid"],
+        full.fees_paid[0],
         start=1,
     )
     first = col_name(FIRST_COL)
@@ -300,7 +297,7 @@ def _contract(
         "",
         "money",
         f"=SUM(${first}{service}:{C}{service})",
-        rows["through"],
+        full.service_fees_to_date[0],
     )
     through = s.r(key + "through")
     s.series(
@@ -309,7 +306,7 @@ def _contract(
         "",
         "date",
         f"={C}{ms}+{C}{dim}",
-        rows["notice_day"],
+        full.notice_day[0],
     )
     ar = s.r(key + "a")
     s.series(
@@ -318,7 +315,7 @@ def _contract(
         "",
         "date",
         f"=MAX({C}{ar},{earliest})",
-        rows["notice_from"],
+        full.notice_from[0],
     )
     dr = s.r(key + "d")
     s.series(
@@ -327,7 +324,7 @@ def _contract(
         "",
         "date",
         f"=MIN({C}{dr}+{days},{end}+1)",
-        rows["free_from"],
+        full.service_ends[0],
     )
     xr = s.r(key + "x")
     months_row = f"${first}${ms}:${last_col}${ms}"
@@ -337,7 +334,7 @@ def _contract(
         "#",
         "int",
         f"=MATCH({C}{xr},{months_row},1)",
-        rows["free_month"],
+        full.service_end_month[0] + 1,  # a grid column, counted from 1 as MATCH does
     )
     mr = s.r(key + "m")
 
@@ -351,7 +348,7 @@ def _contract(
         "money",
         f"={at(through)}-{at(service)}+{at(daily)}*MAX(MIN({C}{xr},{stop})-MAX({start},"
         f"{at(ms)}),0)",
-        rows["fees_before_free"],
+        full.fees_before_service_ends[0],
     )
     s.series(
         key + "left",
@@ -359,7 +356,7 @@ def _contract(
         "",
         "money",
         f"=${last_col}{through}-{C}{through}",
-        rows["left"],
+        full.fees_left[0],
     )
     left = s.r(key + "left")
     s.series(
@@ -368,7 +365,7 @@ def _contract(
         "",
         "money",
         f"=MIN({C}{s.r(key + 'fb')}-{C}{through}+IF({C}{dr}+{days}<={end},{tfee},0),{C}{left})",
-        rows["exit_now"],
+        full.exit_cost[0],
         bold=True,
     )
     s.series(
@@ -377,7 +374,7 @@ def _contract(
         "",
         "money",
         f"=IF({terminated}=1,IF({last}>={C}{ar},{tfee},0),0)",
-        rows["pending_fee"],
+        full.termination_fee_to_come[0],
     )
     s.series(
         key + "obligation",
@@ -386,7 +383,7 @@ def _contract(
         "money",
         f"=IF({given}=1,{C}{left}+{C}{s.r(key + 'pending')},"
         f'IF({allowed}="yes",{C}{s.r(key + "exit")},{C}{left}))',
-        rows["obligation"],
+        full.obligation[0],
         bold=True,
     )
     obligation = s.r(key + "obligation")
@@ -396,7 +393,7 @@ def _contract(
         "",
         "date",
         f'=IF({allowed}="yes",IF({C}{ar}-{days}>={earliest},{C}{ar}-{days},""),"")',
-        rows["deadline"],
+        full.notice_deadline[0],
     )
     horizon_last = col_name(FIRST_COL + horizon_end - 1)
     after = scalar(
@@ -404,14 +401,14 @@ def _contract(
         "Committed fees after the horizon",
         f"=SUM(${first}{committed}:${last_col}{committed})"
         f"-SUM(${first}{committed}:${horizon_last}{committed})",
-        scalars["after"],
+        schedule.fees_after_horizon[0],
         "money",
     )
     exit_now = scalar(
         "exit_now",
         "Exit cost at the start of the horizon",
         f"=${first}{obligation}",
-        scalars["exit_now"],
+        schedule.exit_cost_now[0],
         "money",
     )
     ref = sheet_ref(SHEET)
