@@ -1,11 +1,22 @@
-"""Rich tables for people: money in readable units, negatives in parentheses."""
+"""Rich tables for people: money in readable units, negatives in parentheses.
+
+Also the layout helpers the other terminal renderers share. A figure is never cut: its column
+is `no_wrap`, and a table is only printed at a width where every column fits whole; where it
+would not fit the terminal, a renderer picks a narrower layout (headers and labels broken
+after an underscore, fewer columns per table, tables stacked) rather than let Rich shrink,
+fold or ellipsise a number. Prose lines wrap between words, never inside one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, RenderableType
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -13,9 +24,12 @@ from rich.text import Text
 from commitcast.core.display import format_figure
 from commitcast.core.errors import Problem
 from commitcast.core.measures import SUMMARY
-from commitcast.engine.projection import Period, Projection
 
-# The monthly table is split in groups so each fits an 80-column terminal.
+if TYPE_CHECKING:
+    from commitcast.engine.projection import Period, Projection
+
+# The monthly table's columns in groups, one table each; a group that does not fit the
+# terminal is continued in a second table rather than squeezed.
 TABLE_GROUPS = (
     (
         "Commitments and capacity",
@@ -42,6 +56,83 @@ TABLE_GROUPS = (
     ),
 )
 
+# A space that prose wrapping must not break at: "--set x=1", "90 days'" stay on one line.
+KEEP = "\u00a0"
+
+
+# ---- layout helpers ------------------------------------------------------------------------
+
+
+def natural_width(console: Console, renderable: RenderableType) -> int:
+    """The width `renderable` takes when nothing in it has to shrink."""
+    options = console.options.update_width(100_000)
+    return Measurement.get(console, options, renderable).maximum
+
+
+def fits(console: Console, renderables: Iterable[RenderableType]) -> bool:
+    """Whether each renderable fits the console whole: no column shrunk, nothing cut."""
+    return all(natural_width(console, r) <= console.width for r in renderables)
+
+
+def break_label(text: str, width: int) -> str:
+    """A label on as many lines as it needs to be at most `width` wide, broken after an
+    underscore, a dot or a slash, or at a space: 'total_idle_capacity_cost' at 12 is
+    'total_idle_\\ncapacity_cost'. A piece longer than `width` stays whole."""
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in re.findall(r"[^_./ ]*(?:[_./]+| +|$)", paragraph):
+            if not piece:
+                continue
+            if line and cell_len((line + piece).rstrip()) > width:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def label_width(text: str) -> int:
+    """The width of a (possibly multi-line) label."""
+    return max((cell_len(line) for line in text.split("\n")), default=0)
+
+
+def split_evenly(items: Sequence[Any], count: int) -> list[list[Any]]:
+    """`items` in `count` runs of as near equal length as can be, in order (the first longer)."""
+    size, extra = divmod(len(items), count)
+    runs, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        runs.append(list(items[start:end]))
+        start = end
+    return runs
+
+
+def wrap_prose(text: str, width: int, indent: str = "  ") -> list[str]:
+    """A line of prose as lines at most `width` wide, continuation lines indented. Breaks only
+    at spaces: never inside a number, a date or a negative (-1.2%), nor at a `KEEP` space."""
+    if cell_len(text.replace(KEEP, " ")) <= width:
+        return [text.replace(KEEP, " ")]
+    lines = textwrap.wrap(
+        text,
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace(KEEP, " ") for line in lines] or [""]
+
+
+def print_prose(console: Console, text: str, style: str = "", indent: str = "  ") -> None:
+    """Print a line of prose wrapped at the console's width between words (a word longer than
+    the line is printed whole, not folded)."""
+    for line in wrap_prose(text, console.width, indent):
+        console.print(Text(line, style=style), soft_wrap=True)
+
+
+# ---- project -------------------------------------------------------------------------------
+
 
 def print_problems(console: Console, problems: Sequence[Problem]) -> None:
     for problem in problems:
@@ -60,7 +151,7 @@ def header_lines(result: Projection) -> list[str]:
 def summary_panel(result: Projection) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
-    table.add_column(justify="right")
+    table.add_column(justify="right", no_wrap=True)
     for figure in SUMMARY:
         value = result.summary.get(figure.name)
         table.add_row(figure.label, format_figure(figure.name, value, result.scenario.currency))
@@ -68,39 +159,54 @@ def summary_panel(result: Projection) -> Panel:
 
 
 def monthly_tables(
-    result: Projection, by: Period = "month", width: int | None = None
+    result: Projection, by: Period = "month", console: Console | None = None
 ) -> list[Table]:
     """The monthly (or quarterly, yearly) table in groups of columns.
 
-    Headers are the column names of the CSV and JSON; where a group would not fit `width` they
-    break after an underscore (committed_ / fees) rather than in the middle of a word.
+    Headers are the column names of the CSV and JSON. Where a group would not fit the console
+    they break after an underscore (committed_ / fees) rather than in the middle of a word;
+    where it still would not fit, the group goes on in a second table.
     """
     frame = result.frame(by)
     first = frame.columns[0]
-    tables = []
-    for title, names in TABLE_GROUPS:
-        # a column needs its header, or 12 characters for a figure, plus 3 for its borders
-        needed = len(first) + 4 + sum(max(len(name), 12) + 3 for name in names)
-        narrow = width is not None and needed > width
+    records = frame.to_dict(orient="records")
+    currency = result.scenario.currency
+    cells = {
+        name: [format_figure(name, _none_for_nan(row[name]), currency) for row in records]
+        for name in frame.columns[1:]
+    }
+    periods = [str(row[first]) for row in records]
+
+    def table(title: str, names: Sequence[str], narrow: bool) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
         table.add_column(first, no_wrap=True)
         for name in names:
             header = name.replace("_", "_\n") if narrow else name
-            table.add_column(header, justify="right", overflow="fold")
-        for row in frame.to_dict(orient="records"):
-            cells = [
-                format_figure(name, _none_for_nan(row[name]), result.scenario.currency)
-                for name in names
-            ]
-            table.add_row(str(row[first]), *cells)
-        tables.append(table)
+            table.add_column(header, justify="right", no_wrap=True)
+        for index, period in enumerate(periods):
+            table.add_row(period, *(cells[name][index] for name in names))
+        return table
+
+    tables = []
+    for title, names in TABLE_GROUPS:
+        if console is None or fits(console, [table(title, names, narrow=False)]):
+            tables.append(table(title, names, narrow=False))
+            continue
+        # narrow headers, and the group in as few tables of even size as fit
+        for count in range(1, len(names) + 1):
+            parts = split_evenly(names, count)
+            if fits(console, [table(title, part, narrow=True) for part in parts]):
+                break
+        for index, part in enumerate(parts):
+            label = f"{title} ({index + 1} of {len(parts)})" if len(parts) > 1 else title
+            tables.append(table(label, part, narrow=True))
     return tables
 
 
 def print_projection(console: Console, result: Projection, by: Period = "month") -> None:
     for line in header_lines(result):
-        console.print(Text(line, style="bold"))
-    for table in monthly_tables(result, by, console.width):
+        print_prose(console, line, style="bold")
+    for table in monthly_tables(result, by, console):
         console.print(table)
     console.print(summary_panel(result))
 
