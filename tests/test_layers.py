@@ -124,7 +124,13 @@ HEAVY = ("yaml", "rich", "typer", "pandas", "openpyxl", "xlsxwriter", "scipy")
 
 
 @pytest.mark.parametrize(
-    "module", ["commitcast.engine.run", "commitcast.engine.projection", "commitcast.model.scenario"]
+    "module",
+    [
+        "commitcast.engine.contracts",
+        "commitcast.engine.run",
+        "commitcast.engine.projection",
+        "commitcast.model.scenario",
+    ],
 )
 def test_engine_and_model_import_nothing_heavy(module):
     """The engine takes models, never files: importing it loads no reader, UI or spreadsheet

@@ -88,6 +88,10 @@ SUPPORTING: tuple[Measure, ...] = (
     _m("serving_cost", "Serving cost", "money", sense="lower"),
     _m("fees_paid", "Fees paid", "money", sense="lower"),
     _m("inference_capacity_tokens", "Inference capacity", "tokens"),
+    _m("usage_revenue", "Usage revenue before unserved demand", "money", sense="higher"),
+    _m("flat_revenue", "Flat revenue", "money", sense="higher"),
+    _m("served_share", "Share of demand served", "ratio", "ratio", "higher"),
+    _m("inference_fees", "Committed fees for inference", "money", sense="lower"),
 )
 
 # Summary figures, in the order every output shows them.

@@ -1,0 +1,53 @@
+"""The measures registry declares every figure the engine computes, once."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SCENARIOS
+
+from commitcast.core.measures import (
+    BALANCE_COLUMNS,
+    MONTHLY,
+    MONTHLY_COLUMNS,
+    RATIO_COLUMNS,
+    SUMMARY,
+    SUMMARY_KEYS,
+    SUPPORTING,
+    measure,
+)
+from commitcast.engine.projection import projection
+from commitcast.load.validation import load_scenario
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_engine_column_and_summary_figure_is_declared(path):
+    result = projection(load_scenario(path)).result
+    declared = {m.name for m in (*MONTHLY, *SUPPORTING)}
+    assert set(result.columns) == declared
+    assert set(result.summary) == set(SUMMARY_KEYS)
+
+
+def test_each_name_is_declared_once_per_table():
+    for table in (MONTHLY, SUPPORTING, SUMMARY):
+        names = [m.name for m in table]
+        assert len(names) == len(set(names))
+    assert not {m.name for m in MONTHLY} & {m.name for m in SUPPORTING}
+
+
+def test_ratios_name_a_numerator_and_denominator_that_exist():
+    for m in MONTHLY:
+        if m.aggregation == "ratio":
+            assert m.ratio_of is not None
+            top, bottom = m.ratio_of
+            assert measure(top) and measure(bottom)
+            assert m.unit == "ratio"
+
+
+def test_derived_tuples_follow_the_declarations():
+    assert MONTHLY_COLUMNS[0] == "committed_fees"
+    assert BALANCE_COLUMNS == ("cumulative_cash", "remaining_obligation")
+    assert RATIO_COLUMNS == ("utilization", "gross_margin_pct")
+    assert measure("utilization").unit == "ratio"
+    assert measure("peak_funding_month").unit == "month"
+    with pytest.raises(KeyError):
+        measure("no_such_figure")
