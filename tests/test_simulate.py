@@ -281,6 +281,29 @@ def test_a_negative_funding_limit_is_a_usage_error(cli, tmp_path, limit) -> None
         simulate(load_scenario(SCENARIOS / "colossus-risk.yaml"), 10, 0, funding_limit=-1.0)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "line"),
+    [
+        ({"runs": 0}, "<input>: runs: must be between 1 and 1,000,000; got 0"),
+        ({"runs": 1_000_001}, "<input>: runs: must be between 1 and 1,000,000; got 1,000,001"),
+        (
+            {"funding_limit": -1e9},
+            "<input>: funding_limit: -1e+09 is negative; give the amount of funding available, "
+            "0 or more",
+        ),
+        ({"funding_limit": float("nan")}, "<input>: funding_limit: not a number (nan)"),
+    ],
+)
+def test_python_callers_are_told_the_argument_not_the_option(arguments, line) -> None:
+    scenario = load_scenario(SCENARIOS / "colossus-risk.yaml")
+    with pytest.raises(CommitcastError) as caught:
+        simulate(scenario, **{"runs": 10, "seed": 0, **arguments})
+    assert str(caught.value).startswith(line)
+    assert "--" not in str(caught.value) and "command line" not in str(caught.value)
+    with pytest.raises(TypeError):
+        simulate(scenario, 10.0, 0)  # type: ignore[arg-type]
+
+
 def test_set_fixes_an_input_for_the_simulation(cli) -> None:
     result = cli(
         "simulate",

@@ -15,6 +15,8 @@ of that figure's statistics; `defined_runs` says how many remained.
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -63,6 +65,25 @@ class Simulation:
     input_means: dict[str, float] = field(default_factory=dict)
 
 
+def runs_problem(runs: int) -> str | None:
+    """Why `runs` cannot be simulated (`must be between ...`), or None. Shared by `simulate`
+    and the command line's --runs, each naming it its own way."""
+    if not 1 <= runs <= MAX_RUNS:
+        return f"must be between 1 and {MAX_RUNS:,}; got {runs:,}"
+    return None
+
+
+def funding_limit_problem(limit: float, written: str | None = None) -> str | None:
+    """Why `limit` is not a funding limit, or None; `written` is the amount as the caller
+    wrote it (`-5B`), quoted instead of the number."""
+    if math.isnan(limit):
+        return "not a number (nan); give the amount of funding available, 0 or more"
+    if limit < 0:
+        shown = written if written is not None else f"{limit:g}"
+        return f"{shown} is negative; give the amount of funding available, 0 or more"
+    return None
+
+
 def simulate(
     scenario: Scenario,
     runs: int,
@@ -74,16 +95,21 @@ def simulate(
 ) -> Simulation:
     """Project `runs` samples of the scenario's uncertain inputs and summarize them.
 
+    `runs` is 1 to MAX_RUNS; `seed` seeds numpy's generator (the same seed, the same
+    numbers); `funding_limit` (an amount, 0 or more) adds P(peak funding need > limit).
     `progress(n)` is called after each chunk with the number of runs just finished.
+
+        result = simulate(scenario, runs=10_000, seed=7, funding_limit=20e9)
+        result.statistics["npv"]["p5"], result.probabilities["peak_funding_need_above_limit"]
     """
-    if not 1 <= runs <= MAX_RUNS:
-        raise CommitcastError.single(
-            f"--runs must be between 1 and {MAX_RUNS:,}; got {runs:,}", file="command line"
-        )
-    if funding_limit is not None and not funding_limit >= 0:
-        raise CommitcastError.single(
-            f"--funding-limit must be 0 or more; got {funding_limit:g}", file="command line"
-        )
+    runs = operator.index(runs)  # a TypeError for 1e4 or "10000": runs are counted
+    reason = runs_problem(runs)
+    if reason:
+        raise CommitcastError.single(reason, field="runs")
+    if funding_limit is not None:
+        reason = funding_limit_problem(float(funding_limit))
+        if reason:
+            raise CommitcastError.single(reason, field="funding_limit")
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
     uncertainty = scenario.uncertainty

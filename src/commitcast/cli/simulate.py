@@ -40,31 +40,16 @@ def simulate(
 ) -> None:
     """Monte Carlo: sample every input given as a distribution and report percentiles,
     probabilities and a monthly fan of cumulative cash and utilization."""
-    from commitcast.analysis.simulate import MAX_RUNS
+    import commitcast.cli.parsing as parsing
     from commitcast.analysis.simulate import simulate as run_simulation
-    from commitcast.core.numbers import parse_number
 
     check_output(output)
     if output is not None and output_format is Format.table:
         raise usage_error("--output needs --format csv or json", hint="or redirect with >")
     # options are checked before the scenario is read and sampled: a typo in --runs must not
-    # cost a load or a long run first
-    if not 1 <= runs <= MAX_RUNS:
-        raise usage_error(
-            f"--runs must be between 1 and {MAX_RUNS:,}; got {runs:,}", hint="e.g. --runs 10000"
-        )
-    limit = None
-    if funding_limit is not None:
-        try:
-            limit = parse_number(funding_limit)
-        except ValueError as error:
-            raise usage_error(f"--funding-limit: {error}", hint="e.g. --funding-limit 5B") from None
-        if limit < 0:
-            raise usage_error(
-                f"--funding-limit: {funding_limit} is negative; give the amount of funding "
-                "available, 0 or more",
-                hint="e.g. --funding-limit 5B",
-            )
+    # cost a load or a long run first (simulate checks them too, for Python callers)
+    parsing.check_runs(runs)
+    limit = None if funding_limit is None else parsing.parse_funding_limit(funding_limit)
     scenario = load(file, sets)
     if not scenario.uncertainty or not scenario.uncertainty.inputs:
         stderr().print(
