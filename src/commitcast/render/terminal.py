@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -75,27 +75,57 @@ def fits(console: Console, renderables: Iterable[RenderableType]) -> bool:
 
 
 def break_label(text: str, width: int) -> str:
-    """A label on as many lines as it needs to be at most `width` wide, broken after an
-    underscore, a dot or a slash, or at a space: 'total_idle_capacity_cost' at 12 is
-    'total_idle_\\ncapacity_cost'. A piece longer than `width` stays whole."""
+    """A label on as many lines as it needs to be at most `width` wide: broken at spaces, and a
+    word longer than `width` after an underscore, a dot or a slash ('total_idle_capacity_cost'
+    at 12 is 'total_idle_' / 'capacity_cost'). A piece longer than `width` stays whole."""
     lines = []
     for paragraph in text.split("\n"):
         line = ""
-        for piece in re.findall(r"[^_./ ]*(?:[_./]+| +|$)", paragraph):
-            if not piece:
-                continue
-            if line and cell_len((line + piece).rstrip()) > width:
-                lines.append(line.rstrip())
-                line = piece.lstrip()
-            else:
-                line += piece
-        lines.append(line.rstrip())
+        for word in paragraph.split(" "):
+            pieces = [word] if cell_len(word) <= width else re.findall(r"[^_./]+[_./]*", word)
+            for index, piece in enumerate(pieces or [""]):
+                joined = f"{line} {piece}" if line and index == 0 else line + piece
+                if line and cell_len(joined) > width:
+                    lines.append(line)
+                    line = piece
+                else:
+                    line = joined
+        lines.append(line)
     return "\n".join(lines)
 
 
 def label_width(text: str) -> int:
     """The width of a (possibly multi-line) label."""
     return max((cell_len(line) for line in text.split("\n")), default=0)
+
+
+def fit_first_column(
+    console: Console,
+    build: Callable[[int | None], Table],
+    labels: Iterable[str],
+    minimum: int = 8,
+    max_lines: int | None = None,
+) -> Table | None:
+    """The table `build(width)` makes, if it fits the console: first with its first column
+    whole (`width` None), else with that column's labels (and header) broken to the `width`
+    the other columns leave, if that is at least `minimum` and no label needs more than
+    `max_lines` lines. None if neither fits.
+
+    `labels` are the first column's header and cells as `build(None)` shows them."""
+    whole = build(None)
+    if fits(console, [whole]):
+        return whole
+    labels = list(labels)
+    own = max((label_width(label) for label in labels), default=0)
+    width = console.width - (natural_width(console, whole) - own)
+    if width < minimum:
+        return None
+    if max_lines is not None and any(
+        break_label(label, width).count("\n") >= max_lines for label in labels
+    ):
+        return None
+    table = build(width)
+    return table if fits(console, [table]) else None
 
 
 def split_evenly(items: Sequence[Any], count: int) -> list[list[Any]]:
@@ -109,15 +139,24 @@ def split_evenly(items: Sequence[Any], count: int) -> list[list[Any]]:
     return runs
 
 
+def phrase(text: str) -> str:
+    """`text` as one piece for `wrap_prose`: a narrow terminal breaks the line before or after
+    it, not inside it."""
+    return text.replace(" ", KEEP)
+
+
 def wrap_prose(text: str, width: int, indent: str = "  ") -> list[str]:
     """A line of prose as lines at most `width` wide, continuation lines indented. Breaks only
-    at spaces: never inside a number, a date or a negative (-1.2%), nor at a `KEEP` space."""
+    at spaces: never inside a number, a date or a negative (-1.2%), nor at a `KEEP` space.
+    An indented line's continuations are indented further."""
     if cell_len(text.replace(KEEP, " ")) <= width:
         return [text.replace(KEEP, " ")]
+    margin = text[: len(text) - len(text.lstrip(" "))]
     lines = textwrap.wrap(
-        text,
+        text[len(margin) :],
         width,
-        subsequent_indent=indent,
+        initial_indent=margin,
+        subsequent_indent=margin + indent,
         break_long_words=False,
         break_on_hyphens=False,
     )

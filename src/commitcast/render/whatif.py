@@ -8,7 +8,7 @@ Markdown (a comment line would break CSV readers).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -25,6 +25,15 @@ from commitcast.core.display import (
 )
 from commitcast.core.measures import MONTHLY, SUMMARY
 from commitcast.render.tables import csv_rows, markdown_table, to_json
+from commitcast.render.terminal import (
+    KEEP,
+    break_label,
+    fit_first_column,
+    fits,
+    phrase,
+    print_prose,
+    split_evenly,
+)
 
 if TYPE_CHECKING:
     from commitcast.analysis.bridge import Bridge
@@ -37,7 +46,7 @@ if TYPE_CHECKING:
     from commitcast.variants.inputs import Input
 
 RATIOS = {m.name for m in (*MONTHLY, *SUMMARY) if m.unit == "ratio"}
-BAR_HALF = 8  # characters each side of the tornado's axis
+BAR_HALF = 8  # characters each side of the tornado's axis (fewer on a narrow terminal)
 
 
 def _num(value: float | str | None) -> float | str | None:
@@ -69,11 +78,10 @@ def overrides_line(scenarios: Sequence[Scenario]) -> str | None:
 def _header(
     console: Console, title: str, scenarios: Sequence[Scenario], lettered: bool = False
 ) -> None:
-    console.print(Text(title, style="bold"), soft_wrap=True)
+    print_prose(console, title, style="bold")
     for line in legend(scenarios) if lettered else []:
-        console.print(Text(line), soft_wrap=True)
-    line = overrides_line(scenarios)
-    console.print(Text(line or "overrides: none"), soft_wrap=True)
+        print_prose(console, line, indent="    ")
+    print_prose(console, overrides_line(scenarios) or "overrides: none")
 
 
 def note_overrides(console: Console, scenarios: Sequence[Scenario]) -> None:
@@ -130,13 +138,63 @@ def _delta_row(
     return row
 
 
-def _delta_table(header: list[str], rows: list[list[str]], no_wrap: bool = False) -> Table:
-    table = Table(header_style="bold")
+def _delta_table(header: list[str], rows: list[list[str]], compact: bool = False) -> Table:
+    if compact:
+        table = Table(
+            header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+        )
+    else:
+        table = Table(header_style="bold")
     for index, name in enumerate(header):
-        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=no_wrap)
+        table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def print_delta_tables(console: Console, header: list[str], rows: list[list[str]]) -> None:
+    """compare's and --metric's table (the label, A, then X, Δ X, Δ% X for each other
+    scenario) at the console's width, every figure whole. Where it does not fit: fewer
+    scenarios to a table (each table with the base, A); then, one scenario to a table, a
+    label broken after underscores onto a second line, a lighter frame, labels on more lines."""
+    others = (len(header) - 2) // 3
+    labels = [header[0], *(row[0] for row in rows)]
+
+    def build(group: Sequence[int], width: int | None, compact: bool = False) -> Table:
+        keep = [0, 1, *(2 + 3 * other + k for other in group for k in range(3))]
+
+        def label(text: str) -> str:
+            return text if width is None else break_label(text, width)
+
+        return _delta_table(
+            [label(header[0]), *(header[i] for i in keep[1:])],
+            [[label(row[0]), *(row[i] for i in keep[1:])] for row in rows],
+            compact,
+        )
+
+    def whole(group: Sequence[int], compact: bool = False) -> Table | None:
+        table = build(group, None, compact)
+        return table if fits(console, [table]) else None
+
+    for count in range(1, others + 1):
+        tables = [whole(group) for group in split_evenly(range(others), count)]
+        if all(tables):
+            break
+    else:
+        singles = [[other] for other in range(others)]
+        layouts: list[Callable[[list[int]], Table | None]] = [
+            lambda g: fit_first_column(console, lambda w: build(g, w), labels, 10, max_lines=2),
+            lambda g: whole(g, compact=True),
+            lambda g: fit_first_column(console, lambda w: build(g, w, True), labels, 6),
+        ]
+        for layout in layouts:
+            tables = [layout(group) for group in singles]
+            if all(tables):
+                break
+        else:
+            tables = [build(group, None, compact=True) for group in singles]
+    for table in tables:
+        console.print(table)
 
 
 def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -157,7 +215,7 @@ def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
 def print_compare(console: Console, comparison: Comparison) -> None:
     scenarios = [p.scenario for p in comparison.projections]
     _header(console, f"compare ({comparison.currency})", scenarios, lettered=True)
-    console.print(_delta_table(*compare_cells(comparison), no_wrap=True))
+    print_delta_tables(console, *compare_cells(comparison))
 
 
 def compare_records(comparison: Comparison) -> list[dict[str, Any]]:
@@ -232,7 +290,7 @@ def metric_cells(table: MetricTable) -> tuple[list[str], list[list[str]]]:
 def print_metric(console: Console, table: MetricTable) -> None:
     scenarios = [p.scenario for p in table.projections]
     _header(console, f"{table.metric} by {table.by}", scenarios, lettered=True)
-    console.print(_delta_table(*metric_cells(table)))
+    print_delta_tables(console, *metric_cells(table))
 
 
 def metric_records(table: MetricTable) -> list[dict[str, Any]]:
@@ -321,9 +379,9 @@ def print_bridge(console: Console, bridge: Bridge) -> None:
         table.add_row(*row, end_section=index in (0, len(rows) - 2))
     console.print(table)
     for group, fields in GROUP_FIELDS.items():
-        console.print(Text(f"{group}: {fields}"), soft_wrap=True)
+        print_prose(console, f"{group}: {fields}")
     for note in bridge.notes:
-        console.print(Text("note: " + note), soft_wrap=True)
+        print_prose(console, "note: " + note)
 
 
 def bridge_records(bridge: Bridge) -> list[dict[str, Any]]:
@@ -370,15 +428,15 @@ def bridge_markdown(bridge: Bridge) -> str:
 # ---- sensitivity ---------------------------------------------------------------------------
 
 
-def _bar(low: float, high: float, base: float, scale: float) -> str:
+def _bar(low: float, high: float, base: float, scale: float, half: int = BAR_HALF) -> str:
     """Two-sided bar: '█' left of the axis for the part below the base, right for above."""
     if scale <= 0 or any(math.isnan(v) for v in (low, high, base)):
-        return " " * BAR_HALF + "│" + " " * BAR_HALF
+        return " " * half + "│" + " " * half
     down = max(0.0, base - min(low, high))
     up = max(0.0, max(low, high) - base)
-    left = min(BAR_HALF, round(down / scale * BAR_HALF))
-    right = min(BAR_HALF, round(up / scale * BAR_HALF))
-    return " " * (BAR_HALF - left) + "█" * left + "│" + "█" * right + " " * (BAR_HALF - right)
+    left = min(half, round(down / scale * half))
+    right = min(half, round(up / scale * half))
+    return " " * (half - left) + "█" * left + "│" + "█" * right + " " * (half - right)
 
 
 SHORT_FIELDS = {
@@ -448,23 +506,78 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
         ]
         or [0.0]
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for name in ("driver", "low", "high", f"{metric}\nat low", f"{metric}\nat high", "swing"):
-        table.add_column(name, justify="left" if name == "driver" else "right", no_wrap=True)
-    table.add_column("below │ above", no_wrap=True, justify="center")
-    for d in tornado.drivers:
-        table.add_row(
+    rows = [
+        [
             driver_label(tornado.scenario, d.input),
             input_value(d.input, d.low, currency),
             input_value(d.input, d.high, currency),
             format_figure(metric, d.at_low, currency),
             format_figure(metric, d.at_high, currency),
             _swing(metric, d.swing, currency),
-            _bar(d.at_low, d.at_high, tornado.base, scale),
+        ]
+        for d in tornado.drivers
+    ]
+    # the figure's name above "at low" may break after underscores, to the figures' width
+    figures = max([7, *(len(cell) for row in rows for cell in row[3:5])])
+    labels = ["driver", *(row[0] for row in rows)]
+
+    def build(half: int, name: str, width: int | None, columns: Sequence[int] = ()) -> Table:
+        table = Table(
+            header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
         )
-    console.print(table)
+        heads = ("driver", "low", "high", f"{name}\nat low", f"{name}\nat high", "swing")
+        keep = [0, *(columns or range(1, len(heads)))]
+        for index in keep:
+            head = heads[index] if index or width is None else break_label(heads[0], width)
+            table.add_column(head, justify="right" if index else "left", no_wrap=True)
+        if half:
+            axis = "below │ above" if half >= 6 else "- │ +"
+            table.add_column(axis, no_wrap=True, justify="center")
+        for row, d in zip(rows, tornado.drivers, strict=True):
+            cells = [row[0] if width is None else break_label(row[0], width)]
+            cells += [row[index] for index in keep[1:]]
+            cells += [_bar(d.at_low, d.at_high, tornado.base, scale, half)] if half else []
+            table.add_row(*cells)
+        return table
+
+    def one(half: int, name: str, minimum: int, lines: int | None) -> list[Table] | None:
+        table = fit_first_column(
+            console, lambda width: build(half, name, width), labels, minimum, lines
+        )
+        return [table] if table else None
+
+    def stacked(half: int) -> list[Table] | None:
+        """The inputs' range in one table, the figure at each end and the bar in another."""
+        tables = [
+            fit_first_column(console, lambda width: build(0, short, width, (1, 2)), labels, 10),
+            fit_first_column(
+                console, lambda width: build(half, short, width, (3, 4, 5)), labels, 10
+            ),
+        ]
+        return tables if all(tables) else None  # type: ignore[return-value]
+
+    # narrower: the figure's name broken, driver names on two lines, a shorter bar, driver
+    # names on more lines, the inputs' range in a table of its own
+    short = break_label(metric, figures)
+    layouts = [
+        lambda: one(BAR_HALF, metric, 20, 2),
+        lambda: one(BAR_HALF, short, 20, 2),
+        lambda: one(6, short, 20, 2),
+        lambda: one(4, short, 16, 2),
+        lambda: one(4, short, 12, None),
+        lambda: stacked(4),
+        lambda: stacked(0),
+    ]
+    for layout in layouts:
+        tables = layout()
+        if tables is not None:
+            break
+    else:
+        tables = [build(0, short, 10, (1, 2)), build(0, short, 10, (3, 4, 5))]
+    for table in tables:
+        console.print(table)
     for note in tornado.notes:
-        console.print(Text("note: " + note), soft_wrap=True)
+        print_prose(console, "note: " + note)
 
 
 def _swing(metric: str, value: float, currency: str) -> str:
@@ -518,25 +631,39 @@ def print_grid(console: Console, grid: Grid) -> None:
     currency = grid.scenario.currency
     base = format_figure(grid.metric, grid.base, currency)
     _header(console, f"{grid.metric} ({grid.scenario.name}): base {base}", [grid.scenario])
-    table = Table(header_style="bold")
+    rows = [input_value(grid.rows, value, currency) for value in grid.row_values]
     if grid.columns is None:
-        table.add_column(grid.rows.path)
-        table.add_column(grid.metric, justify="right")
-        for value, row in zip(grid.row_values, grid.table, strict=True):
-            table.add_row(
-                input_value(grid.rows, value, currency),
-                format_figure(grid.metric, row[0], currency),
-            )
+        corner = grid.rows.path
+        heads = [grid.metric]
+        cells = [[format_figure(grid.metric, row[0], currency)] for row in grid.table]
     else:
-        table.add_column(f"{grid.rows.path} \\ {grid.columns.path}")
-        for value in grid.column_values:
-            table.add_column(input_value(grid.columns, value, currency), justify="right")
-        for value, row in zip(grid.row_values, grid.table, strict=True):
-            table.add_row(
-                input_value(grid.rows, value, currency),
-                *(format_figure(grid.metric, v, currency) for v in row),
-            )
-    console.print(table)
+        corner = f"{grid.rows.path} \\ {grid.columns.path}"
+        heads = [input_value(grid.columns, value, currency) for value in grid.column_values]
+        cells = [[format_figure(grid.metric, v, currency) for v in row] for row in grid.table]
+
+    def build(columns: Sequence[int], width: int | None) -> Table:
+        table = Table(header_style="bold")
+        table.add_column(corner if width is None else break_label(corner, width), no_wrap=True)
+        for index in columns:
+            table.add_column(heads[index], justify="right", no_wrap=True)
+        for label, row in zip(rows, cells, strict=True):
+            table.add_row(label, *(row[index] for index in columns))
+        return table
+
+    # where the columns do not fit, the corner's paths break after a dot or an underscore;
+    # then the columns go on in a second table
+    labels = [corner, *rows]
+    for count in range(1, len(heads) + 1):
+        tables = [
+            fit_first_column(console, lambda width, c=part: build(c, width), labels, 12)
+            for part in split_evenly(range(len(heads)), count)
+        ]
+        if all(tables):
+            break
+    else:
+        tables = [build([index], 12) for index in range(len(heads))]
+    for table in tables:
+        console.print(table)
 
 
 def grid_records(grid: Grid) -> list[dict[str, Any]]:
@@ -585,18 +712,25 @@ def print_solution(console: Console, solution: Solution) -> None:
     currency = solution.scenario.currency
     _header(console, f"solve ({solution.scenario.name})", [solution.scenario])
     target = _figure(solution.figure, solution.target, currency)
-    lines = [f"{solution.path} = {solution.shown}  makes {solution.figure} = {target}"]
+    # on a narrow terminal "name = value" and each --set with its value stay on one line
+    lines = [
+        f"{solution.path}{KEEP}={KEEP}{solution.shown}  makes "
+        f"{solution.figure}{KEEP}={KEEP}{target}"
+    ]
     if "average_utilization" in solution.extra:
         utilization = solution.extra["average_utilization"]
         lines.insert(0, f"break-even average utilization: {utilization * 100:.2f}%")
+    sets = " ".join(f"--set{KEEP}{item}" for item in solution.sets)
     lines += [
-        f"checked by projecting with --set {' --set '.join(solution.sets)}:",
+        f"checked by projecting with {sets}:",
         f"  {solution.figure} = {_figure(solution.figure, solution.achieved, currency)} "
         f"(off by {solution.residual:.3g})",
         f"searched {solution.path} over [{_show_x(solution, solution.search[0])}, "
-        f"{_show_x(solution, solution.search[1])}]; {solution.figure} ranged "
-        f"{_figure(solution.figure, solution.seen[0], currency)} to "
-        f"{_figure(solution.figure, solution.seen[1], currency)}",
+        f"{_show_x(solution, solution.search[1])}]; "
+        + phrase(
+            f"{solution.figure} ranged {_figure(solution.figure, solution.seen[0], currency)} "
+            f"to {_figure(solution.figure, solution.seen[1], currency)}"
+        ),
     ]
     if solution.crossings > 1:
         lines.append(
@@ -604,7 +738,8 @@ def print_solution(console: Console, solution: Solution) -> None:
             "this is the lowest value (narrow --range for another)"
         )
     for line in lines:
-        console.print(Text(line), soft_wrap=True)
+        # the --set items go on under the line, beyond the indented result that follows
+        print_prose(console, line, indent="    " if line.startswith("checked") else "  ")
 
 
 def _show_x(solution: Solution, value: float) -> str:
@@ -682,69 +817,108 @@ def exit_records(analysis: ExitAnalysis) -> list[dict[str, Any]]:
     return records
 
 
+EXIT_COLUMNS = (
+    ("notice\ngiven", "notice"),
+    ("last day\nof service", "last_service_day"),
+    ("fees\navoided", "fees_avoided"),
+    ("exit\ncost", "exit_cost"),
+    ("revenue\nlost", "revenue_lost"),
+    ("\nNPV", "npv"),
+    ("gross\nmargin", "gross_margin"),
+    ("peak\nfunding", "peak_funding_need"),
+    ("", "mark"),
+)
+# Where the table does not fit the terminal: what giving notice changes, then its outcome
+# (with the marks in both tables, or on a narrower terminal only beside the NPV).
+CHANGES = ("notice", "last_service_day", "fees_avoided", "exit_cost", "revenue_lost")
+OUTCOME = ("notice", "npv", "gross_margin", "peak_funding_need", "mark")
+EXIT_STACKED = (
+    (("What ending early changes", (*CHANGES, "mark")), ("The outcome", OUTCOME)),
+    (("What ending early changes", CHANGES), ("The outcome", OUTCOME)),
+)
+
+
 def print_exit(console: Console, analysis: ExitAnalysis) -> None:
     currency = analysis.scenario.currency
     contract = analysis.contract
     term = contract.termination
     assert term is not None
+    money = lambda value: format_money(value, currency)  # noqa: E731
+    # the terms in one piece: a narrow terminal breaks the line before them
+    terms = phrase(
+        f"{term.notice_days} days' notice, fee {money(term.fee)}, term ends {contract.end}"
+    )
     _header(
         console,
-        f"exit timing for {contract.name!r} ({analysis.scenario.name}): {term.notice_days} days' "
-        f"notice, fee {format_money(term.fee, currency)}, term ends {contract.end}",
+        f"exit timing for {contract.name!r} ({analysis.scenario.name}): {terms}",
         [analysis.scenario],
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    columns = (
-        "notice\ngiven",
-        "last day\nof service",
-        "fees\navoided",
-        "exit\ncost",
-        "revenue\nlost",
-        "\nNPV",
-        "gross\nmargin",
-        "peak\nfunding",
-        "",
-    )
-    for name in columns:
-        left = name.startswith("notice") or not name
-        table.add_column(name, justify="left" if left else "right", no_wrap=True)
-    money = lambda value: format_money(value, currency)  # noqa: E731
-    for index, record in enumerate(exit_records(analysis)):
-        table.add_row(
-            record["notice"] or "no notice",
-            record["last_service_day"],
-            money(record["fees_avoided"]),
-            money(record["exit_cost"]),
-            money(record["revenue_lost"]),
-            money(record["npv"]),
-            money(record["gross_margin"]),
-            money(record["peak_funding_need"]),
-            record["mark"],
-            end_section=index == 0,
+    rows = [
+        {
+            "notice": record["notice"] or "no notice",
+            "last_service_day": record["last_service_day"],
+            "mark": record["mark"],
+            **{key: money(record[key]) for key in EXIT_MONEY},
+        }
+        for record in exit_records(analysis)
+    ]
+
+    def build(keys: Sequence[str], title: str | None = None) -> Table:
+        table = Table(
+            title=title,
+            title_justify="left",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
         )
-    console.print(table)
+        for head, key in EXIT_COLUMNS:
+            if key in keys:
+                left = key in ("notice", "mark")
+                table.add_column(head, justify="left" if left else "right", no_wrap=True)
+        for index, row in enumerate(rows):
+            table.add_row(*(row[key] for key in keys), end_section=index == 0)
+        return table
+
+    tables = [build([key for _, key in EXIT_COLUMNS])]
+    for layout in EXIT_STACKED:
+        if fits(console, tables):
+            break
+        tables = [build(keys, title) for title, keys in layout]
+    for table in tables:
+        console.print(table)
     best = analysis.best_option
     if best is not None:
         gain = best.npv - analysis.no_notice.npv
         verdict = "above" if gain > 0 else "below"
-        console.print(
-            Text(
-                f"best: notice on {best.notice} (service ends {best.last_service_day}): NPV "
-                f"{money(best.npv)}, {money(abs(gain))} {verdict} running the full term"
-                + ("" if gain > 0 else " - running the term is better")
-            ),
-            soft_wrap=True,
+        print_prose(
+            console,
+            # broken, where it must be, between its phrases
+            phrase(f"best: notice on {best.notice} (service ends {best.last_service_day}):")
+            + " "
+            + phrase(f"NPV {money(best.npv)},")
+            + " "
+            + phrase(f"{money(abs(gain))} {verdict} running the full term")
+            + ("" if gain > 0 else " " + phrase("- running the term is better")),
         )
     if analysis.last_notice is not None:
-        console.print(
-            Text(
-                f"last date to give notice that ends service early: {analysis.last_notice} "
-                f"({term.notice_days} days before the term's end, {contract.end})"
-            ),
-            soft_wrap=True,
+        print_prose(
+            console,
+            f"last date to give notice that ends service early: {analysis.last_notice} "
+            + phrase(f"({term.notice_days} days before the term's end, {contract.end})"),
         )
     for note in analysis.notes:
-        console.print(Text("note: " + note), soft_wrap=True)
+        print_prose(console, "note: " + note)
+
+
+EXIT_MONEY = (
+    "fees_avoided",
+    "exit_cost",
+    "revenue_lost",
+    "npv",
+    "gross_margin",
+    "peak_funding_need",
+)
 
 
 def exit_csv(analysis: ExitAnalysis) -> str:
