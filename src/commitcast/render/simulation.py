@@ -8,13 +8,22 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from commitcast.core.display import format_money, format_percent
+from commitcast.core.display import format_figure, format_money, format_percent
+from commitcast.core.measures import unit_of
+from commitcast.render.terminal import (
+    break_label,
+    fit_first_column,
+    fits,
+    natural_width,
+    print_prose,
+    split_evenly,
+)
 
 if TYPE_CHECKING:
     from commitcast.analysis.simulate import Simulation
 
-PERCENT = {"gross_margin_pct", "average_utilization", "utilization"}
-BAR_WIDTH = 30
+BAR_WIDTH = 30  # the fan's bar; shorter where the terminal is narrow
+MIN_BAR_WIDTH = 10
 LABELS = {
     "npv": "NPV",
     "gross_margin": "Gross margin",
@@ -26,18 +35,12 @@ LABELS = {
 }
 
 
-def show(name: str, value: float | int | None, currency: str) -> str:
-    if value is None:
-        return ""
-    return format_percent(value) if name in PERCENT else format_money(value, currency)
-
-
 def compact(name: str, value: float | int | None, currency: str) -> str:
     """Three significant digits ($506B, ($188B), $1.12T): percentiles of a simulation are
     estimates, and seven columns must fit a terminal. JSON and CSV carry the full figures."""
     if value is None:
         return ""
-    if name in PERCENT:
+    if unit_of(name) == "ratio":
         return format_percent(value)
     symbol = "$" if currency == "USD" else f"{currency} "
     magnitude = abs(float(value))
@@ -57,35 +60,28 @@ def print_simulation(console: Console, result: Simulation) -> None:
     scenario = result.scenario
     currency = scenario.currency
     uncertainty = result.uncertainty
-    console.print(
-        f"{scenario.name}  ({currency}, {result.labels[0]} to {result.labels[-1]})\n"
+    print_prose(
+        console, f"{scenario.name}  ({currency}, {result.labels[0]} to {result.labels[-1]})"
+    )
+    print_prose(
+        console,
         f"{result.runs:,} runs, seed {result.seed}, {len(uncertainty.inputs)} uncertain "
         f"input(s), {len(uncertainty.correlations)} correlation(s)",
-        markup=False,
     )
     for key in uncertainty.keys():  # noqa: SIM118  (sampling order, not a dict)
         item = uncertainty.inputs[key]
-        console.print(f"  {item.label}: {item.spec.describe()}", markup=False)
+        print_prose(console, f"  {item.label}: {item.spec.describe()}")
     for a, b, rho in uncertainty.correlations:
-        console.print(
+        print_prose(
+            console,
             f"  rho({uncertainty.inputs[a].label}, {uncertainty.inputs[b].label}) = {rho:g}",
-            markup=False,
         )
     if scenario.provenance.overrides:
-        console.print("  --set " + " ".join(scenario.provenance.overrides), markup=False)
+        print_prose(console, "  --set " + " ".join(scenario.provenance.overrides))
 
-    # no outer edge or padding: seven columns of "($654M)" fit 80 characters
-    table = Table(
-        title="Key figures over the runs",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("figure", no_wrap=True)
-    for column in ("mean", "P5", "P25", "P50", "P75", "P95"):
-        table.add_column(column, justify="right", no_wrap=True)
     notes = []
+    rows = []
+    keys = ("mean", "p5", "p25", "p50", "p75", "p95")
     for name, stats in result.statistics.items():
         label = LABELS.get(name, name)
         if stats["defined_runs"] != result.runs:
@@ -95,70 +91,130 @@ def print_simulation(console: Console, result: Simulation) -> None:
                 f"{result.runs:,} runs (no revenue or no capacity in the others); the "
                 "figures are over those runs"
             )
-        keys = ("mean", "p5", "p25", "p50", "p75", "p95")
-        table.add_row(label, *(compact(name, stats[k], currency) for k in keys))
-    console.print(table)
+        rows.append([label, *(compact(name, stats[k], currency) for k in keys)])
+    heads = ("mean", "P5", "P25", "P50", "P75", "P95")
+
+    def figures(columns: list[int], title: str, width: int | None) -> Table:
+        # no outer edge or padding: seven columns of "($654M)" fit 80 characters
+        table = Table(
+            title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False
+        )
+        table.add_column("figure", no_wrap=True)
+        for index in columns:
+            table.add_column(heads[index], justify="right", no_wrap=True)
+        for row in rows:
+            label = row[0] if width is None else break_label(row[0], width)
+            table.add_row(label, *(row[1 + index] for index in columns))
+        return table
+
+    # where the statistics do not fit side by side, they go on in a second table
+    labels = ["figure", *(row[0] for row in rows)]
+    for count in range(1, len(heads) + 1):
+        parts = split_evenly(range(len(heads)), count)
+        tables = [
+            fit_first_column(
+                console,
+                lambda width, p=part, t=_figures_title(index, count): figures(p, t, width),
+                labels,
+                12,
+                max_lines=2,
+            )
+            for index, part in enumerate(parts)
+        ]
+        if all(tables):
+            break
+    else:
+        tables = [figures([index], _figures_title(index, 6), 12) for index in range(6)]
+    for index, table in enumerate(tables):
+        if index:
+            console.print()
+        console.print(table)
     for note in notes:
-        console.print(note, markup=False)
+        print_prose(console, note)
     console.print()
 
     probabilities = result.probabilities
-    rows = [
+    lines = [
         ("P(gross margin < 0)", probabilities["gross_margin_below_zero"]),
         ("P(average utilization < 70%)", probabilities["average_utilization_below_70pct"]),
     ]
     if result.funding_limit is not None:
-        rows.append(
+        lines.append(
             (
                 f"P(peak funding need > {format_money(result.funding_limit, currency)})",
                 probabilities["peak_funding_need_above_limit"],
             )
         )
-    width = max(len(label) for label, _ in rows) + 2
+    width = max(len(label) for label, _ in lines) + 2
     console.print(
-        "\n".join(label.ljust(width) + format_percent(value) for label, value in rows),
+        "\n".join(label.ljust(width) + format_percent(value) for label, value in lines),
         markup=False,
+        soft_wrap=True,
     )
     for name, title in (("cumulative_cash", "Cumulative cash"), ("utilization", "Utilization")):
         console.print()
-        console.print(fan_table(result, name, title))
+        console.print(fan_table(result, name, title, console=console))
 
 
-def fan_table(result: Simulation, name: str, title: str, every: int = 3) -> Table:
+def _figures_title(index: int, count: int) -> str:
+    title = "Key figures over the runs"
+    return title if count == 1 else f"{title} ({index + 1} of {count})"
+
+
+def fan_table(
+    result: Simulation, name: str, title: str, every: int = 3, console: Console | None = None
+) -> Table:
     """Every `every`-th month (and the last): P5/P50/P95 and a bar from P5 to P95 with the
-    median marked, on one scale for all months so they compare at a glance."""
+    median marked, on one scale for all months so they compare at a glance. On a console
+    too narrow for it, the bar is shorter (or, below MIN_BAR_WIDTH, left out)."""
     currency = result.scenario.currency
-    table = Table(
-        title=f"{title} by month: P5 / P50 / P95 (bar: = P5 to P95, | median, : zero)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        min_width=78,  # room for the title, so it does not wrap in the narrower table
-    )
-    table.add_column("month", no_wrap=True)
-    for level in ("P5", "P50", "P95"):
-        table.add_column(level, justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
     levels = result.fan[name]
     months = sorted({*range(0, len(result.labels), every), len(result.labels) - 1})
-    bars = _bars(levels, months)
-    for row, index in enumerate(months):
-        figures = (show(name, levels[p][index], currency) for p in ("p5", "p50", "p95"))
-        table.add_row(result.labels[index], *figures, bars[row])
-    return table
+
+    def build(bar_width: int) -> Table:
+        table = Table(
+            title=f"{title} by month: P5 / P50 / P95"
+            + (" (bar: = P5 to P95, | median, : zero)" if bar_width else ""),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            # room for the title, so it does not wrap in the narrower table
+            min_width=78 if console is None else min(78, console.width),
+        )
+        table.add_column("month", no_wrap=True)
+        for level in ("P5", "P50", "P95"):
+            table.add_column(level, justify="right", no_wrap=True)
+        if bar_width:
+            table.add_column("", no_wrap=True)
+        bars = _bars(levels, months, bar_width) if bar_width else []
+        for row, index in enumerate(months):
+            figures = (
+                format_figure(name, levels[p][index], currency) for p in ("p5", "p50", "p95")
+            )
+            table.add_row(result.labels[index], *figures, *([bars[row]] if bar_width else []))
+        return table
+
+    table = build(BAR_WIDTH)
+    if console is None or fits(console, [table]):
+        return table
+    # the table's width grows one for one with the bar's
+    bar_width = BAR_WIDTH - (natural_width(console, table) - console.width)
+    return build(bar_width if bar_width >= MIN_BAR_WIDTH else 0)
 
 
-def _bars(levels: dict[str, list[float | None]], months: list[int]) -> list[str]:
+def _bars(
+    levels: dict[str, list[float | None]], months: list[int], width: int = BAR_WIDTH
+) -> list[str]:
     values = [v for p in ("p5", "p95") for i in months if (v := levels[p][i]) is not None]
     low, high = min([*values, 0.0]), max([*values, 0.0])
     span = (high - low) or 1.0
 
     def position(value: float) -> int:
-        return min(BAR_WIDTH - 1, max(0, round((value - low) / span * (BAR_WIDTH - 1))))
+        return min(width - 1, max(0, round((value - low) / span * (width - 1))))
 
     bars = []
     for i in months:
         p5, p50, p95 = (levels[p][i] for p in ("p5", "p50", "p95"))
-        cells = [" "] * BAR_WIDTH
+        cells = [" "] * width
         if low < 0 < high:
             cells[position(0.0)] = ":"
         if p5 is not None and p95 is not None and p50 is not None:
