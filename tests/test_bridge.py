@@ -115,6 +115,26 @@ def test_bridge_refuses_different_horizons_and_currencies(base):
     with pytest.raises(CommitcastError) as caught:
         bridge(base, base, "payback_month")
     assert "not a summary figure" in str(caught.value)
+    assert caught.value.problems[0].field == "figure"
+
+
+def test_bridge_problems_name_arguments_in_python_and_options_on_the_command_line(
+    base, cli, write_scenario
+):
+    with pytest.raises(CommitcastError) as caught:
+        bridge(base, changed(base, "horizon.months=36"), "npv")
+    (problem,) = caught.value.problems
+    assert problem.field == "other" and problem.file is None
+    assert "--" not in str(problem)
+    path = SCENARIOS / "colossus-base.yaml"
+    shorter = write_scenario(path.read_text(encoding="utf-8").replace("months: 48", "months: 36"))
+    result = cli("compare", path, shorter, "--bridge", "npv")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "command line: --bridge: the horizons differ (2026-06 + 48 months vs 2026-06 + 36 "
+        "months); a bridge needs the same months (--set horizon.start=... and horizon.months=... "
+        "on the command line to align them)"
+    )
 
 
 def test_group_of_every_key(base):

@@ -172,6 +172,42 @@ def test_sensitivity_without_vary_leaves_out_a_driver_at_its_bound(cli):
     assert "--set" not in bad.output
 
 
+def test_bad_vary_and_grid_paths_name_their_option(cli):
+    bad = refused(cli("sensitivity", BASE, "--vary", "revenue.APX.growth=0:1"), "no item")
+    assert bad.stderr.startswith("command line: --vary revenue.APX.growth: no item named 'APX'")
+    assert "--set" not in bad.stderr
+    bad = refused(cli("sensitivity", BASE, "--grid", "revenue[7].growth=0.1,0.2"), "index 7")
+    assert bad.stderr.startswith("command line: --grid revenue[7].growth:")
+
+
+@pytest.mark.parametrize(
+    "path", ['contracts."Colossus reservation".monthly_fee', "contracts[0].monthly_fee"]
+)
+def test_default_flex_asked_for_at_its_bound_names_vary(cli, path):
+    # 1e18 is the largest amount a file may hold: +20% would be 1.2e18
+    at_bound = ("--set", "contracts[0].monthly_fee=1e18")
+    bad = refused(cli("sensitivity", BASE, *at_bound, "--vary", path), "at most")
+    assert bad.stderr.startswith(f"command line: --vary {path}=1.2e+18: ")
+
+
+def test_option_text_is_refused_before_the_scenario_is_read(cli, tmp_path):
+    missing = tmp_path / "missing.yaml"
+    for args in (
+        ("sensitivity", missing, "--vary", "x=1", "--metric", "nope"),
+        ("solve", missing, "--vary", "x", "--target", "npv=lots", "--range", "1"),
+        ("compare", missing, missing, "--bridge", "nope"),
+    ):
+        bad = refused(cli(*args), "command line:")
+        assert "missing.yaml" not in bad.stderr
+    # every problem of the options at once
+    bad = refused(cli("sensitivity", missing, "--vary", "x=1", "--metric", "nope"), "nope")
+    assert "cannot read --vary 'x=1'" in bad.stderr
+    bad = refused(
+        cli("solve", missing, "--vary", "x", "--target", "npv=lots", "--range", "1"), "lots"
+    )
+    assert "cannot read the range '1' for x" in bad.stderr
+
+
 # ---- solve ---------------------------------------------------------------------------------
 
 
@@ -213,6 +249,26 @@ def test_solve_errors(cli):
     refused(
         cli("solve", BASE, "--vary", "revenue.API.growth", "--target", "npv=0", "--range", "0.1"),
         "cannot read the range",
+    )
+    unreachable = refused(
+        cli("solve", BASE, "--vary", "revenue.API.growth", "--target", "npv=1T", "--range", "0:1%"),
+        "no value of revenue.API.growth from 0 to 0.01",
+    )
+    assert "(widen --range, or the target cannot be reached by this input)" in unreachable.stderr
+    zero = refused(
+        cli("solve", BASE, "--vary", "contracts[0].termination.fee", "--target", "npv=0"),
+        "contracts[0].termination.fee is 0 in the scenario; give the range to search",
+    )
+    assert "(--range LOW:HIGH)" in zero.stderr
+    refused(
+        cli("solve", BASE, "--vary", "contracts[0].end", "--target", "npv=0"),
+        "command line: --vary: contracts[0].end is a date, a whole number or a choice",
+    )
+    refused(
+        cli(
+            *("solve", BASE, "--vary", "revenue.API.growth", "--target", "npv=0"), "--range", "0:x"
+        ),
+        "command line: --range revenue.API.growth=x: cannot read 'x' as a number",
     )
 
 

@@ -1,11 +1,14 @@
-"""sensitivity: every endpoint checked by projecting the scenario with that value set."""
+"""sensitivity and grid from Python, with typed drivers and axes: every endpoint checked by
+projecting the scenario with that value set. (The option syntax is tests/test_cli_parsing.py's.)"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from conftest import SCENARIOS
 
-from commitcast.analysis.sensitivity import default_paths, grid, sensitivity
+from commitcast.analysis.sensitivity import Driver, Flex, default_paths, grid, sensitivity
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
@@ -61,7 +64,10 @@ def test_zero_rates_and_shares_are_flexed_by_steps(base):
 def test_vary_values_and_relative_percentages(base):
     tornado = sensitivity(
         base,
-        ["revenue.API.growth=0.02:0.06", 'contracts."Colossus reservation".monthly_fee=-10%:+10%'],
+        [
+            Driver("revenue.API.growth", 0.02, 0.06),
+            Driver('contracts."Colossus reservation".monthly_fee', Flex(-0.10), Flex(0.10)),
+        ],
     )
     by_key = {d.input.key: d for d in tornado.drivers}
     assert (by_key["revenue[0].growth"].low, by_key["revenue[0].growth"].high) == (0.02, 0.06)
@@ -71,7 +77,10 @@ def test_vary_values_and_relative_percentages(base):
 
 
 def test_a_date_range_is_varied_too(base):
-    tornado = sensitivity(base, ["contracts[0].termination.notice_given=2026-09-01:2028-09-01"])
+    tornado = sensitivity(
+        base,
+        [Driver("contracts[0].termination.notice_given", dt.date(2026, 9, 1), "2028-09-01")],
+    )
     driver = tornado.drivers[0]
     low = projection(
         apply_overrides(base, ["contracts[0].termination.notice_given=2026-09-01"])
@@ -80,29 +89,38 @@ def test_a_date_range_is_varied_too(base):
 
 
 @pytest.mark.parametrize(
-    ("vary", "message"),
+    ("driver", "message"),
     [
-        ("revenue.API.price_per_million_tokens=-1:5", "negative"),
-        ("revenue.API.price_per_million_tokens=-200%:+20%", "negative"),
-        ("costs.training_share=0.5:1.5", "at most 1"),
-        ("revenue.API.name=a:b", "not a numeric input"),
-        ("revenue.APX.growth=0:1", "no item named 'APX'"),
-        ("revenue.API.growth=0.02", "cannot read --vary"),
-        ("contracts[0].termination.notice_days=-20%:+20%", "whole number"),
-        ("contracts[0].end=-20%:+20%", "relative change"),
+        (Driver("revenue.API.price_per_million_tokens", -1, 5), "negative"),
+        (Driver("revenue.API.price_per_million_tokens", Flex(-2), Flex(0.2)), "negative"),
+        (Driver("costs.training_share", 0.5, 1.5), "at most 1"),
+        (Driver("revenue.API.name", "a", "b"), "not a numeric input"),
+        (Driver("revenue.APX.growth", 0, 1), "no item named 'APX'"),
+        (Driver("revenue.API.growth", "abc", 0.1), "cannot read 'abc' as a number"),
+        (Driver("revenue.API.growth", "", 0.1), "a value is missing"),
+        (Driver("contracts[0].termination.notice_days", Flex(-0.2), Flex(0.2)), "whole number"),
+        (Driver("contracts[0].end", Flex(-0.2), Flex(0.2)), "relative change (-20%)"),
+        (Driver("contracts[0].end"), "is a date: give its range"),
         # a rule across fields of the contract: notice before the earliest notice day
-        ("contracts[0].termination.notice_given=2026-01-01:2027-01-01", "before earliest_notice"),
+        (
+            Driver("contracts[0].termination.notice_given", "2026-01-01", "2027-01-01"),
+            "before earliest_notice",
+        ),
     ],
 )
-def test_invalid_values_are_refused_clearly(base, vary, message):
+def test_invalid_values_are_refused_clearly(base, driver, message):
     with pytest.raises(CommitcastError) as caught:
-        sensitivity(base, [vary])
+        sensitivity(base, [driver])
     assert message in str(caught.value)
     assert caught.value.exit_code == 2
+    # a Python caller is told about its arguments, never about command-line options
+    assert "--" not in str(caught.value) and "command line" not in str(caught.value)
 
 
 def test_two_way_grid_matches_projections(base):
-    table = grid(base, ["revenue.API.growth=0.02,0.04,0.06", "costs.training_share=0.2,0.3"])
+    table = grid(
+        base, [("revenue.API.growth", [0.02, 0.04, 0.06]), ("costs.training_share", [0.2, 0.3])]
+    )
     assert table.table.shape == (3, 2)
     for i, growth in enumerate((0.02, 0.04, 0.06)):
         for j, share in enumerate((0.2, 0.3)):
@@ -112,15 +130,19 @@ def test_two_way_grid_matches_projections(base):
 
 
 def test_one_way_grid_and_bad_grids(base):
-    table = grid(base, ["costs.overflow.policy=unserved,on_demand"], metric="total_revenue")
+    table = grid(
+        base, [("costs.overflow.policy", ["unserved", "on_demand"])], metric="total_revenue"
+    )
     unserved = projection(apply_overrides(base, ["costs.overflow.policy=unserved"]))
     assert table.table[0, 0] == pytest.approx(unserved.summary["total_revenue"], abs=1e-3)
-    with pytest.raises(CommitcastError):
-        grid(base, ["revenue.API.growth=0.1,abc"])
-    with pytest.raises(CommitcastError):
-        grid(base, ["revenue.API.growth="])
-    with pytest.raises(CommitcastError):
-        grid(base, ["revenue.API.growth=0.1", "revenue[0].growth=0.2"])
+    with pytest.raises(CommitcastError, match="cannot read 'abc' as a number"):
+        grid(base, [("revenue.API.growth", [0.1, "abc"])])
+    with pytest.raises(CommitcastError, match="give a sequence of one or more values"):
+        grid(base, [("revenue.API.growth", [])])
+    with pytest.raises(CommitcastError, match="both axes vary revenue.API.growth"):
+        grid(base, [("revenue.API.growth", [0.1]), ("revenue[0].growth", [0.2])])
+    with pytest.raises(CommitcastError, match="give one or two axes"):
+        grid(base, [])
 
 
 @pytest.mark.parametrize(
@@ -143,17 +165,84 @@ def test_default_flex_outside_the_allowed_range_is_left_out_and_named(base, over
     assert len(tornado.drivers) == 8  # the other eight default drivers are still flexed
     note = next(n for n in tornado.notes if "allowed range" in n)
     assert note.endswith(f": {path}")
-    # asked for explicitly, the same flex is still refused, naming --vary
+    # asked for explicitly, the same flex is still refused, naming the driver's path
     with pytest.raises(CommitcastError) as caught:
-        sensitivity(at_bound, [path])
-    assert f"--vary {path}=" in str(caught.value) and "at most" in str(caught.value)
+        sensitivity(at_bound, [Driver(path)])
+    problem = caught.value.problems[0]
+    assert problem.field == path and "at most" in problem.message
 
 
-def test_a_bad_vary_or_grid_path_names_that_option(base):
+def test_a_bad_path_names_the_path_and_not_an_option(base):
     with pytest.raises(CommitcastError) as caught:
-        sensitivity(base, ["revenue.APX.growth=0:1"])
-    assert str(caught.value).startswith("command line: --vary revenue.APX.growth:")
-    assert "--set" not in str(caught.value)
+        sensitivity(base, [Driver("revenue.APX.growth", 0, 1)])
+    (problem,) = caught.value.problems
+    assert problem.field == "revenue.APX.growth"
+    assert problem.message.startswith("no item named 'APX' in revenue")
+    assert problem.hint == "did you mean 'API'?"
+    assert "--" not in str(caught.value) and "command line" not in str(caught.value)
     with pytest.raises(CommitcastError) as caught:
-        grid(base, ["revenue[7].growth=0.1,0.2"])
-    assert str(caught.value).startswith("command line: --grid revenue[7].growth:")
+        grid(base, [("revenue[7].growth", [0.1, 0.2])])
+    assert caught.value.problems[0].field == "revenue[7].growth"
+    assert "index 7 is out of range" in caught.value.problems[0].message
+
+
+def test_every_bad_driver_is_reported_at_once(base):
+    with pytest.raises(CommitcastError) as caught:
+        sensitivity(
+            base,
+            [
+                Driver("revenue.APX.growth", 0, 1),
+                Driver("revenue.API.growth", 0.02, 0.06),
+                Driver("costs.training_share", -1, 2),
+            ],
+        )
+    fields = [p.field for p in caught.value.problems]
+    assert fields == ["revenue.APX.growth", "costs.training_share", "costs.training_share"]
+
+
+def test_a_bad_metric_names_the_argument(base):
+    with pytest.raises(CommitcastError) as caught:
+        sensitivity(base, metric="payback_month")
+    (problem,) = caught.value.problems
+    assert problem.field == "metric" and "not a summary figure" in problem.message
+    with pytest.raises(CommitcastError, match="not a summary figure"):
+        grid(base, [("revenue.API.growth", [0.1])], metric="nope")
+
+
+def test_drivers_are_typed():
+    with pytest.raises(ValueError, match="both a low and a high value, or neither"):
+        Driver("revenue.API.growth", 0.02)
+    with pytest.raises(TypeError, match="Driver"):
+        sensitivity(load_scenario(SCENARIOS / "colossus-base.yaml"), ["revenue.API.growth"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("path", "low", "high", "low_value", "high_value"),
+    [
+        # by hand: 1.25B x 0.9 and x 1.1; text as in a file; a date; a choice by name
+        ("contracts[0].monthly_fee", Flex(-0.1), Flex(0.1), 1.125e9, 1.375e9),
+        ("revenue.API.price_per_million_tokens", "$1.50", "2.5", 1.50, 2.50),
+        ("revenue.API.growth", "2%", 0.05, 0.02, 0.05),
+        ("costs.training_share", 0, 0.5, 0.0, 0.5),
+    ],
+)
+def test_typed_values_match_projections_to_the_cent(base, path, low, high, low_value, high_value):
+    tornado = sensitivity(base, [Driver(path, low, high)], "gross_margin")
+    (bar,) = tornado.drivers
+    assert (bar.low, bar.high) == pytest.approx((low_value, high_value), rel=1e-12)
+    # the independent route: the scenario projected on its own with the value set
+    for value, figure in ((low_value, bar.at_low), (high_value, bar.at_high)):
+        expected = projection(apply_overrides(base, [f"{path}={value!r}"])).summary
+        assert figure == pytest.approx(expected["gross_margin"], abs=0.005)
+
+
+def test_grid_of_dates_and_choices_matches_projections(base):
+    notice = "contracts[0].termination.notice_given"
+    dates = [dt.date(2027, 1, 1), "2028-01-01"]
+    table = grid(base, [(notice, dates), ("costs.overflow.policy", ["unserved", "on_demand"])])
+    assert table.table.shape == (2, 2)
+    for i, day in enumerate(("2027-01-01", "2028-01-01")):
+        for j, policy in enumerate(("unserved", "on_demand")):
+            sets = [f"{notice}={day}", f"costs.overflow.policy={policy}"]
+            expected = projection(apply_overrides(base, sets)).summary["npv"]
+            assert table.table[i, j] == pytest.approx(expected, abs=0.005)

@@ -304,6 +304,16 @@ def test_python_callers_are_told_the_argument_not_the_option(arguments, line) ->
         simulate(scenario, 10.0, 0)  # type: ignore[arg-type]
 
 
+def test_runs_and_funding_limit_are_refused_together_before_reading(cli, tmp_path) -> None:
+    result = cli("simulate", tmp_path / "missing.yaml", "-n", "0", "--funding-limit", "-1")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "command line: --runs must be between 1 and 1,000,000; got 0 (e.g. --runs 10000)",
+        "command line: --funding-limit: -1 is negative; give the amount of funding available, 0 "
+        "or more (e.g. --funding-limit 5B)",
+    ]
+
+
 def test_set_fixes_an_input_for_the_simulation(cli) -> None:
     result = cli(
         "simulate",

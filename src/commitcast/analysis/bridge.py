@@ -33,12 +33,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from commitcast.analysis.compare import same_currency
-from commitcast.core.errors import CommitcastError
 from commitcast.engine.run import run
 from commitcast.model.inputs import base_params
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
-from commitcast.variants.inputs import check_figure
+from commitcast.variants.inputs import argument_error, check_figure
 
 GROUPS = ("contracts", "demand", "prices", "costs", "timing")
 _TIMING = re.compile(
@@ -102,15 +101,20 @@ def _with(base: Scenario, **lists: object) -> Scenario:
 
 
 def bridge(base: Scenario, other: Scenario, figure: str = "npv") -> Bridge:
-    check_figure(figure, "--bridge")
+    """Walk summary `figure` from `base` to `other` by groups of inputs (see the module).
+
+    walk = bridge(base, other, "npv")
+    [(step.group, step.contribution) for step in walk.steps]  # adds up to walk.total
+    """
+    check_figure(figure, "figure")
     same_currency([base, other])
     if base.horizon != other.horizon:
-        raise CommitcastError.single(
+        raise argument_error(
             f"the horizons differ ({base.horizon.start:%Y-%m} + {base.months} months vs "
             f"{other.horizon.start:%Y-%m} + {other.months} months); a bridge needs the same months",
-            file="command line",
-            field="--bridge",
-            hint="--set horizon.start=... and horizon.months=... on the command line to align them",
+            "other",
+            kind="horizons",
+            hint="align horizon.start and horizon.months first (apply_overrides)",
         )
     notes: list[str] = []
     other_dump = other.model_dump()

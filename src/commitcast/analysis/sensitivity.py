@@ -26,13 +26,19 @@ from commitcast.engine.run import run
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import (
+    Flex,
     Input,
+    Value,
+    argument_error,
+    attempt,
     check_figure,
     checked_value,
+    collecting,
     input_of,
-    read_range,
-    read_value,
+    value_of,
 )
+
+__all__ = ["Bar", "Driver", "Flex", "Grid", "Tornado", "grid", "sensitivity"]
 
 DEFAULT_FLEX = 0.20
 RATE_STEP = 0.01
@@ -40,8 +46,35 @@ SHARE_STEP = 0.10
 MAX_GRID = 10_000
 
 
-@dataclass
+@dataclass(frozen=True)
 class Driver:
+    """An input to flex: its path and a low and a high value, or neither for the default flex.
+
+    Values are the scenario's (`0.02` for 2%, `1.0e9`, a date), text as in a file (`"1.1B"`),
+    or a `Flex` relative to the base value:
+
+        Driver("revenue.API.growth", 0.02, 0.06)
+        Driver('contracts."Colossus reservation".monthly_fee', Flex(-0.1), Flex(0.1))
+        Driver("contracts[0].termination.notice_given", date(2026, 9, 1), "2028-09-01")
+        Driver("costs.training_share")  # the default flex: 20% down and up
+    """
+
+    path: str
+    low: Value | None = None
+    high: Value | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, str):
+            raise TypeError(f"a driver's path is text; got {type(self.path).__name__}")
+        if (self.low is None) != (self.high is None):
+            raise ValueError(f"{self.path}: give both a low and a high value, or neither")
+
+
+@dataclass
+class Bar:
+    """One driver of the tornado: the input, its low and high engine values and the figure at
+    each."""
+
     input: Input
     low: float  # engine values
     high: float
@@ -58,7 +91,7 @@ class Tornado:
     scenario: Scenario
     metric: str
     base: float
-    drivers: list[Driver]  # largest swing first
+    drivers: list[Bar]  # largest swing first
     notes: list[str] = field(default_factory=list)
 
 
@@ -125,131 +158,163 @@ def _readable(scenario: Scenario, path: str) -> str:
     return path
 
 
-def default_range(scenario: Scenario, item: Input) -> tuple[float, float]:
+def default_range(
+    scenario: Scenario, item: Input, argument: str = "drivers"
+) -> tuple[float, float]:
     value = item.base
     if item.key.endswith("training_share"):
         if value == 0:
-            return 0.0, checked_value(scenario, item, SHARE_STEP, "--vary")
+            return 0.0, checked_value(scenario, item, SHARE_STEP, argument)
         high = min(value * (1 + DEFAULT_FLEX), 1.0)
         return (
-            checked_value(scenario, item, value * (1 - DEFAULT_FLEX), "--vary"),
-            checked_value(scenario, item, high, "--vary"),
+            checked_value(scenario, item, value * (1 - DEFAULT_FLEX), argument),
+            checked_value(scenario, item, high, argument),
         )
     if _is_rate(item.key) and value == 0:
         return (
-            checked_value(scenario, item, -RATE_STEP, "--vary"),
-            checked_value(scenario, item, RATE_STEP, "--vary"),
+            checked_value(scenario, item, -RATE_STEP, argument),
+            checked_value(scenario, item, RATE_STEP, argument),
         )
     low, high = value * (1 - DEFAULT_FLEX), value * (1 + DEFAULT_FLEX)
     return (
-        checked_value(scenario, item, min(low, high), "--vary"),
-        checked_value(scenario, item, max(low, high), "--vary"),
+        checked_value(scenario, item, min(low, high), argument),
+        checked_value(scenario, item, max(low, high), argument),
     )
 
 
-def parse_vary(scenario: Scenario, text: str) -> Driver:
-    """`PATH=LOW:HIGH` or just `PATH` (the default flex)."""
-    path, sep, span = text.partition("=")
-    if sep and ":" not in span:
-        raise CommitcastError.single(
-            f"cannot read --vary {text!r}",
-            file="command line",
-            hint="write --vary PATH=LOW:HIGH (values or -20%:+20%), or --vary PATH",
+def bar_of(scenario: Scenario, driver: Driver) -> Bar:
+    """A driver resolved and checked: its input and its low and high engine values."""
+    if not isinstance(driver, Driver):
+        raise TypeError(
+            "drivers are Driver(path, low, high) items, e.g. "
+            f"Driver('revenue.API.growth', 0.02, 0.06); got {driver!r}"
         )
-    item = input_of(scenario, path.strip(), "--vary")
+    item = input_of(scenario, driver.path, "drivers")
     if item.is_discrete:
-        raise CommitcastError.single(
-            f"{item.path} is a whole number or a choice; flex it with --grid instead",
-            file="command line",
-            field="--vary",
+        raise argument_error(
+            f"{item.path} is a whole number or a choice; flex it over a grid instead",
+            "drivers",
+            kind="discrete",
+            path=item.path,
         )
-    if sep:
-        low, high = read_range(scenario, item, span, "--vary")
+    if driver.low is not None and driver.high is not None:
+        with collecting() as problems:
+            low = attempt(problems, value_of, scenario, item, driver.low, "drivers")
+            high = attempt(problems, value_of, scenario, item, driver.high, "drivers")
+        assert low is not None and high is not None
     elif item.is_date:
-        raise CommitcastError.single(
-            f"{item.path} is a date: give its range", file="command line", hint="PATH=LOW:HIGH"
+        raise argument_error(
+            f"{item.path} is a date: give its range",
+            "drivers",
+            kind="date_range",
+            hint="Driver(path, low, high)",
         )
     else:
         low, high = default_range(scenario, item)
-    return Driver(item, low, high)
+    return Bar(item, low, high)
 
 
-def sensitivity(scenario: Scenario, varies: Sequence[str] = (), metric: str = "npv") -> Tornado:
-    """Tornado of `metric`: the base run and two runs per driver, in one batched pass."""
+def sensitivity(
+    scenario: Scenario, drivers: Sequence[Driver] | None = None, metric: str = "npv"
+) -> Tornado:
+    """Tornado of `metric`: the base run and two runs per driver, in one batched pass.
+
+    Without drivers (None or empty), the default drivers flexed by 20% (see the module).
+    `tornado.drivers` holds a `Bar` per driver, the largest swing first. The problems of every
+    driver are raised together (a CommitcastError naming each path).
+
+        tornado = sensitivity(scenario, [Driver("revenue.API.growth", 0.02, 0.06)], "npv")
+        [(bar.input.path, bar.at_low, bar.at_high) for bar in tornado.drivers]
+    """
     check_figure(metric)
     notes: list[str] = []
-    if varies:
-        drivers = [parse_vary(scenario, text) for text in varies]
+    if drivers:
+        if isinstance(drivers, str | Driver):
+            raise TypeError("drivers is a sequence of Driver items")
+        with collecting() as problems:
+            found = [attempt(problems, bar_of, scenario, driver) for driver in drivers]
+        bars = [bar for bar in found if bar is not None]
     else:
         paths, notes = default_paths(scenario)
-        drivers, refused = [], []
+        bars, refused = [], []
         for path in paths:
             try:
-                drivers.append(parse_vary(scenario, path))
+                bars.append(bar_of(scenario, Driver(path)))
             except CommitcastError:
-                # the user asked for no driver: one whose default flex the model refuses (a fee
-                # at its upper bound, a growth of 10) is left out and named, not an error
+                # no driver was asked for: one whose default flex the model refuses (a fee at
+                # its upper bound, a growth of 10) is left out and named, not an error
                 refused.append(path)
         if refused:
             notes.append(
                 "not flexed (the default flex leaves the allowed range; use --vary PATH=LOW:HIGH): "
                 + ", ".join(refused)
             )
-    if not drivers:
-        raise CommitcastError.single(
+    if not bars:
+        raise argument_error(
             "nothing to flex: " + ("; ".join(notes) or "the scenario has no driver with a value"),
-            file="command line",
-            hint="use --vary PATH=LOW:HIGH",
+            "drivers",
+            kind="nothing",
+            hint="give drivers with their low and high values",
         )
-    runs = 1 + 2 * len(drivers)
+    runs = 1 + 2 * len(bars)
     variants: dict[str, np.ndarray] = {}
-    for index, driver in enumerate(drivers):
-        key = driver.input.key
-        column = variants.setdefault(key, np.full(runs, driver.input.base))
-        column[1 + 2 * index] = driver.low
-        column[2 + 2 * index] = driver.high
+    for index, bar in enumerate(bars):
+        key = bar.input.key
+        column = variants.setdefault(key, np.full(runs, bar.input.base))
+        column[1 + 2 * index] = bar.low
+        column[2 + 2 * index] = bar.high
     figures = run(Batch(scenario, runs, variants)).summary[metric]
-    for index, driver in enumerate(drivers):
-        driver.at_low = float(figures[1 + 2 * index])
-        driver.at_high = float(figures[2 + 2 * index])
+    for index, bar in enumerate(bars):
+        bar.at_low = float(figures[1 + 2 * index])
+        bar.at_high = float(figures[2 + 2 * index])
     # NaN swings (an undefined figure) sort last
-    drivers.sort(key=lambda d: -d.swing if not math.isnan(d.swing) else math.inf)
-    return Tornado(scenario, metric, float(figures[0]), drivers, notes)
+    bars.sort(key=lambda d: -d.swing if not math.isnan(d.swing) else math.inf)
+    return Tornado(scenario, metric, float(figures[0]), bars, notes)
 
 
-def parse_grid(scenario: Scenario, text: str) -> tuple[Input, list[float]]:
-    """`PATH=a,b,c`: values as in a file, or signed percentages of the base value."""
-    path, sep, listing = text.partition("=")
-    values = [v for v in listing.split(",") if v.strip()] if sep else []
-    if not values:
-        raise CommitcastError.single(
-            f"cannot read --grid {text!r}",
-            file="command line",
-            hint="write --grid PATH=a,b,c, e.g. --grid revenue.API.growth=0.02,0.04,0.06",
-        )
-    item = input_of(scenario, path.strip(), "--grid")
-    return item, [read_value(scenario, item, v, "--grid") for v in values]
+def axis_of(scenario: Scenario, path: str, values: Sequence[Value]) -> tuple[Input, list[float]]:
+    """One axis of a grid: the input and each value checked, as engine values."""
+    if isinstance(values, str) or len(values) == 0:
+        raise argument_error(f"{path}: give a sequence of one or more values", "axes", kind="field")
+    item = input_of(scenario, path, "axes")
+    with collecting() as problems:
+        checked = [attempt(problems, value_of, scenario, item, v, "axes") for v in values]
+    return item, [v for v in checked if v is not None]
 
 
-def grid(scenario: Scenario, grids: Sequence[str], metric: str = "npv") -> Grid:
-    """One- or two-way table of `metric`: every combination in one batched pass."""
+def grid(
+    scenario: Scenario, axes: Sequence[tuple[str, Sequence[Value]]], metric: str = "npv"
+) -> Grid:
+    """One- or two-way table of `metric`: every combination in one batched pass.
+
+    Each axis is (path, values); values as for a Driver (numbers, dates, text as in a file,
+    Flex). The first axis is the rows, the second (if any) the columns.
+
+        axes = [("revenue.API.growth", [0.02, 0.04]), ("costs.overflow.policy", ["unserved"])]
+        table = grid(scenario, axes, "npv")
+        table.table  # npv: a row per growth, a column per policy (one here)
+    """
     check_figure(metric)
-    if not 1 <= len(grids) <= 2:
-        raise CommitcastError.single(
-            "give one or two --grid options", file="command line", field="--grid"
+    if isinstance(axes, str) or not 1 <= len(axes) <= 2:
+        raise argument_error("give one or two axes", "axes", kind="axes_count")
+    cells = math.prod(len(values) for _, values in axes)
+    if cells > MAX_GRID:
+        raise argument_error(
+            f"the grid has {cells} cells; at most {MAX_GRID}", "axes", kind="cells"
         )
-    axes = [parse_grid(scenario, text) for text in grids]
-    if len(axes) == 2 and axes[0][0].key == axes[1][0].key:
-        raise CommitcastError.single(
-            f"both --grid options vary {axes[0][0].path}", file="command line", field="--grid"
+    with collecting() as problems:
+        found = [attempt(problems, axis_of, scenario, path, values) for path, values in axes]
+    resolved = [axis for axis in found if axis is not None]
+    if len(resolved) == 2 and resolved[0][0].key == resolved[1][0].key:
+        raise argument_error(
+            f"both axes vary {resolved[0][0].path}",
+            "axes",
+            kind="same_axis",
+            path=resolved[0][0].path,
         )
-    row_item, row_values = axes[0]
-    column_item, column_values = axes[1] if len(axes) == 2 else (None, [math.nan])
+    row_item, row_values = resolved[0]
+    column_item, column_values = resolved[1] if len(resolved) == 2 else (None, [math.nan])
     combos = list(itertools.product(row_values, column_values))
-    if len(combos) > MAX_GRID:
-        raise CommitcastError.single(
-            f"the grid has {len(combos)} cells; at most {MAX_GRID}", file="command line"
-        )
     runs = len(combos)
     variants = {row_item.key: np.array([r for r, _ in combos])}
     if column_item is not None:

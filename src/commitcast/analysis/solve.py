@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from commitcast.core.display import format_money
 from commitcast.core.errors import CommitcastError
 from commitcast.core.measures import RATIO_FIGURES
-from commitcast.core.numbers import parse_number
 from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
@@ -34,11 +33,14 @@ from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import (
     Input,
+    Value,
+    argument_error,
+    attempt,
     check_figure,
     checked_value,
+    collecting,
     input_of,
-    read_range,
-    split_assignment,
+    value_of,
 )
 
 GRID_POINTS = 201
@@ -67,19 +69,6 @@ class Solution:
         return self.achieved - self.target
 
 
-def parse_target(text: str) -> tuple[str, float]:
-    figure, value = split_assignment(text, "--target")
-    check_figure(figure, "--target")
-    try:
-        return figure, parse_number(value)
-    except ValueError as error:
-        raise CommitcastError.single(
-            f"--target {text}: {error}",
-            file="command line",
-            hint="e.g. npv=0 or gross_margin_pct=40%",
-        ) from None
-
-
 def tolerance(figure: str, target: float) -> float:
     """How close the re-projected figure must be: half a cent for money, 1e-9 for ratios."""
     if figure in RATIO_FIGURES:
@@ -87,13 +76,16 @@ def tolerance(figure: str, target: float) -> float:
     return max(0.005, abs(target) * 1e-13)
 
 
-def default_search(scenario: Scenario, item: Input) -> tuple[float, float]:
+def _check_kind(item: Input) -> None:
     if item.is_date or item.is_discrete:
-        raise CommitcastError.single(
+        raise argument_error(
             f"{item.path} is a date, a whole number or a choice; solve varies an amount or rate",
-            file="command line",
-            field="--vary",
+            "path",
         )
+
+
+def default_search(scenario: Scenario, item: Input) -> tuple[float, float]:
+    _check_kind(item)
     key, value = item.key, item.base
     if key.endswith("training_share"):
         return 0.0, 1.0
@@ -103,10 +95,11 @@ def default_search(scenario: Scenario, item: Input) -> tuple[float, float]:
         return 0.0, 1.0
     if value > 0:
         return 0.0, 10 * value
-    raise CommitcastError.single(
+    raise argument_error(
         f"{item.path} is 0 in the scenario; give the range to search",
-        file="command line",
-        hint="--range LOW:HIGH",
+        "search",
+        kind="zero",
+        hint="search=(low, high)",
     )
 
 
@@ -174,47 +167,71 @@ def show_figure(figure: str, value: float, currency: str = "USD") -> str:
 
 def _check(solution: Solution) -> Solution:
     if abs(solution.residual) > tolerance(solution.figure, solution.target):
-        raise CommitcastError.single(
+        raise argument_error(
             f"{solution.figure} jumps across {show_figure(solution.figure, solution.target)} near "
             f"{solution.path} = {solution.shown} (it is "
             f"{show_figure(solution.figure, solution.achieved)} there): no value hits the target "
             "exactly",
-            file="command line",
+            None,
             hint="the figure is not continuous in this input (e.g. a date or a capacity limit)",
         )
     return solution
 
 
 def _no_root(
-    path: str, figure: str, target: float, search: tuple[str, str], seen: tuple[float, float]
+    path: str,
+    figure: str,
+    target: float,
+    search: tuple[str, str],
+    seen: tuple[float, float],
+    hint: str | None = None,
 ) -> CommitcastError:
-    return CommitcastError.single(
+    """Nothing crosses the target over `search`; `hint` replaces the advice to widen it."""
+    return argument_error(
         f"no value of {path} from {search[0]} to {search[1]} makes {figure} = "
         f"{show_figure(figure, target)}; over that range {figure} goes from "
         f"{show_figure(figure, seen[0])} to {show_figure(figure, seen[1])}",
-        file="command line",
-        hint="widen --range, or the target cannot be reached by this input",
+        "search" if hint is None else None,
+        kind="no_root" if hint is None else "field",
+        hint=hint or "widen the search range, or the target cannot be reached by this input",
+        named=False,
     )
 
 
 def solve(
     scenario: Scenario,
     path: str,
-    target: str,
-    search: str | None = None,
+    figure: str,
+    target: float,
+    search: tuple[Value, Value] | None = None,
 ) -> Solution:
-    """The value of `path` that makes the figure of `target` (FIGURE=VALUE) hit VALUE."""
-    figure, goal = parse_target(target)
-    item = input_of(scenario, path, "--vary")
-    if search:
-        if item.is_date or item.is_discrete:
-            default_search(scenario, item)  # raises with the reason
-        low, high = sorted(read_range(scenario, item, search, "--range"))
+    """The value of the input at `path` that makes the summary `figure` equal `target`.
+
+    `target` is in the figure's unit (money, or a ratio: 0.4 for 40%). `search` is the range
+    to search, its ends as for a sensitivity Driver (numbers, text as in a file, Flex); by
+    default 0 to 10x the base for amounts, -0.2 to 0.2 for rates, 0 to 1 for shares.
+
+        answer = solve(scenario, "revenue.API.price_per_million_tokens", "gross_margin_pct", 0.4)
+        answer.value, answer.sets  # the price, and the override that reproduces it
+        solve(scenario, "contracts[0].monthly_fee", "peak_funding_need", 9e9, ("1B", "6B"))
+    """
+    check_figure(figure, "figure")
+    if isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target):
+        raise argument_error(f"the target must be a finite number; got {target!r}", "target")
+    goal = float(target)
+    item = input_of(scenario, path, "path")
+    if search is not None:
+        _check_kind(item)
+        if isinstance(search, str) or len(search) != 2:
+            raise argument_error(f"search is a (low, high) pair; got {search!r}", "search")
+        with collecting() as problems:
+            ends = [attempt(problems, value_of, scenario, item, end, "search") for end in search]
+        low, high = sorted(end for end in ends if end is not None)
     else:
         low, high = default_search(scenario, item)
         low, high = (
-            checked_value(scenario, item, low, "--range"),
-            checked_value(scenario, item, high, "--range"),
+            checked_value(scenario, item, low, "search"),
+            checked_value(scenario, item, high, "search"),
         )
 
     def evaluate(xs: np.ndarray) -> np.ndarray:
@@ -245,7 +262,11 @@ def solve(
 
 
 def breakeven_utilization(scenario: Scenario) -> Solution:
-    """Average utilization at which gross margin is 0, by scaling all demand (see above)."""
+    """Average utilization at which gross margin is 0, by scaling all demand (see above).
+
+    answer = breakeven_utilization(scenario)
+    answer.extra["average_utilization"], answer.extra["scale"]
+    """
     streams = [
         (f"revenue[{j}].{name}", value)
         for j, stream in enumerate(scenario.revenue)
@@ -256,16 +277,18 @@ def breakeven_utilization(scenario: Scenario) -> Solution:
         if value
     ]
     if not any(key.endswith("tokens_per_month") for key, _ in streams):
-        raise CommitcastError.single(
+        raise argument_error(
             "no revenue stream has token demand to scale",
-            file="command line",
-            field="--breakeven-utilization",
+            "breakeven_utilization",
+            kind="breakeven",
+            named=False,
         )
     if not any(c.capacity.tokens_per_month for c in scenario.contracts):
-        raise CommitcastError.single(
+        raise argument_error(
             "no contract has capacity: utilization is undefined",
-            file="command line",
-            field="--breakeven-utilization",
+            "breakeven_utilization",
+            kind="breakeven",
+            named=False,
         )
 
     def batch(scales: np.ndarray) -> Batch:
@@ -279,14 +302,12 @@ def breakeven_utilization(scenario: Scenario) -> Solution:
     s, crossings, seen = root(evaluate, low, high, 0.0)
     label = "demand (x scale)"
     if math.isnan(s):
-        error = _no_root(label, "gross_margin", 0.0, (f"{low:g}x", f"{high:g}x"), seen)
         hint = (
             "gross margin is positive even with no demand at all"
             if seen[0] > 0
             else "gross margin stays negative at every demand level up to 20x"
         )
-        error.problems[0] = replace(error.problems[0], hint=hint)
-        raise error
+        raise _no_root(label, "gross_margin", 0.0, (f"{low:g}x", f"{high:g}x"), seen, hint)
     sets = [f"{key}={value * s!r}" for key, value in streams]
     at_answer = projection(apply_overrides(scenario, sets))
     utilization = at_answer.summary["average_utilization"]

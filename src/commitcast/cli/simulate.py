@@ -42,14 +42,18 @@ def simulate(
     probabilities and a monthly fan of cumulative cash and utilization."""
     import commitcast.cli.parsing as parsing
     from commitcast.analysis.simulate import simulate as run_simulation
+    from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
     if output is not None and output_format is Format.table:
         raise usage_error("--output needs --format csv or json", hint="or redirect with >")
     # options are checked before the scenario is read and sampled: a typo in --runs must not
     # cost a load or a long run first (simulate checks them too, for Python callers)
-    parsing.check_runs(runs)
-    limit = None if funding_limit is None else parsing.parse_funding_limit(funding_limit)
+    limit = None
+    with collecting() as problems:
+        attempt(problems, parsing.check_runs, runs)
+        if funding_limit is not None:
+            limit = attempt(problems, parsing.parse_funding_limit, funding_limit)
     scenario = load(file, sets)
     if not scenario.uncertainty or not scenario.uncertainty.inputs:
         stderr().print(

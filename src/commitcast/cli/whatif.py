@@ -60,6 +60,7 @@ def compare(
     --set applies to every file. --bridge walks the difference in one figure by groups of
     inputs: contracts, demand, prices, costs, timing (see the README).
     """
+    import commitcast.cli.parsing as parsing
     from commitcast.render import whatif as render
 
     check_output(output)
@@ -67,13 +68,16 @@ def compare(
         raise usage_error("compare needs at least two scenario files (the first is the base)")
     if bridge is not None and metric is not None:
         raise usage_error("use --bridge or --metric, not both")
+    if bridge is not None:
+        parsing.check_figure(bridge, "--bridge")
     scenarios = load_all(files, sets)
     if bridge is not None:
         from commitcast.analysis.bridge import bridge as walk
 
         if len(scenarios) != 2:
             raise usage_error("--bridge walks from one scenario to one other: give two files")
-        result = walk(scenarios[0], scenarios[1], bridge)
+        with parsing.options_named(figure="--bridge"):
+            result = walk(scenarios[0], scenarios[1], bridge)
         writers = (render.print_bridge, render.bridge_csv, render.bridge_json)
         markdown = render.bridge_markdown
     elif metric is not None:
@@ -125,19 +129,27 @@ def sensitivity(
     sets: list[str] = SetOption,
 ) -> None:
     """Rank drivers by their effect on a figure (tornado), or tabulate it over a grid."""
+    import commitcast.cli.parsing as parsing
     from commitcast.analysis import sensitivity as analysis
     from commitcast.render import whatif as render
+    from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
     if vary and grid:
         raise usage_error("use --vary or --grid, not both")
+    # the options' text is read before the scenario: every problem in it at once
+    with collecting() as problems:
+        attempt(problems, parsing.check_figure, metric, "--metric")
+        drivers = attempt(problems, parsing.parse_each, parsing.parse_vary, vary or [])
+        axes = attempt(problems, parsing.parse_each, parsing.parse_grid, grid or [])
     scenario = load(file, sets)
-    if grid:
-        result = analysis.grid(scenario, grid, metric)
-        show, to_csv, to_json = render.print_grid, render.grid_csv, render.grid_json
-    else:
-        result = analysis.sensitivity(scenario, vary or [], metric)
-        show, to_csv, to_json = render.print_tornado, render.tornado_csv, render.tornado_json
+    with parsing.options_named(drivers="--vary", axes="--grid", metric="--metric"):
+        if axes:
+            result = analysis.grid(scenario, axes, metric)
+            show, to_csv, to_json = render.print_grid, render.grid_csv, render.grid_json
+        else:
+            result = analysis.sensitivity(scenario, drivers, metric)
+            show, to_csv, to_json = render.print_tornado, render.tornado_csv, render.tornado_json
     _emit(result, output_format, output, show, to_csv, to_json, [scenario])
 
 
@@ -167,8 +179,10 @@ def solve(
     sets: list[str] = SetOption,
 ) -> None:
     """Goal seek: the value of one input that makes a summary figure hit a target."""
+    import commitcast.cli.parsing as parsing
     from commitcast.analysis import solve as analysis
     from commitcast.render import whatif as render
+    from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
     if breakeven_utilization:
@@ -179,12 +193,21 @@ def solve(
             "give --vary PATH and --target FIGURE=VALUE (or --breakeven-utilization)",
             hint="e.g. --vary revenue.API.price_per_million_tokens --target gross_margin_pct=40%",
         )
-    scenario = load(file, sets)
-    if breakeven_utilization:
-        result = analysis.breakeven_utilization(scenario)
-    else:
+    goal, span = None, None
+    if not breakeven_utilization:
         assert vary is not None and target is not None
-        result = analysis.solve(scenario, vary, target, search)
+        with collecting() as problems:
+            goal = attempt(problems, parsing.parse_target, target)
+            span = attempt(problems, parsing.parse_range, search, vary) if search else None
+    scenario = load(file, sets)
+    options = {"path": "--vary", "search": "--range", "figure": "--target", "target": "--target"}
+    with parsing.options_named(**options, breakeven_utilization="--breakeven-utilization"):
+        if goal is None:
+            result = analysis.breakeven_utilization(scenario)
+        else:
+            assert vary is not None
+            figure, value = goal
+            result = analysis.solve(scenario, vary, figure, value, span)
     _emit(
         result,
         output_format,

@@ -1,15 +1,29 @@
-"""From a user's path and values to batch keys and engine values, each checked by the model.
+"""From a caller's path and values to batch keys and engine values, each checked by the model.
 
-Every what-if command varies inputs through `params.Batch`; this module is the one place that
-turns `revenue.API.growth` into the batch key `revenue[0].growth`, reads `LOW:HIGH` ranges and
-checks each value a command will run by applying it as a `--set` override (so a negative price
-or an impossible date is refused with the same message a file would get).
+Every what-if function varies inputs through `Batch`; this module is the one place that turns
+`revenue.API.growth` into the batch key `revenue[0].growth` and checks each value a function
+will run by applying it as an override (so a negative price or an impossible date is refused
+with the same message a file would get).
+
+Values are typed (`Value`): a number (the scenario's value: `0.02` for 2%, `1.25e9`), a date,
+text written as in a scenario file (`"1.1B"`, `"2%"`, `"2027-03-01"`, `"unserved"`), or a `Flex`,
+a change relative to the input's base value. Nothing here reads option syntax such as
+`PATH=LOW:HIGH`: the command line parses that and passes typed values.
+
+A problem with an argument raises `CommitcastError` whose problems are `ArgumentProblem`s:
+they name the argument or the input path, never a command-line option, and carry what the
+command line needs to word them in its own options (`commitcast.cli.parsing`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass
+import numbers
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pydantic
 
@@ -19,6 +33,8 @@ from commitcast.core.paths import format_path
 from commitcast.load.overrides import apply_overrides, parse_value, resolve_path, set_value
 from commitcast.model.inputs import DATE_FIELDS, base_params, decode
 from commitcast.model.scenario import Contract, Costs, RevenueStream, Scenario
+
+T = TypeVar("T")
 
 # Whole numbers and choices: a root or a 20% flex of these is not meaningful.
 DISCRETE_SUFFIXES = (
@@ -32,12 +48,117 @@ DISCRETE_SUFFIXES = (
 )
 
 
-def check_figure(name: str, option: str = "--metric") -> str:
+@dataclass(frozen=True)
+class Flex:
+    """A change relative to an input's base value: `Flex(-0.2)` is 20% below it, `Flex(0.1)`
+    10% above. Only amounts and rates can be flexed (not dates, whole numbers or choices).
+
+    `text` is how the caller wrote it (`-20%`), kept for messages; it takes no part in
+    comparisons.
+    """
+
+    change: float
+    text: str | None = field(default=None, compare=False)
+
+    def of(self, base: float) -> float:
+        return base * (1.0 + self.change)
+
+    def __str__(self) -> str:
+        return self.text if self.text is not None else f"{self.change * 100:+g}%"
+
+
+# A value for an input: the scenario's value as a number or date, text as in a file, or a Flex.
+Value = float | int | str | dt.date | Flex
+
+
+@dataclass(frozen=True)
+class ArgumentProblem(Problem):
+    """A problem with an argument of an analysis function, not with a scenario file.
+
+    Worded for a Python caller: `field` is the input path (for a path or value the scenario
+    refuses) or the argument's name (`metric`, `drivers`, ...). The rest says what the command
+    line needs to word it in its own options:
+
+    - argument: the parameter it concerns (`drivers`, `axes`, `path`, `search`, `metric`, ...);
+    - kind: `input` for a path or value of an input (then `path`, `value` and `reason` are set:
+      the input as written, the value as written or None, what is wrong without either);
+      `field` when only the field changes name; or a kind of its own (`discrete`, `zero`, ...);
+    - reason: for `input`, the message without the path; otherwise any detail a kind needs.
+    """
+
+    argument: str | None = None
+    kind: str = "field"
+    path: str | None = None
+    value: str | None = None
+    reason: str = ""
+
+
+def argument_error(
+    message: str,
+    argument: str | None,
+    *,
+    kind: str = "field",
+    hint: str | None = None,
+    path: str | None = None,
+    reason: str = "",
+    named: bool = True,
+) -> CommitcastError:
+    """One ArgumentProblem; `named=False` leaves `field` empty (the message says it all)."""
+    return CommitcastError(
+        [
+            ArgumentProblem(
+                message,
+                field=argument if named else None,
+                hint=hint,
+                argument=argument,
+                kind=kind,
+                path=path,
+                reason=reason,
+            )
+        ]
+    )
+
+
+def input_problem(
+    argument: str, path: str, reason: str, hint: str | None = None, value: str | None = None
+) -> ArgumentProblem:
+    """A path, or one of its values, that the scenario refuses."""
+    return ArgumentProblem(
+        reason,
+        field=path,
+        hint=hint,
+        argument=argument,
+        kind="input",
+        path=path,
+        value=value,
+        reason=reason,
+    )
+
+
+@contextmanager
+def collecting() -> Iterator[list[Problem]]:
+    """Gather the problems of several checks and raise them together at the end."""
+    problems: list[Problem] = []
+    yield problems
+    if problems:
+        raise CommitcastError(problems)
+
+
+def attempt(problems: list[Problem], check: Callable[..., T], *args: Any) -> T | None:
+    """`check(*args)`, or None with its problems added to `problems`."""
+    try:
+        return check(*args)
+    except CommitcastError as error:
+        problems += error.problems
+        return None
+
+
+def check_figure(name: str, argument: str = "metric") -> str:
+    """`name` if it is a summary figure that can be measured; else an ArgumentProblem."""
     if name not in FIGURES:
-        raise CommitcastError.single(
+        raise argument_error(
             f"{name!r} is not a summary figure that can be measured",
-            file="command line",
-            field=option,
+            argument,
             hint="one of: " + ", ".join(FIGURES),
         )
     return name
@@ -45,9 +166,9 @@ def check_figure(name: str, option: str = "--metric") -> str:
 
 @dataclass(frozen=True)
 class Input:
-    """One varied input: what the user wrote, its batch key and its base engine value."""
+    """One varied input: the path as given, its batch key and its base engine value."""
 
-    path: str  # as the user wrote it (shown in output and used for --set)
+    path: str  # as the caller wrote it (shown in output and used for overrides)
     key: str  # params key, e.g. revenue[0].growth
     base: float
     where: tuple[str | int, ...] = ()  # the resolved path, ('revenue', 0, 'growth')
@@ -74,37 +195,66 @@ class Input:
         return str(decoded)
 
 
-def input_of(scenario: Scenario, path: str, option: str = "--vary") -> Input:
-    """The batch key of a user's path; refuses fields the engine cannot vary between runs."""
+def input_of(scenario: Scenario, path: str, argument: str) -> Input:
+    """The batch key of a caller's path; refuses fields the engine cannot vary between runs.
+
+    `argument` names the parameter the path was given in, for the problems raised.
+    """
     try:
         where = resolve_path(scenario, path)
     except CommitcastError as error:
-        # resolve_path speaks of --set; the user typed this path after `option`
+        # resolve_path words its problems for --set; keep what is wrong and the hint
         raise CommitcastError(
-            [
-                Problem(
-                    f"{option} {path}: {problem.message}",
-                    file="command line",
-                    hint=problem.hint,
-                )
-                for problem in error.problems
-            ]
+            [input_problem(argument, path, p.message, p.hint) for p in error.problems]
         ) from None
     key = format_path(where)
     params = base_params(scenario)
     if key not in params:
-        raise CommitcastError.single(
+        raise argument_error(
             f"{path} is not a numeric input that can vary between runs (names, the horizon and "
             "the number of contracts, streams or ramp steps are fixed for a batch)",
-            file="command line",
-            field=option,
+            argument,
             hint="vary an amount, rate, share or date such as revenue.API.growth",
         )
     return Input(path=path, key=key, base=params[key], where=tuple(where))
 
 
-def checked_value(scenario: Scenario, item: Input, value: float | str, option: str) -> float:
-    """Apply one value as a --set override; return the engine value the model accepted."""
+def value_of(scenario: Scenario, item: Input, value: Value, argument: str) -> float:
+    """The engine value of `value` for `item`, checked by the model as an override would be.
+
+    A Flex is applied to the base value (amounts and rates only); text is read as in a file.
+    """
+    if isinstance(value, Flex):
+        if item.is_date or item.is_discrete:
+            raise CommitcastError(
+                [
+                    input_problem(
+                        argument,
+                        item.path,
+                        f"a relative change ({value}) needs an amount or rate",
+                        "write the value itself",
+                    )
+                ]
+            )
+        return checked_value(scenario, item, value.of(item.base), argument)
+    if isinstance(value, str) and not value.strip():
+        raise CommitcastError(
+            [input_problem(argument, item.path, "a value is missing", "e.g. 0.02")]
+        )
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    elif isinstance(value, numbers.Real):
+        value = float(value)
+    elif not isinstance(value, str):
+        raise TypeError(
+            f"{argument}: a value for {item.path} is a number, a date, text as in a file or a "
+            f"Flex; got {type(value).__name__}"
+        )
+    return checked_value(scenario, item, value, argument)
+
+
+def checked_value(scenario: Scenario, item: Input, value: float | str, argument: str) -> float:
+    """Apply one value as an override; return the engine value the model accepted."""
     text = value if isinstance(value, str) else item.show(value)
     quick = _quick_check(scenario, item, text)
     if quick is not None:
@@ -114,13 +264,8 @@ def checked_value(scenario: Scenario, item: Input, value: float | str, option: s
     except CommitcastError as error:
         raise CommitcastError(
             [
-                Problem(
-                    f"{option} {item.path}={text}: {problem.message}",
-                    file="command line",
-                    field=None,
-                    hint=problem.hint,
-                )
-                for problem in error.problems
+                input_problem(argument, item.path, p.message, p.hint, value=text)
+                for p in error.problems
             ]
         ) from None
     return base_params(changed)[item.key]
@@ -160,57 +305,3 @@ def _quick_check(scenario: Scenario, item: Input, text: str) -> float | None:
     else:
         changed = scenario.model_copy(update={"costs": checked})
     return base_params(changed)[item.key]
-
-
-def read_value(scenario: Scenario, item: Input, text: str, option: str) -> float:
-    """A value as in a file (`1.1B`, `2%`, `2027-03-01`), or a signed percentage (`-20%`,
-    `+20%`) meaning a change relative to the base value."""
-    text = text.strip()
-    if text[:1] in "+-" and text.endswith("%"):
-        if item.is_date or item.is_discrete:
-            raise CommitcastError.single(
-                f"{option} {item.path}: a relative change ({text}) needs an amount or rate",
-                file="command line",
-                hint="write the value itself",
-            )
-        try:
-            change = float(text[:-1]) / 100.0
-        except ValueError:
-            raise CommitcastError.single(
-                f"{option} {item.path}: cannot read {text!r} as a percentage change",
-                file="command line",
-                hint="write e.g. -20%:+20%",
-            ) from None
-        return checked_value(scenario, item, item.base * (1.0 + change), option)
-    if not text:
-        raise CommitcastError.single(
-            f"{option} {item.path}: a value is missing", file="command line", hint="e.g. 0.02"
-        )
-    return checked_value(scenario, item, text, option)
-
-
-def split_assignment(text: str, option: str) -> tuple[str, str]:
-    """`PATH=VALUE` split at the last '=' (quoted names in the path may hold '=' too rarely; a
-    value never does)."""
-    path, sep, value = text.rpartition("=")
-    if not sep or not path.strip():
-        raise CommitcastError.single(
-            f"cannot read {option} {text!r}",
-            file="command line",
-            hint=f"write {option} PATH=VALUE",
-        )
-    return path.strip(), value.strip()
-
-
-def read_range(scenario: Scenario, item: Input, text: str, option: str) -> tuple[float, float]:
-    """`LOW:HIGH` (values or signed percentages) as two checked engine values."""
-    # a date holds no ':' and neither does an amount, so the first ':' splits the range
-    low, sep, high = text.partition(":")
-    if not sep:
-        raise CommitcastError.single(
-            f"cannot read the range {text!r} for {item.path}",
-            file="command line",
-            field=option,
-            hint="write LOW:HIGH, e.g. 0.02:0.06 or -20%:+20%",
-        )
-    return read_value(scenario, item, low, option), read_value(scenario, item, high, option)
