@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from commitcast.core.display import format_figure, format_money, format_percent
+from commitcast.core.display import currency_symbol, format_figure, format_money, format_percent
 from commitcast.core.measures import unit_of
 from commitcast.render.terminal import (
     break_label,
@@ -42,7 +42,7 @@ def compact(name: str, value: float | int | None, currency: str) -> str:
         return ""
     if unit_of(name) == "ratio":
         return format_percent(value)
-    symbol = "$" if currency == "USD" else f"{currency} "
+    symbol = currency_symbol(currency)
     magnitude = abs(float(value))
     if magnitude < 0.005:
         return f"{symbol}0"

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from commitcast.core.display import (
+    currency_symbol,
     format_figure,
     format_money,
     format_percent,
@@ -480,7 +481,7 @@ def input_value(item: Input, value: float, currency: str) -> str:
     if key.endswith("tokens_per_month"):
         return format_tokens(value)
     if key.endswith("per_million_tokens"):
-        symbol = "$" if currency == "USD" else f"{currency} "
+        symbol = currency_symbol(currency)
         return f"{symbol}{value:,.4g}" if value >= 0 else f"-{symbol}{-value:,.4g}"
     if key.endswith(RATE_FIELDS):
         return f"{value * 100:.4g}%"
