@@ -532,8 +532,11 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
             head = heads[index] if index or width is None else break_label(heads[0], width)
             table.add_column(head, justify="right" if index else "left", no_wrap=True)
         if half:
-            axis = "below │ above" if half >= 6 else "- │ +"
-            table.add_column(axis, no_wrap=True, justify="center")
+            # left-justified, the axis under the header's: centring a bar Rich first strips
+            # of its trailing spaces moved the axis a column (or three) from row to row
+            below, above = ("below", "above") if half >= 6 else ("-", "+")
+            axis = " " * (half - len(below) - 1) + f"{below} │ {above}"
+            table.add_column(axis, no_wrap=True, justify="left")
         for row, d in zip(rows, tornado.drivers, strict=True):
             cells = [row[0] if width is None else break_label(row[0], width)]
             cells += [row[index] for index in keep[1:]]
