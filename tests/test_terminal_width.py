@@ -350,6 +350,15 @@ def test_solve_keeps_each_set_on_one_line(width: int) -> None:
         assert any(f"--set {item}" in line for line in stdout.splitlines()), stdout
 
 
+@pytest.mark.parametrize("width", (*WIDTHS, 60))
+@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
+def test_the_tornado_axis_is_one_column(path: Any, width: int) -> None:
+    # the bars' axis lines up under the header's on every row, whatever the bar's length
+    stdout, _ = run(("sensitivity", str(path)), width)
+    columns = {line.index("│") for line in stdout.splitlines() if "│" in line}
+    assert len(columns) <= 1, stdout
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 @pytest.mark.xfail(
