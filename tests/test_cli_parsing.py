@@ -218,7 +218,7 @@ def test_bad_range():
     ]
 
 
-# ---- --runs, --funding-limit, --metric, --bridge -------------------------------------------------
+# ---- --runs, --funding-limit, --metric, --bridge, --contract ------------------------------
 
 
 def test_runs():
@@ -253,6 +253,22 @@ def test_figures():
     assert line.startswith(
         "command line: --bridge: 'nope' is not a summary figure that can be measured (one of: "
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Second", "Second"),
+        ("1", 1),
+        ("-2", -2),
+        ("0", "0"),  # a contract named "0" is that contract, not the first
+        ("2", "2"),  # out of range: passed on as a name, refused listing the names
+        ("--1", "--1"),
+        ("", ""),
+    ],
+)
+def test_contract(text, expected):
+    assert parsing.parse_contract(text, ["0", "Second"]) == expected
 
 
 # ---- analysis problems in the options' words ----------------------------------------------

@@ -302,6 +302,8 @@ def test_exit_errors(cli, write_scenario):
     fixed = write_scenario("".join(lines))
     refused(cli("exit", fixed), "has no termination terms")
     refused(cli("exit", BASE, "--contract", "Nope"), "no contract named 'Nope'")
+    refused(cli("exit", BASE, "--contract", "1"), "command line: --contract: no contract named '1'")
+    ok(cli("exit", BASE, "--contract", "-1"))
     refused(cli("exit", BASE, "--output", "x.csv"), "--output needs")
 
 

@@ -137,10 +137,17 @@ def test_contract_choice(base):
         exit_options(two)
     assert "say which" in str(caught.value)
     assert exit_options(two, "Second").contract.name == "Second"
-    assert exit_options(two, "1").index == 1
+    assert exit_options(two, 1).index == 1
+    assert exit_options(two, -1).index == 1
     with pytest.raises(CommitcastError) as caught:
         exit_options(two, "Third")
     assert "no contract named 'Third'" in str(caught.value)
+    assert caught.value.problems[0].field == "contract"
+    # a name is a name: "1" is not the index 1 (the command line's --contract reads that)
+    with pytest.raises(CommitcastError, match="no contract named '1'"):
+        exit_options(two, "1")
+    with pytest.raises(CommitcastError, match="no contract at index 2"):
+        exit_options(two, 2)
 
 
 def test_file_notice_date_is_replaced_and_noted(base):

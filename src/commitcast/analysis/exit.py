@@ -34,6 +34,7 @@ from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
+from commitcast.variants.inputs import argument_error
 
 FIGURES = ("npv", "gross_margin", "peak_funding_need", "total_revenue")
 
@@ -73,7 +74,9 @@ class ExitAnalysis:
         return best is not None and best.npv > self.no_notice.npv
 
 
-def choose_contract(scenario: Scenario, name: str | None) -> int:
+def choose_contract(scenario: Scenario, contract: str | int | None) -> int:
+    """The index of the contract to end: by name (str), by index (int, negative from the end),
+    or, with None, the only contract that can be terminated."""
     contracts = scenario.contracts
     if not contracts:
         raise CommitcastError.single(
@@ -81,18 +84,23 @@ def choose_contract(scenario: Scenario, name: str | None) -> int:
             file=scenario.provenance.file,
             field="contracts",
         )
-    if name is not None:
-        names = [c.name for c in contracts]
-        if name in names:
-            index = names.index(name)
-        elif name.lstrip("-").isdigit() and -len(names) <= int(name) < len(names):
-            index = int(name) % len(names)
-        else:
-            raise CommitcastError.single(
-                f"no contract named {name!r}; contracts: {', '.join(repr(n) for n in names)}",
-                file="command line",
-                field="--contract",
+    names = [c.name for c in contracts]
+    listing = ", ".join(repr(n) for n in names)
+    if isinstance(contract, bool):
+        raise TypeError("contract is a name (str) or an index (int)")
+    if isinstance(contract, int):
+        if not -len(names) <= contract < len(names):
+            raise argument_error(
+                f"no contract at index {contract}: the scenario has {len(names)} ({listing})",
+                "contract",
             )
+        index = contract % len(names)
+    elif contract is not None:
+        if contract not in names:
+            raise argument_error(
+                f"no contract named {contract!r}; contracts: {listing}", "contract"
+            )
+        index = names.index(contract)
     else:
         terminable = [i for i, c in enumerate(contracts) if c.termination is not None]
         if len(contracts) == 1 or len(terminable) == 0:
@@ -100,11 +108,14 @@ def choose_contract(scenario: Scenario, name: str | None) -> int:
         elif len(terminable) == 1:
             index = terminable[0]
         else:
-            raise CommitcastError.single(
+            choices = ", ".join(repr(contracts[i].name) for i in terminable)
+            raise argument_error(
                 "several contracts can be terminated; say which",
-                file="command line",
-                hint="--contract NAME, one of: "
-                + ", ".join(repr(contracts[i].name) for i in terminable),
+                "contract",
+                kind="say_which",
+                hint=f"contract=NAME, one of: {choices}",
+                reason=choices,
+                named=False,
             )
     contract = contracts[index]
     if contract.termination is None:
@@ -132,8 +143,16 @@ def notice_dates(contract: Contract) -> list[dt.date]:
     return dates
 
 
-def exit_options(scenario: Scenario, contract_name: str | None = None) -> ExitAnalysis:
-    index = choose_contract(scenario, contract_name)
+def exit_options(scenario: Scenario, contract: str | int | None = None) -> ExitAnalysis:
+    """Every notice month of one contract, projected in one pass (see the module).
+
+    `contract` is the contract's name or index; None picks the only one that can be
+    terminated.
+
+        analysis = exit_options(scenario, "Colossus reservation")
+        analysis.best_option, analysis.exit_pays, analysis.last_notice
+    """
+    index = choose_contract(scenario, contract)
     contract = scenario.contracts[index]
     term = contract.termination
     assert term is not None

@@ -2,7 +2,7 @@
 
 The command line is the one place that reads option syntax: `--vary PATH=LOW:HIGH` (or `PATH`),
 `--grid PATH=a,b,c`, `--target FIGURE=VALUE`, `--range LOW:HIGH`, a relative change `-20%` (a
-`Flex`), amounts such as `--funding-limit 1T`, `--runs`. Each parser
+`Flex`), amounts such as `--funding-limit 1T`, `--runs`, `--contract NAME|INDEX`. Each parser
 returns what the analysis functions take and refuses bad text as a problem naming the option
 (`command line: --vary revenue.API.growth: a value is missing (e.g. 0.02)`). A value written as
 in a scenario file (`1.1B`, `2027-03-01`, `unserved`) is passed on as that text: whether it fits
@@ -14,6 +14,7 @@ input path; `options_named` rewords them for the command line, naming the option
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -182,6 +183,18 @@ def check_figure(name: str, option: str) -> str:
         return check(name, "figure")
 
 
+_INDEX = re.compile(r"-?[0-9]+")
+
+
+def parse_contract(text: str, names: Sequence[str]) -> str | int:
+    """`--contract`: a contract's name, or failing that its index (`0`, `-1`). Text that is
+    neither is passed on as a name, for the analysis to refuse listing the names."""
+    if text in names or not _INDEX.fullmatch(text):
+        return text
+    index = int(text)
+    return index if -len(names) <= index < len(names) else text
+
+
 # ---- the analysis functions' problems, in the options' words -------------------------------
 
 
@@ -246,6 +259,9 @@ _WORDS: dict[str, Callable[[ArgumentProblem, str], Problem]] = {
         hint=f"widen {option}, or the target cannot be reached by this input",
     ),
     "breakeven": lambda p, option: Problem(p.message, file=COMMAND_LINE, field=option),
+    "say_which": lambda p, option: Problem(
+        p.message, file=COMMAND_LINE, hint=f"{option} NAME, one of: {p.reason}"
+    ),
 }
 
 # Kinds worded the same whichever options the command has.

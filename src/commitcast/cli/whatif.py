@@ -231,12 +231,16 @@ def exit_timing(
     sets: list[str] = SetOption,
 ) -> None:
     """When, if ever, to give notice: the scenario projected for every notice month."""
+    import commitcast.cli.parsing as parsing
     from commitcast.analysis.exit import exit_options
     from commitcast.render import whatif as render
 
     check_output(output)
     scenario = load(file, sets)
-    result = exit_options(scenario, contract)
+    names = [c.name for c in scenario.contracts]
+    choice = None if contract is None else parsing.parse_contract(contract, names)
+    with parsing.options_named(contract="--contract"):
+        result = exit_options(scenario, choice)
     _emit(
         result,
         output_format,
