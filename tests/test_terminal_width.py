@@ -361,10 +361,6 @@ def test_the_tornado_axis_is_one_column(path: Any, width: int) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate prints one line per file whatever the width (soft_wrap in cli/core.py)",
-)
 def test_validate_fits(path: Any, width: int) -> None:
     check(Case("validate", ("validate", str(path)), None), width)
 
