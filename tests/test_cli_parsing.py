@@ -247,11 +247,16 @@ def test_funding_limit():
     assert line.startswith("command line: --funding-limit: cannot read 'nan' as a number")
 
 
-def test_figures():
+def test_figures_and_columns():
     assert parsing.check_figure("npv", "--metric") == "npv"
     (line,) = refusal(parsing.check_figure, "nope", "--bridge")
     assert line.startswith(
         "command line: --bridge: 'nope' is not a summary figure that can be measured (one of: "
+    )
+    assert parsing.check_column("revenue") == "revenue"
+    (line,) = refusal(parsing.check_column, "npv")
+    assert line.startswith(
+        "command line: --metric: 'npv' is not a monthly column (with --by use one of: "
     )
 
 

@@ -69,6 +69,8 @@ def test_different_currencies_are_refused(pair):
     assert caught.value.exit_code == 2
     assert "different currencies" in str(caught.value)
     assert "EUR" in str(caught.value)
+    # for a Python caller: no file to convert and no --set to suggest
+    assert "--set" not in str(caught.value) and "command line" not in str(caught.value)
 
 
 def test_one_metric_by_year_is_the_sum_of_its_months(pair):
@@ -92,6 +94,27 @@ def test_metric_must_be_a_monthly_column(pair):
     with pytest.raises(CommitcastError) as caught:
         metric_over_time(list(pair), "npv", "year")
     assert "not a monthly column" in str(caught.value)
+    (problem,) = caught.value.problems
+    assert problem.field == "metric" and problem.hint.startswith("one of: committed_fees")
+
+
+def test_compare_needs_two_scenarios(pair):
+    with pytest.raises(CommitcastError) as caught:
+        compare(list(pair)[:1])
+    assert caught.value.problems[0].field == "scenarios"
+
+
+def test_currency_problems_on_the_command_line_name_the_files(cli, write_scenario):
+    base = SCENARIOS / "colossus-base.yaml"
+    euros = write_scenario(
+        base.read_text(encoding="utf-8").replace("currency: USD", "currency: EUR")
+    )
+    result = cli("compare", base, euros)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "command line: scenarios in different currencies cannot be compared (convert the "
+        "amounts of one file (or --set currency=...) first)"
+    )
 
 
 def test_periods_a_scenario_does_not_cover_are_empty(pair):

@@ -15,6 +15,7 @@ from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS
 from commitcast.engine.projection import Period, Projection, projection
 from commitcast.model.scenario import Scenario
+from commitcast.variants.inputs import ArgumentProblem, argument_error
 
 
 @dataclass
@@ -76,19 +77,37 @@ def same_currency(scenarios: Sequence[Scenario]) -> None:
                 for s in scenarios
             ]
             + [
-                Problem(
+                ArgumentProblem(
                     "scenarios in different currencies cannot be compared",
-                    file="command line",
-                    hint="convert the amounts of one file (or --set currency=...) first",
+                    hint="convert the amounts of one scenario first",
+                    argument="scenarios",
+                    kind="currencies",
                 )
             ]
         )
 
 
+def check_column(metric: str) -> str:
+    """`metric` if it is a monthly column; else a problem naming the argument `metric`."""
+    if metric not in MONTHLY_COLUMNS:
+        raise argument_error(
+            f"{metric!r} is not a monthly column",
+            "metric",
+            kind="monthly",
+            hint="one of: " + ", ".join(MONTHLY_COLUMNS),
+        )
+    return metric
+
+
 def compare(scenarios: Sequence[Scenario]) -> Comparison:
+    """Every summary figure of each scenario, and its difference to the first's.
+
+    result = compare([base, downside])
+    result.values["npv"], result.deltas["npv"][0].amount
+    """
     if len(scenarios) < 2:
-        raise CommitcastError.single(
-            "compare needs at least two scenarios (the first is the base)", file="command line"
+        raise argument_error(
+            "compare needs at least two scenarios (the first is the base)", "scenarios"
         )
     same_currency(scenarios)
     projections = [projection(s) for s in scenarios]
@@ -99,14 +118,12 @@ def compare(scenarios: Sequence[Scenario]) -> Comparison:
 
 def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> MetricTable:
     """`metric` (a monthly column) per month, quarter or year; periods a scenario does not
-    cover are None."""
-    if metric not in MONTHLY_COLUMNS:
-        raise CommitcastError.single(
-            f"{metric!r} is not a monthly column",
-            file="command line",
-            field="--metric",
-            hint="with --by use one of: " + ", ".join(MONTHLY_COLUMNS),
-        )
+    cover are None.
+
+        table = metric_over_time([base, downside], "gross_margin", "year")
+        table.periods, table.values  # a row per year, a column per scenario
+    """
+    check_column(metric)
     same_currency(scenarios)
     projections = [projection(s) for s in scenarios]
     per_scenario: list[dict[str, float | None]] = []

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.measures import MONTHLY_COLUMNS
 from commitcast.variants.inputs import ArgumentProblem, Flex, Value, attempt, collecting
 
 if TYPE_CHECKING:
@@ -183,6 +184,14 @@ def check_figure(name: str, option: str) -> str:
         return check(name, "figure")
 
 
+def check_column(name: str, option: str = "--metric") -> str:
+    """A monthly column named in `option` (compare's `--metric`)."""
+    from commitcast.analysis.compare import check_column as check
+
+    with options_named(metric=option):
+        return check(name)
+
+
 _INDEX = re.compile(r"-?[0-9]+")
 
 
@@ -262,6 +271,12 @@ _WORDS: dict[str, Callable[[ArgumentProblem, str], Problem]] = {
     "say_which": lambda p, option: Problem(
         p.message, file=COMMAND_LINE, hint=f"{option} NAME, one of: {p.reason}"
     ),
+    "monthly": lambda p, option: Problem(
+        p.message,
+        file=COMMAND_LINE,
+        field=option,
+        hint="with --by use one of: " + ", ".join(MONTHLY_COLUMNS),
+    ),
 }
 
 # Kinds worded the same whichever options the command has.
@@ -273,5 +288,10 @@ _FIXED: dict[str, Callable[[ArgumentProblem], Problem]] = {
         file=COMMAND_LINE,
         field="--bridge",
         hint="--set horizon.start=... and horizon.months=... on the command line to align them",
+    ),
+    "currencies": lambda p: Problem(
+        p.message,
+        file=COMMAND_LINE,
+        hint="convert the amounts of one file (or --set currency=...) first",
     ),
 }

@@ -70,6 +70,8 @@ def compare(
         raise usage_error("use --bridge or --metric, not both")
     if bridge is not None:
         parsing.check_figure(bridge, "--bridge")
+    if metric is not None:
+        parsing.check_column(metric, "--metric")
     scenarios = load_all(files, sets)
     if bridge is not None:
         from commitcast.analysis.bridge import bridge as walk
@@ -83,13 +85,15 @@ def compare(
     elif metric is not None:
         from commitcast.analysis.compare import metric_over_time
 
-        result = metric_over_time(scenarios, metric, by.value)
+        with parsing.options_named(metric="--metric"):
+            result = metric_over_time(scenarios, metric, by.value)
         writers = (render.print_metric, render.metric_csv, render.metric_json)
         markdown = render.metric_markdown
     else:
         from commitcast.analysis.compare import compare as side_by_side
 
-        result = side_by_side(scenarios)
+        with parsing.options_named():
+            result = side_by_side(scenarios)
         writers = (render.print_compare, render.compare_csv, render.compare_json)
         markdown = render.compare_markdown
     show, to_csv, to_json = writers
