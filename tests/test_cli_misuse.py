@@ -130,30 +130,44 @@ def test_internal_error_is_exit_1_without_traceback(cli, monkeypatch):
 # --- hostile files ------------------------------------------------------------------------
 
 
-def test_alias_bomb_is_refused_before_it_expands(monkeypatch):
-    """9 levels of 9 aliases = 9**9 (387 million) leaves: the guard must stop the builder
-    after MAX_VALUES values, long before the expansion, with little memory."""
+def test_alias_bomb_is_refused_before_it_expands():
+    """9 levels of 9 aliases = 9**9 (387 million) leaves: the guard stops after at most
+    EXPANSION_FLOOR values built through aliases, long before the expansion, with little
+    memory; on both paths (libyaml's events, and the careful Python path)."""
     text = (CORPUS / "39-alias-bomb.yaml").read_text(encoding="utf-8")
     assert len(text) < 1000
-    calls = 0
-    real_build = loader._Builder.build
+    for careful in (False, True):
+        fast = loader._fast_document
+        if careful:
+            loader._fast_document = lambda text, file: None  # type: ignore[assignment]
+        tracemalloc.start()
+        try:
+            with pytest.raises(CommitcastError) as caught:
+                loader.parse_text(text, "bomb.yaml")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            loader._fast_document = fast  # type: ignore[assignment]
+        assert "alias bomb" in str(caught.value)
+        assert peak < 300 * 1024 * 1024  # far below what 387 million values would need
 
-    def counting(self, node, path, depth=0):
-        nonlocal calls
-        calls += 1
-        return real_build(self, node, path, depth)
 
-    monkeypatch.setattr(loader._Builder, "build", counting)
-    tracemalloc.start()
-    try:
-        with pytest.raises(CommitcastError) as caught:
-            loader.parse_text(text, "bomb.yaml")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert "alias bomb" in str(caught.value)
-    assert calls <= loader.MAX_VALUES + 1
-    assert peak < 300 * 1024 * 1024  # far below what 387 million values would need
+def test_a_long_honest_file_is_not_an_alias_bomb():
+    # 20,000 contracts written out (~300,000 values) and one anchor used by each of them: the
+    # aliases add less than the file writes, so it is read (the old absolute cap of 200,000
+    # values refused any portfolio past ~6,000 contracts)
+    lines = ["name: big", "horizon: {start: 2026-01, months: 12}", "terms: &t {notice_days: 90}"]
+    lines.append("contracts:")
+    for i in range(20_000):
+        lines.append(
+            f"  - {{name: c{i}, start: 2026-01-01, end: 2026-12-31, monthly_fee: {i + 1},"
+            " termination: *t}"
+        )
+    document = loader.parse_text("\n".join(lines) + "\n", "big.yaml")
+    assert len(document.data["contracts"]) == 20_000
+    assert document.data["contracts"][-1]["termination"] == {"notice_days": 90}
+    # an alias's values keep the anchor's line, under the alias's own path
+    assert document.marks[("contracts", 5, "termination", "notice_days")].line == 3
 
 
 def test_alias_bomb_of_mappings_is_refused(monkeypatch):

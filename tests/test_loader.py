@@ -4,6 +4,7 @@ about where each value stood."""
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from commitcast.core.errors import CommitcastError
 from commitcast.core.paths import format_path
@@ -176,3 +177,63 @@ def test_explicit_str_tag_keeps_the_text(text):
     # `!!str` is the YAML way to say "this is text"; it must win over number reading even where
     # YAML 1.1 itself would not have read a number (1e9, 5.0e15).
     assert parse_text(f"name: !!str {text}\n").data == {"name": text}
+
+
+def _careful(text: str, file: str):
+    """parse_text on the careful path only (PyYAML's Python parser and composer)."""
+    from commitcast.load import reader
+
+    fast = reader._fast_document
+    reader._fast_document = lambda text, file: None
+    try:
+        return reader.parse_text(text, file)
+    finally:
+        reader._fast_document = fast
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "scenarios").glob("*.yaml"))
+    + sorted((ROOT / "tests/bad_inputs").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_the_fast_path_reads_what_the_careful_path_reads(path):
+    """libyaml's events give the same data and the same line and column for every value as
+    PyYAML's Python composer; a file the fast path passes over gets the careful path's
+    problems, word for word (the fast path never words a problem, except an alias bomb)."""
+    from commitcast.load import reader
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return  # refused before parsing, on both paths
+    try:
+        expected = _careful(text, path.name)
+    except CommitcastError as error:
+        with pytest.raises(CommitcastError) as caught:
+            reader.parse_text(text, path.name)
+        if "alias bomb" not in str(error):
+            assert [str(p) for p in caught.value.problems] == [str(p) for p in error.problems]
+        return
+    fast = reader._fast_document(text, path.name)
+    assert fast is not None
+    assert fast.data == expected.data
+    assert fast.marks == expected.marks
+
+
+def test_the_fast_path_passes_unusual_files_to_the_careful_path():
+    from commitcast.load import reader
+
+    for text in (
+        "a: 1\na: 2\n",  # duplicate key
+        "a: !!str 012\n",  # a tag
+        "b: &b {x: 1}\nc:\n  <<: *b\n",  # a merge key
+        "? [k]\n: v\n",  # a complex key
+        "a: 1\n---\nb: 2\n",  # two documents
+        "# only a comment\n",
+        "a: " + "[" * 70 + "]" * 70 + "\n",  # nesting past MAX_DEPTH
+        "a: 1e999\n",  # too large
+        "a: [1, 2\n",  # a syntax error
+    ):
+        assert reader._fast_document(text, "s.yaml") is None, text

@@ -343,25 +343,6 @@ def test_progress_is_reported_per_chunk_and_never_on_stdout(cli) -> None:
     assert json.loads(result.stdout)["runs"] == 25000
 
 
-def test_readme_example_is_the_real_output() -> None:
-    import re
-
-    from typer.testing import CliRunner
-
-    from commitcast.cli import app
-
-    readme = (SCENARIOS.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("<!-- section:simulate -->") :]
-    shown = re.search(r"--funding-limit 20B`\):\n\n```\n(.*?)\n```", section, re.S)
-    assert shown, "the README's simulate example is missing"
-    runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
-    args = ["simulate", str(SCENARIOS / "colossus-risk.yaml"), "--runs", "100000", "--seed", "7"]
-    result = runner.invoke(app, [*args, "--funding-limit", "20B"])
-    assert result.exit_code == 0
-    output = "\n".join(line.rstrip() for line in result.stdout.rstrip().splitlines())
-    assert output == shown[1]
-
-
 def test_figures_undefined_in_some_runs_are_left_out_and_said_so(cli, write_scenario) -> None:
     # no revenue and no capacity: gross margin % and utilization are undefined in every run
     path = write_scenario(

@@ -36,7 +36,8 @@ def validate(
             f"ok: {path}: {scenario.name!r}, {len(scenario.contracts)} contract(s), "
             f"{len(scenario.revenue)} revenue stream(s), {scenario.months} months from "
             f"{scenario.horizon.start:%Y-%m}",
-            markup=False,  # a name like '[/]' prints as written
+            markup=False,
+            soft_wrap=True,  # one line per file, whatever the terminal's width
         )
     if problems:
         raise CommitcastError(problems)
