@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SCENARIOS
+
+from tests.conftest import ROOT, SCENARIOS
 
 BASE = str(SCENARIOS / "colossus-base.yaml")
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).parent / "bad_inputs"
+from tests.conftest import ROOT
+
+CORPUS = ROOT / "tests" / "bad_inputs"
 PREVIOUS = "month,committed_fees\n2026-06,1.0\n"
 
 

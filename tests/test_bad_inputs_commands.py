@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
-from test_bad_inputs import CASES, read_expect
+
+from tests.conftest import SCENARIOS
+from tests.test_bad_inputs import CASES, read_expect
 
 BASE = SCENARIOS / "colossus-base.yaml"
 PREVIOUS = b"previous output, must survive\n"

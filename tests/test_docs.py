@@ -37,13 +37,13 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import ROOT
 from pydantic import BaseModel
 from typer.main import get_command
 from typer.testing import CliRunner
 
 import commitcast
 from commitcast.cli import app
+from tests.conftest import ROOT
 
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"

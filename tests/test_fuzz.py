@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,8 +16,8 @@ from hypothesis import strategies as st
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.validation import scenario_from_text
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "scenarios").glob("*.yaml")) + [
     ROOT / "src" / "commitcast" / "templates" / "starter.yaml"
 ]

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "src" / "commitcast"
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "src" / "commitcast"
 # Each layer may import the layers before it in this list, and itself.
 LAYERS = ("core", "model", "load", "variants", "engine", "analysis", "report", "render", "cli")
 

@@ -16,10 +16,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.render import files
+from tests.conftest import ROOT, SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 PREVIOUS = "a previous, good output\n"
@@ -470,7 +470,7 @@ def test_output_and_xlsx_on_the_same_file_are_refused(tmp_path: Path, cli):
 
 
 def test_bad_scenario_with_xlsx_writes_no_workbook(tmp_path: Path, cli):
-    bad = Path(__file__).parent / "bad_inputs" / "10-duplicate-monthly-fee.yaml"
+    bad = ROOT / "tests" / "bad_inputs" / "10-duplicate-monthly-fee.yaml"
     book = tmp_path / "book.xlsx"
     result = cli("project", bad, "--xlsx", book)
     assert result.exit_code == 2

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, SCENARIOS
 
 from commitcast.engine.projection import projection
 from commitcast.load.validation import load_scenario
+from tests.conftest import ROOT, SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + [ROOT / "templates" / "starter.yaml"]
 

@@ -1,6 +1,6 @@
 """The README's first command works on the bundled example."""
 
-from conftest import SCENARIOS
+from tests.conftest import SCENARIOS
 
 
 def test_project_bundled_example_runs(cli):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+from tests.conftest import ROOT
+
+SCENARIOS = ROOT / "scenarios"
 HEAVY = ("pandas", "openpyxl", "xlsxwriter", "scipy")
 
 PROBE = """

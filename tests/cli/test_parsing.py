@@ -4,13 +4,13 @@ option, and the analysis functions' problems reworded in the options' names."""
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.sensitivity import Driver, grid, sensitivity
 from commitcast.cli import parsing
 from commitcast.core.errors import CommitcastError
 from commitcast.load.validation import load_scenario
 from commitcast.variants.inputs import Flex
+from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.measures import (
     BALANCE_COLUMNS,
@@ -17,6 +16,7 @@ from commitcast.core.measures import (
 )
 from commitcast.engine.projection import projection
 from commitcast.load.validation import load_scenario
+from tests.conftest import SCENARIOS
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)

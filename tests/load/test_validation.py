@@ -10,7 +10,6 @@ import datetime as dt
 import textwrap
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.load.validation import (
@@ -19,6 +18,7 @@ from commitcast.load.validation import (
     scenario_warnings,
 )
 from commitcast.model.fields import fields_at
+from tests.conftest import SCENARIOS
 
 MINIMAL = """\
 name: Minimal

@@ -7,7 +7,6 @@ tests pin that this changes no figure, by projecting each variant on its own thr
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,9 @@ from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.variants.batch import Batch
+from tests.conftest import ROOT
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 
 
 # flat engine key -> the --set path of the same input in colossus-base.yaml

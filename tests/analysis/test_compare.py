@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.compare import compare, metric_over_time
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
+from tests.conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import SCENARIOS
 
 import commitcast
 from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS
 from commitcast.engine.projection import period_label, projection
 from commitcast.model.scenario import Scenario
+from tests.conftest import SCENARIOS
 
 CENT = 0.005
 

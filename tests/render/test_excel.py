@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from conftest import SCENARIOS
 from openpyxl.formula.translate import Translator
 
 from commitcast.engine.contracts import FullSchedule
 from commitcast.engine.projection import projection
 from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render.excel import calc_sheet_names, write_workbook
+from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 DOWNSIDE = SCENARIOS / "colossus-downside.yaml"

@@ -7,11 +7,11 @@ import io
 import json
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
+from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 DOWN = SCENARIOS / "colossus-downside.yaml"

@@ -4,7 +4,6 @@ gives the same output, percentiles are ordered, errors exit 2."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,9 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
+from tests.conftest import ROOT
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 
 UNCERTAIN = """\
 name: uncertain

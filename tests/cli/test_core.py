@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCENARIOS
 
 from commitcast.core.display import format_money, format_percent
 from commitcast.core.measures import MONTHLY_COLUMNS
+from tests.conftest import ROOT, SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 CENT = 0.005

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 
-from conftest import SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 RISK = SCENARIOS / "colossus-risk.yaml"

@@ -4,11 +4,11 @@ about where each value stood."""
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
 
 from commitcast.core.errors import CommitcastError
 from commitcast.core.paths import format_path
 from commitcast.load.reader import Mark, parse_text, read_file, resolve_scalar
+from tests.conftest import ROOT
 
 
 def problems(text: str) -> list[str]:

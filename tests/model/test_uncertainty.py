@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.validation import scenario_from_text
 from commitcast.model.uncertainty import Choice, UncertainInput, Uncertainty, parse_spec
+from tests.conftest import ROOT
 
 N = 200_000  # samples for moment checks: standard errors are ~0.2% of an sd
 
@@ -344,7 +344,7 @@ def test_json_schema_allows_distributions_where_numbers_go() -> None:
     from commitcast.model.schema import scenario_schema
 
     validator = jsonschema.Draft202012Validator(scenario_schema())
-    risk = read_file(Path(__file__).resolve().parents[1] / "scenarios" / "colossus-risk.yaml")
+    risk = read_file(ROOT / "scenarios" / "colossus-risk.yaml")
     assert [e.message for e in validator.iter_errors(risk.data)] == []
     risk.data["revenue"][0]["growth"] = {"dist": "normall", "mean": 0.01, "sd": 0.01}
     assert list(validator.iter_errors(risk.data))

@@ -29,13 +29,13 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.measures import MONTHLY_COLUMNS
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.render.excel import write_workbook
+from tests.conftest import SCENARIOS
 
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 BASE = SCENARIOS / "colossus-base.yaml"

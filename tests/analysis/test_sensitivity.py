@@ -1,18 +1,18 @@
 """sensitivity and grid from Python, with typed drivers and axes: every endpoint checked by
-projecting the scenario with that value set. (The option syntax is tests/test_cli_parsing.py's.)"""
+projecting the scenario with that value set. (The option syntax is tests/cli/test_parsing.py's.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.sensitivity import Driver, Flex, default_paths, grid, sensitivity
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
+from tests.conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.calendar import day_number, month_number
 from commitcast.engine.contracts import ContractSchedule, contract_grid, contract_schedule
@@ -22,6 +21,7 @@ from commitcast.engine.run import run
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
+from tests.conftest import SCENARIOS
 
 CENT = 0.005
 NAN = math.nan

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.addressing import resolve_path
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
+from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
 

@@ -7,14 +7,14 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.errors import CommitcastError
 from commitcast.load import reader as loader
 from commitcast.load.validation import load_scenario, scenario_from_text
+from tests.conftest import ROOT, SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
-CORPUS = Path(__file__).parent / "bad_inputs"
+CORPUS = ROOT / "tests" / "bad_inputs"
 
 
 def _clean_failure(result, *fragments: str) -> None:

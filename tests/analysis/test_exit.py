@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.exit import exit_options, notice_dates
 from commitcast.core.errors import CommitcastError
@@ -14,6 +13,7 @@ from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
+from tests.conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.bridge import GROUPS, bridge, group_of
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
+from tests.conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import SCENARIOS
 from rich.cells import cell_len
 
 from commitcast.core.display import (
@@ -30,6 +29,7 @@ from commitcast.core.display import (
 )
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, unit_of
 from commitcast.render.simulation import compact
+from tests.conftest import SCENARIOS
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 WIDTHS = (80, 100)

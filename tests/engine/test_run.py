@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import numpy_financial as npf
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.core.measures import MONTHLY_COLUMNS
 from commitcast.engine.projection import projection
@@ -21,6 +20,7 @@ from commitcast.engine.run import run
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
+from tests.conftest import SCENARIOS
 
 CENT = 0.005  # half a cent: "agrees to the cent"
 

@@ -1,10 +1,9 @@
 """solve from Python with typed arguments: answers by hand on small scenarios, and every answer
-re-projected at the answer. (--target and --range text: tests/test_cli_parsing.py.)"""
+re-projected at the answer. (--target and --range text: tests/cli/test_parsing.py.)"""
 
 from __future__ import annotations
 
 import pytest
-from conftest import SCENARIOS
 
 from commitcast.analysis.solve import breakeven_utilization, solve
 from commitcast.core.errors import CommitcastError
@@ -13,6 +12,7 @@ from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import Flex
+from tests.conftest import SCENARIOS
 
 
 @pytest.fixture(scope="module")
