@@ -58,7 +58,7 @@ def compare(
     """Compare scenarios side by side, with differences to the first in amount and percent.
 
     --set applies to every file. --bridge walks the difference in one figure by groups of
-    inputs: contracts, demand, prices, costs, timing (see the README).
+    inputs: contracts, demand, prices, costs, timing (see docs/whatif.md).
     """
     import commitcast.cli.parsing as parsing
     from commitcast.render import whatif as render

@@ -6,7 +6,7 @@ because an obligation does not stop at the edge of the projection. The projectio
 horizon's months of it (`ContractSchedule`); the workbook's Contracts sheet shows all of it
 (`FullSchedule`), so it stores these figures rather than working them out a second time.
 
-Conventions (also in the README):
+Conventions (also in docs/conventions.md):
 - a contract's fee and capacity in a month are prorated by days in service / days in month;
 - contract month k counts calendar months from the contract's start month (k = 0 there);
   the escalator multiplies the fee by (1 + rate) ** (k // every_months); ramp steps follow one

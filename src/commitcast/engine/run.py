@@ -262,7 +262,7 @@ def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.nda
 
 
 def summarize(columns: dict[str, np.ndarray], annual_rate: np.ndarray) -> dict[str, np.ndarray]:
-    """Summary figures per run from the monthly columns (see the README for each definition)."""
+    """Summary figures per run from the monthly columns (docs/commands.md defines each)."""
     revenue = columns["revenue"].sum(axis=1)
     margin = columns["gross_margin"].sum(axis=1)
     served = columns["served_tokens"].sum(axis=1)

@@ -9,7 +9,7 @@ from commitcast.report.projection import scenario_header
 
 
 def simulation_dict(result: Simulation) -> dict[str, Any]:
-    """The JSON form (see the README)."""
+    """The JSON form (docs/simulate.md)."""
     scenario = result.scenario
     return {
         "scenario": scenario_header(scenario, result.labels),
