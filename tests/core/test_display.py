@@ -1,0 +1,140 @@
+"""How figures are shown to people (core/display.py): money, tokens, percentages, points and the
+currency symbol, rounded half up as a person rounds.
+
+Where the display rules reach the terminal, the what-if tables and the workbook's number formats,
+see tests/render/ (test_terminal.py, test_whatif.py, test_excel_style.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from commitcast.core.display import (
+    currency_symbol,
+    format_figure,
+    format_money,
+    format_percent,
+    format_points,
+    format_tokens,
+)
+
+
+@pytest.mark.parametrize(
+    ("currency", "symbol"),
+    [("USD", "$"), ("EUR", "€"), ("GBP", "£"), ("JPY", "JPY "), ("CNY", "CNY "), ("CHF", "CHF ")],
+)
+def test_currency_symbol_only_for_unambiguous_symbols(currency, symbol):
+    # ¥ is both the yen and the yuan: every currency but $, € and £ shows its code and a space
+    assert currency_symbol(currency) == symbol
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.25e9, "$1.25B"),
+        (9e8, "$900.0M"),
+        (-3.2e6, "($3.2M)"),
+        (1.5e12, "$1.50T"),
+        (1234.5, "$1.2K"),
+        (12.345, "$12.35"),
+        (0.0, "$0.00"),
+        (-0.001, "$0.00"),  # rounds to zero: no parentheses around nothing
+        # at a unit's edge the rounded figure moves up a unit instead of showing 1,000.0K
+        (999_999, "$1.0M"),
+        (999_960_000, "$1.00B"),
+        (999.996, "$1.0K"),
+        (None, ""),
+        (math.nan, ""),
+        # halves round up, as a person (and a spreadsheet's number format) rounds the figure
+        # the CSV shows: 7,345,000,000 is $7.35B although the float 7.345 lies a hair below
+        (7_345_000_000, "$7.35B"),
+        (-7_345_000_000, "($7.35B)"),
+        (2.675, "$2.68"),
+        (1_250_000, "$1.3M"),
+        (-0.005, "($0.01)"),
+    ],
+)
+def test_format_money(value, text):
+    assert format_money(value) == text
+
+
+def test_format_money_other_currency():
+    assert format_money(2.5e6, "EUR") == "€2.5M"
+    assert format_money(2.5e6, "CHF") == "CHF 2.5M"  # no symbol of its own: the code
+
+
+def test_format_percent_and_tokens():
+    assert format_percent(0.3632) == "36.3%"
+    assert format_percent(-0.05) == "(5.0%)"
+    assert format_percent(0.3625) == "36.3%"  # 36.25% rounds half up
+    assert format_percent(-0.0004) == "0.0%"  # rounds to zero: no parentheses
+    assert format_percent(None) == ""
+    assert format_tokens(5e15) == "5.00P"
+    assert format_tokens(2.5e12) == "2.50T"
+    assert format_tokens(1234) == "1,234"
+    assert format_tokens(math.nan) == ""
+    assert format_tokens(999_999_999_999_999) == "1.00P"  # not 1,000.00T
+    assert format_tokens(1.125e15) == "1.13P"  # halves up
+    assert format_tokens(-2.5e6) == "-2.50M"
+    assert format_tokens(0) == "0"
+
+
+def test_negative_money_in_another_currency_keeps_its_symbol_inside_the_parentheses():
+    assert format_money(-3.2e6, "EUR") == "(€3.2M)"
+    assert format_money(-1.5e9, "JPY") == "(JPY 1.50B)"
+
+
+def test_money_from_numpy_and_integers():
+    assert format_money(np.float64(1.25e9)) == "$1.25B"
+    assert format_money(np.float64("nan")) == ""
+    assert format_money(2_000) == "$2.0K"
+
+
+def test_tokens_in_billions_and_below_a_million():
+    assert format_tokens(2.5e9) == "2.50G"
+    assert format_tokens(1e6) == "1.00M"
+    assert format_tokens(994_999) == "994,999"  # below a million shown: the count itself
+    assert format_tokens(999_999) == "1.00M"  # 0.999999M shows as 1.00M, so it is one
+    assert format_tokens(None) == ""
+
+
+def test_percent_of_a_whole_and_of_nothing():
+    assert format_percent(1.0) == "100.0%"
+    assert format_percent(0.0) == "0.0%"
+    assert format_percent(math.nan) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("npv", 1.25e9, "$1.25B"),  # money
+        ("total_revenue", -3.2e6, "($3.2M)"),
+        ("gross_margin_pct", 0.3632, "36.3%"),  # ratio
+        ("utilization", 0.5, "50.0%"),
+        ("capacity_tokens", 5e15, "5.00P"),  # tokens
+        ("peak_funding_month", "2026-07", "2026-07"),  # month: as written
+        ("payback_month", None, "—"),  # an undefined month is a dash
+        ("npv", None, ""),  # an undefined amount is empty
+        ("gross_margin_pct", math.nan, ""),
+        ("contracts[0].monthly_fee", 9e8, "$900.0M"),  # not a measure: money
+    ],
+)
+def test_format_figure_follows_the_measures_unit(name, value, text):
+    assert format_figure(name, value) == text
+
+
+def test_format_figure_in_another_currency():
+    assert format_figure("npv", 2.5e6, "GBP") == "£2.5M"
+    assert format_figure("gross_margin_pct", 0.25, "GBP") == "25.0%"  # ratios have no currency
+
+
+def test_format_points():
+    # a difference of two ratios: 0.012 is 1.2 percentage points
+    assert format_points(0.012) == "1.2pt"
+    assert format_points(0.012, sign=True) == "+1.2pt"
+    assert format_points(-0.012, sign=True) == "-1.2pt"
+    assert format_points(0.0123, 2) == "1.23pt"
+    assert format_points(0.0) == "0.0pt"
