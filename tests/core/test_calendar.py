@@ -1,0 +1,76 @@
+"""The month grid (core/calendar.py): day and month numbers, and the days each month holds.
+
+Day numbers are checked against Unix time, an independent route: 2000-01-01 00:00 UTC is
+946,684,800 s = 10,957 days after 1970-01-01, and 2024-01-01 is 1,704,067,200 s = 19,723 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from commitcast.core.calendar import (
+    EPOCH,
+    MonthGrid,
+    date_from_day,
+    day_number,
+    month_label,
+    month_number,
+    month_start,
+    months_of_days,
+)
+
+
+def test_day_numbers_count_from_1970():
+    assert day_number(EPOCH) == 0
+    assert day_number(dt.date(2000, 1, 1)) == 946_684_800 // 86_400 == 10_957
+    assert day_number(dt.date(2024, 1, 1)) == 1_704_067_200 // 86_400 == 19_723
+    assert day_number(dt.date(1969, 12, 31)) == -1
+
+
+def test_a_day_number_back_to_its_date_even_as_a_float():
+    assert date_from_day(10_957) == dt.date(2000, 1, 1)
+    assert date_from_day(10_957.0) == dt.date(2000, 1, 1)  # the engine holds days as floats
+    assert date_from_day(-1) == dt.date(1969, 12, 31)
+    for day in (dt.date(2026, 2, 28), dt.date(2028, 2, 29), dt.date(2031, 12, 31)):
+        assert date_from_day(day_number(day)) == day
+
+
+def test_month_numbers_count_from_january_1970():
+    assert month_number(dt.date(1970, 1, 31)) == 0
+    assert month_number(dt.date(2026, 6, 15)) == (2026 - 1970) * 12 + 5 == 677
+    assert month_number(dt.date(1969, 12, 1)) == -1
+    assert month_start(677) == dt.date(2026, 6, 1)
+    assert month_start(-1) == dt.date(1969, 12, 1)
+    assert month_label(677) == "2026-06"
+    assert month_label(12 * 30 + 11) == "2000-12"
+
+
+def test_months_of_days_vectorized():
+    # 2000-01-31 is day 10,957 + 30; 2000-02-01 the day after; 1969-12-31 is day -1
+    days = np.array([10_987.0, 10_988.0, -1.0, 0.0])
+    assert months_of_days(days).tolist() == [360, 361, -1, 0]
+
+
+def test_grid_of_a_leap_february():
+    grid = MonthGrid(first=month_number(dt.date(2024, 1, 1)), count=3)
+    assert grid.months.tolist() == [648, 649, 650]
+    # the first day of each month and one past the end: Jan 1, Feb 1, Mar 1, Apr 1 of 2024
+    assert grid.starts.tolist() == [19_723, 19_723 + 31, 19_723 + 60, 19_723 + 91]
+    assert grid.days.tolist() == [31, 29, 31]
+    assert grid.labels() == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_grid_across_a_year_end():
+    grid = MonthGrid(first=month_number(dt.date(2025, 11, 1)), count=3)
+    assert grid.labels() == ["2025-11", "2025-12", "2026-01"]
+    assert grid.days.tolist() == [30, 31, 31]
+    assert grid.starts[0] == day_number(dt.date(2025, 11, 1))
+    assert grid.starts[-1] == day_number(dt.date(2026, 2, 1))
+    assert int(grid.days.sum()) == 92  # 30 + 31 + 31
+
+
+def test_a_grid_is_a_value():
+    assert MonthGrid(600, 12) == MonthGrid(600, 12)
+    assert hash(MonthGrid(600, 12)) == hash(MonthGrid(600, 12))  # frozen: usable as a key
