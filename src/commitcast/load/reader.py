@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -67,8 +67,9 @@ _SCALAR_TAGS = {
 _RESOLVER = yaml.resolver.Resolver()
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """Where a value stands in its file (a tuple: a large file has one per value)."""
+
     line: int  # 1-based
     column: int  # 1-based
 
@@ -403,110 +404,116 @@ def _events(parser: Any) -> Any:
 
 def _from_events(events: Any, file: str) -> Document:
     marks: dict[Path_, Mark] = {}
-    order: list[tuple[Path_, Mark]] = []  # marks in the order set, to copy an anchor's marks
-
-    def mark(path: Path_, at: Mark, overwrite: bool) -> None:
-        if overwrite or path not in marks:
-            marks[path] = at
-            order.append((path, at))
-
-    # one frame per open collection: [container, path, pending key, seen keys, start of its
-    # marks in `order`, values built before it, anchor, start mark]
+    # (path, mark) in the order set, kept while an anchored collection is open, so an alias
+    # can give its copy the anchor's marks under its own path
+    order: list[tuple[Path_, Mark]] = []
+    anchored = 0  # anchored collections open
+    # one frame per open collection:
+    # [container, path, pending key, seen keys, start in `order`, values before it, anchor, mark]
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int, Mark, list[tuple[Path_, Mark]]]] = {}
-    written = expanded = 0
-    documents = 0
-    root: Any = None
-
-    def place(value: Any, at: Mark) -> Path_ | None:
-        """Put a finished value into the open collection (or make it the root); its path."""
-        nonlocal root
-        if not stack:
-            root = value
-            mark((), at, overwrite=False)
-            return ()
-        frame = stack[-1]
-        container, path = frame[0], frame[1]
-        if isinstance(container, list):
-            child = (*path, len(container))
-            container.append(value)
-            mark(child, at, overwrite=False)
-            return child
-        key = frame[2]
-        if key is _NO_KEY:  # this value is a key
-            if not isinstance(value, str):
-                raise _Unusual  # a collection or an alias as a key: the careful path explains
-            if value in frame[3]:
-                raise _Unusual  # duplicate key
-            frame[2] = value
-            frame[3].add(value)
-            mark((*path, value), at, overwrite=True)  # errors about a value show its key
-            return None
-        container[key] = value
-        frame[2] = _NO_KEY
-        return (*path, key)
+    written = expanded = documents = 0
+    root: Any = _NO_KEY
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    no_key = _NO_KEY
 
     for event in events:
         kind = event.__class__
-        if kind is yaml.ScalarEvent:
-            written += 1
-            if event.tag is not None and event.tag != "!":
-                raise _Unusual  # any tag: the careful path says which are allowed
-            at = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
-            raw = event.value
+        if kind is scalar or kind is alias or kind in starts:
+            start = event.start_mark
+            at = Mark(start.line + 1, start.column + 1)
             top = stack[-1] if stack else None
-            if top is not None and top[2] is _NO_KEY and isinstance(top[0], dict):
-                if raw == "<<" and event.style not in _QUOTED:
-                    raise _Unusual  # a merge key
-                value: Any = raw  # keys are names, as written
-            elif event.style in _QUOTED:
-                value = raw
+            is_key = top is not None and top[2] is no_key and top[0].__class__ is dict
+            if kind is scalar:
+                written += 1
+                if event.tag is not None and event.tag != "!":
+                    raise _Unusual  # any tag: the careful path says which are allowed
+                raw = event.value
+                if is_key:
+                    if raw == "<<" and event.style not in _QUOTED:
+                        raise _Unusual  # a merge key
+                    if raw in top[3]:
+                        raise _Unusual  # a duplicate key
+                    top[2] = raw  # keys are names, as written
+                    top[3].add(raw)
+                    path = (*top[1], raw)
+                    marks[path] = at  # errors about a value point at its key's line
+                    if anchored:
+                        order.append((path, at))
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (raw, 1, at, [])
+                    continue
+                if event.style in _QUOTED:
+                    value: Any = raw
+                else:
+                    if raw == "=":
+                        raise _Unusual  # YAML 1.1's value tag
+                    value = resolve_scalar(raw)
+                    too_large = value.__class__ is float and math.isinf(value)
+                    if too_large and raw not in _SPECIAL_FLOATS:
+                        raise _Unusual  # "too large": the careful path words it
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1, at, [])
+                inner: list[tuple[Path_, Mark]] = []
+            elif kind is alias:
+                if is_key or event.anchor not in anchors:
+                    raise _Unusual  # an alias as a key, before its anchor, or to itself
+                value, size, at, inner = anchors[event.anchor]
+                expanded += size
+                if expanded > max(EXPANSION_FLOOR, EXPANSION_RATIO * written):
+                    raise _alias_bomb(file, expanded)
+                value = copy.deepcopy(value)
             else:
-                if raw == "=":
-                    raise _Unusual  # YAML 1.1's value tag
-                value = resolve_scalar(raw)
-                if isinstance(value, float) and math.isinf(value) and raw not in _SPECIAL_FLOATS:
-                    raise _Unusual  # "too large": the careful path words it
-            place(value, at)
-            if event.anchor is not None:
-                anchors[event.anchor] = (value, 1, at, [])
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            written += 1
-            if event.tag is not None and event.tag != "!" or len(stack) >= MAX_DEPTH:
-                raise _Unusual
-            at = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
-            container: Any = {} if kind is yaml.MappingStartEvent else []
-            if stack and stack[-1][2] is _NO_KEY and isinstance(stack[-1][0], dict):
-                raise _Unusual  # a collection as a key
-            path = place(container, at)
-            assert path is not None
-            stack.append(
-                [container, path, _NO_KEY, set(), len(order), written + expanded, event.anchor, at]
-            )
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                written += 1
+                if event.tag is not None and event.tag != "!" or len(stack) >= MAX_DEPTH:
+                    raise _Unusual
+                if is_key:
+                    raise _Unusual  # a collection as a key
+                value = {} if kind is yaml.MappingStartEvent else []
+                inner = []
+            # place the value: the root, an item of a list, or the value of the pending key
+            if top is None:
+                if documents != 1 or root is not _NO_KEY:
+                    raise _Unusual
+                root, path = value, ()
+                marks.setdefault(path, at)
+            elif top[0].__class__ is list:
+                path = (*top[1], len(top[0]))
+                top[0].append(value)
+                marks.setdefault(path, at)
+            else:
+                path = (*top[1], top[2])
+                top[0][top[2]] = value
+                top[2] = no_key
+            if anchored:
+                order.append((path, marks[path]))
+            for sub, sub_mark in inner:  # an alias's copy keeps the anchor's lines
+                marks[(*path, *sub)] = sub_mark
+                if anchored:
+                    order.append(((*path, *sub), sub_mark))
+            if kind in starts:
+                if event.anchor is not None:
+                    anchored += 1
+                stack.append(
+                    [value, path, no_key, set(), len(order), written + expanded, event.anchor, at]
+                )
+        elif kind in ends:
             container, path, _, _, first, before, anchor, at = stack.pop()
             if anchor is not None:
-                inner = [(p[len(path) :], m) for p, m in order[first:] if p[: len(path)] == path]
+                anchored -= 1
+                cut = len(path)
+                inner = [(p[cut:], m) for p, m in order[first:] if p[:cut] == path]
                 # its size counts the values aliases put inside it: what a copy costs
                 anchors[anchor] = (container, written + expanded - before + 1, at, inner)
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
-                raise _Unusual  # an alias before its anchor, or to an open collection
-            value, size, at, inner = anchors[event.anchor]
-            expanded += size
-            if expanded > max(EXPANSION_FLOOR, EXPANSION_RATIO * written):
-                raise _alias_bomb(file, expanded)
-            if stack and stack[-1][2] is _NO_KEY and isinstance(stack[-1][0], dict):
-                raise _Unusual  # an alias as a key
-            path = place(copy.deepcopy(value), at)
-            if path is not None:
-                for sub, sub_mark in inner:
-                    mark((*path, *sub), sub_mark, overwrite=True)
+                if not anchored:
+                    order.clear()
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _Unusual
-    if documents != 1 or root is None:
+    if root is _NO_KEY or root is None:
         raise _Unusual  # empty, or only comments: the careful path says so
     return Document(data=root, file=file, marks=marks)
 
