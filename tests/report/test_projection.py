@@ -1,0 +1,82 @@
+"""A projection as a neutral document (report/projection.py): what `project --format json`
+writes, before any format. The JSON as the command line prints it is in tests/cli/test_core.py.
+
+Figures by hand: flat revenue of 1,000 a month for December 2026 and January 2027, no costs,
+no discounting.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from commitcast.engine.projection import projection
+from commitcast.load.overrides import apply_overrides
+from commitcast.load.validation import scenario_from_text
+from commitcast.model.scenario import Scenario
+from commitcast.report.projection import projection_dict, scenario_header
+
+TINY = """\
+name: Tiny
+currency: EUR
+horizon: {start: 2026-12, months: 2}
+revenue:
+  - {name: Flat, revenue_per_month: 1000}
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return scenario_from_text(TINY, "tiny.yaml")
+
+
+def test_the_header_says_which_scenario_from_which_file_over_which_months(tiny):
+    import hashlib
+
+    assert scenario_header(tiny, ["2026-12", "2027-01"]) == {
+        "name": "Tiny",
+        "currency": "EUR",
+        "file": "tiny.yaml",
+        "sha256": hashlib.sha256(TINY.encode()).hexdigest(),
+        "horizon": {"start": "2026-12", "months": 2},
+    }
+
+
+def test_a_scenario_built_in_python_has_no_file():
+    built = Scenario.model_validate({"name": "b", "horizon": {"start": "2026-01", "months": 1}})
+    header = scenario_header(built, ["2026-01"])
+    assert (header["file"], header["sha256"]) == (None, None)
+
+
+def test_monthly_rows_and_the_summary(tiny):
+    document = projection_dict(projection(tiny))
+    assert list(document) == ["scenario", "overrides", "period", "monthly", "summary"]
+    assert document["period"] == "month"
+    assert document["overrides"] == []
+    months = document["monthly"]
+    assert [row["month"] for row in months] == ["2026-12", "2027-01"]
+    assert [row["revenue"] for row in months] == pytest.approx([1000, 1000], abs=0.005)
+    # cumulative cash: 1,000 then 1,000 + 1,000
+    assert [row["cumulative_cash"] for row in months] == pytest.approx([1000, 2000], abs=0.005)
+    assert months[0]["utilization"] is None  # no capacity: undefined, not 0 and not NaN
+    summary = document["summary"]
+    assert summary["total_revenue"] == pytest.approx(2000, abs=0.005)
+    assert summary["npv"] == pytest.approx(2000, abs=0.005)  # no discount rate
+    assert summary["payback_month"] is None  # never below zero
+
+
+def test_a_year_view_splits_at_the_year_end(tiny):
+    document = projection_dict(projection(tiny), "year")
+    assert document["period"] == "year"
+    rows = document["monthly"]
+    assert [row["period"] for row in rows] == ["2026", "2027"]
+    assert [row["revenue"] for row in rows] == pytest.approx([1000, 1000], abs=0.005)
+    # a balance is the period's last month: 1,000 at the end of 2026, 2,000 at January's end
+    assert [row["cumulative_cash"] for row in rows] == pytest.approx([1000, 2000], abs=0.005)
+
+
+def test_overrides_are_listed(tiny):
+    changed = apply_overrides(tiny, ["revenue.Flat.revenue_per_month=1500"])
+    document = projection_dict(projection(changed), "quarter")
+    assert document["overrides"] == ["revenue.Flat.revenue_per_month=1500"]
+    # Q4 2026 holds December, Q1 2027 January: 1,500 each
+    assert [row["revenue"] for row in document["monthly"]] == pytest.approx([1500, 1500], abs=0.005)
