@@ -1,0 +1,122 @@
+"""The Assumptions sheet (render/excel_inputs.py): every input of every scenario as a labelled,
+styled, named input cell that the other sheets refer to.
+
+The sheet inside the whole workbook (fills, named cells, text that stays text) is in
+tests/render/test_excel.py; editing these cells and recalculating in LibreOffice in
+tests/render/test_excel_libreoffice.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from commitcast.load.validation import load_scenario, scenario_from_text
+from commitcast.model.inputs import base_params, decode
+from commitcast.render.excel_inputs import SHEET, write_assumptions
+from commitcast.render.excel_style import Formats
+from tests.conftest import SCENARIOS
+
+BARE = """\
+name: Bare
+currency: EUR
+horizon: {start: 2026-01, months: 3}
+contracts:
+  - {name: rack two, monthly_fee: 1000, start: 2026-01-01, end: 2026-12-31}
+revenue:
+  - {name: Flat, revenue_per_month: 10}
+"""
+
+
+def written(*scenarios):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    inputs = write_assumptions(book.add_worksheet(SHEET), book, Formats(book), list(scenarios))
+    book.close()
+    return inputs, openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+
+
+def cell(book, ref: str):
+    sheet, address = ref.split("!")
+    return book[sheet.strip("'")][address.replace("$", "")]
+
+
+def test_every_engine_input_has_a_cell_holding_its_value():
+    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    (inputs,), book = written(base)
+    params = base_params(base)
+    assert set(params) <= set(inputs.refs)
+    for key, value in params.items():
+        shown = cell(book, inputs[key]).value
+        expected = decode(key, value)
+        if key.endswith("termination.allowed"):
+            assert shown == ("yes" if value else "no")
+        elif expected is None:
+            assert shown is None, key  # no notice given: an empty input
+        elif isinstance(expected, dt.date):
+            assert shown == dt.datetime(expected.year, expected.month, expected.day), key
+        elif isinstance(expected, str):
+            assert shown == expected, key  # a choice, as written in a file
+        else:
+            assert shown == pytest.approx(expected, abs=1e-9), key
+
+
+def test_the_layout_and_the_horizon_which_cannot_be_edited():
+    (inputs,), book = written(scenario_from_text(BARE, "bare.yaml"))
+    ws = book[SHEET]
+    assert [ws.cell(2, c).value for c in (1, 2, 3)] == ["Input", "Value", "Unit and meaning"]
+    assert ws.freeze_panes == "B3"
+    start = cell(book, inputs["horizon.start"])
+    assert start.value == dt.datetime(2026, 1, 1)
+    assert cell(book, inputs["horizon.months"]).value == 3
+    assert start.fill.fgColor.rgb.endswith("EDEDED")  # grey: export again to change it
+    assert cell(book, inputs["discount_rate"]).fill.fgColor.rgb.endswith("FFF2CC")  # an input
+    assert cell(book, inputs["million"]).value == 1_000_000
+
+
+def test_absent_optional_inputs_show_their_defaults():
+    (inputs,), book = written(scenario_from_text(BARE, "bare.yaml"))
+    assert cell(book, inputs["contracts[0].escalator.rate"]).value == 0
+    assert cell(book, inputs["contracts[0].escalator.every_months"]).value == 12
+    assert cell(book, inputs["contracts[0].termination.allowed"]).value == "no"
+    assert cell(book, inputs["contracts[0].termination.earliest_notice"]).value == dt.datetime(
+        2026, 1, 1
+    )
+    assert cell(book, inputs["revenue[0].price_per_million_tokens"]).value == 0
+    assert cell(book, inputs["costs.overflow.policy"]).value == "unserved"
+
+
+def test_named_cells_per_scenario():
+    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    bare = scenario_from_text(BARE, "bare.yaml")
+    (first, second), book = written(base, bare)
+    assert first.names["discount_rate"] == "S1_DiscountRate"
+    assert first.names["contracts[0].monthly_fee"] == "S1_C1_MonthlyFee"
+    assert first.names["costs.training_share"] == "S1_TrainingShare"
+    assert second.names["revenue[0].growth"] == "S2_R1_Growth"
+    assert "contracts[0].escalator.every_months" not in first.names  # not every input is named
+    # the second scenario's block sits below the first: no cell is shared
+    assert not set(first.refs.values()) & set(second.refs.values())
+    destination = next(iter(book.defined_names["S2_C1_MonthlyFee"].destinations))
+    assert destination == (SHEET, second["contracts[0].monthly_fee"].split("!")[1])
+    assert cell(book, second["contracts[0].monthly_fee"]).value == 1000
+
+
+def test_choices_are_offered_as_a_list():
+    (inputs,), book = written(scenario_from_text(BARE, "bare.yaml"))
+    ws = book[SHEET]
+    timing = inputs["contracts[0].payment.timing"].split("!")[1].replace("$", "")
+    lists = [v.formula1 for v in ws.data_validations.dataValidation if timing in str(v.sqref)]
+    assert lists == ['"advance,arrears"']
+
+
+def test_a_currency_note_uses_its_symbol():
+    (inputs,), book = written(scenario_from_text(BARE, "bare.yaml"))
+    fee = cell(book, inputs["contracts[0].monthly_fee"])
+    note = book[SHEET].cell(fee.row, 3).value
+    assert note.startswith("€ per full month of service")
+    assert fee.value == 1000
