@@ -1,0 +1,132 @@
+"""The Typer app and the one place where exceptions become exit codes (cli/app.py).
+
+Through whole commands: --debug and its tracebacks, internal errors, Ctrl-C and SIGTERM in real
+processes, a closed pipe and tiny terminal widths are in tests/cli/test_misuse.py and
+tests/test_nothing_lost.py; --version and --help in tests/cli/test_core.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+
+import pytest
+import typer
+
+from commitcast.core.errors import CommitcastError, Problem
+
+# the module, not the Typer app that commitcast.cli exports under the same name
+cli_app = importlib.import_module("commitcast.cli.app")
+
+
+def raising(error: BaseException):
+    @cli_app.handles_errors
+    def command() -> None:
+        """The command's own help."""
+        raise error
+
+    return command
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    """Not in --debug mode, whatever the environment says."""
+    monkeypatch.setitem(cli_app._state, "debug", False)
+
+
+def test_a_usage_problem_is_printed_and_exits_with_its_code(quiet, capsys):
+    problems = [Problem("bad fee", file="s.yaml", line=3), Problem("bad end", file="s.yaml")]
+    with pytest.raises(typer.Exit) as caught:
+        raising(CommitcastError(problems))()
+    assert caught.value.exit_code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "s.yaml:3: bad fee\ns.yaml: bad end\n"
+
+
+def test_an_error_may_carry_exit_code_1(quiet, capsys):
+    with pytest.raises(typer.Exit) as caught:
+        raising(CommitcastError([Problem("disk gone")], 1))()
+    assert caught.value.exit_code == 1
+
+
+def test_anything_else_is_a_bug_reported_in_one_line_without_a_traceback(quiet, capsys):
+    with pytest.raises(typer.Exit) as caught:
+        raising(ValueError("boom [/]"))()
+    assert caught.value.exit_code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: ValueError: boom [/]\n")  # brackets print as they are
+    assert "This is a bug in commitcast. Run again with --debug" in " ".join(err.split())
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_exits_130_saying_no_file_was_changed(quiet, capsys):
+    with pytest.raises(typer.Exit) as caught:
+        raising(KeyboardInterrupt())()
+    assert caught.value.exit_code == 130
+    assert capsys.readouterr().err == "interrupted; no output file was changed\n"
+
+
+@pytest.mark.parametrize("error", [typer.Exit(3), typer.Abort(), SystemExit(143)])
+def test_exits_pass_through(quiet, error):
+    with pytest.raises(type(error)):
+        raising(error)()
+
+
+@pytest.mark.parametrize(
+    "error", [ValueError("boom"), CommitcastError([Problem("x")]), KeyboardInterrupt()]
+)
+def test_debug_lets_the_exception_through(monkeypatch, error):
+    monkeypatch.setitem(cli_app._state, "debug", True)
+    with pytest.raises(type(error)):
+        raising(error)()
+
+
+def test_the_wrapper_keeps_the_commands_name_and_help():
+    command = raising(ValueError())
+    assert command.__name__ == "command"
+    assert command.__doc__ == "The command's own help."
+
+
+def test_usage_error_is_placed_on_the_command_line():
+    error = cli_app.usage_error("--output needs --format csv or json", hint="or redirect with >")
+    assert error.exit_code == 2
+    assert str(error) == "command line: --output needs --format csv or json (or redirect with >)"
+
+
+def test_sigterm_unwinds_like_an_exception():
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        cli_app.terminate_cleanly()
+        handler = signal.getsignal(signal.SIGTERM)
+        with pytest.raises(SystemExit) as caught:
+            handler(signal.SIGTERM, None)
+        assert caught.value.code == 128 + 15
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_consoles_never_read_markup_and_refuse_a_useless_width(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "12")
+    assert cli_app.stdout().width == 80  # a handful of columns would print a letter a line
+    assert cli_app.stderr().width == 80
+    monkeypatch.setenv("COLUMNS", "100")
+    assert cli_app.stdout().width == 100
+    # text from a scenario is never read as Rich markup
+    cli_app.stdout().print("deal [bold]A[/] [/]")
+    cli_app.stderr().print("name [red]x")
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("deal [bold]A[/] [/]\n", "name [red]x\n")
+
+
+def test_each_invocation_starts_without_the_last_ones_outputs(cli, tmp_path):
+    cli_app.destinations.add(str(tmp_path / "left-over.csv"))
+    result = cli("schema", "-o", tmp_path / "schema.json")
+    assert result.exit_code == 0, result.output
+    assert str(tmp_path / "left-over.csv") not in cli_app.destinations
+
+
+def test_no_arguments_shows_the_help(cli):
+    result = cli()
+    assert result.exit_code in (0, 2)  # click's own code for a group called bare
+    assert "Usage" in result.output and "project" in result.output
