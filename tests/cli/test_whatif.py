@@ -320,3 +320,17 @@ def test_compare_reports_the_problems_of_every_file_at_once(cli, write_scenario)
     assert result.exit_code == 2
     assert "first.yaml:2" in result.stderr and "second.yaml:2" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_grid_of_a_ratio_figure_prints(cli):
+    # the grid holds numpy values: displaying a ratio once crashed on numpy 2's scalar repr
+    result = cli(
+        "sensitivity",
+        BASE,
+        "--grid",
+        "revenue.API.growth=0.02,0.04",
+        "--metric",
+        "gross_margin_pct",
+    )
+    assert result.exit_code == 0, result.output
+    assert "%" in result.stdout and "internal error" not in result.output

@@ -94,12 +94,6 @@ def test_money_from_numpy_and_integers():
     assert format_tokens(np.float64(2.5e12)) == "2.50T"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in src: format_percent rounds Decimal(repr(abs(value) * 100)), and the repr of "
-    "a numpy 2 scalar is 'np.float64(25.0)', which Decimal cannot read (format_money and "
-    "format_tokens call float() first)",
-)
 def test_percent_from_numpy():
     assert format_percent(np.float64(0.25)) == "25.0%"
 

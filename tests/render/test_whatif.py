@@ -370,12 +370,6 @@ def test_one_way_grid(base):
     assert "┃ revenue.API.growth ┃" in text and "│ 2%                 │ $1.50B │" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in src: core/display.format_percent rounds Decimal(repr(value)), and the repr "
-    "of a numpy 2 scalar is 'np.float64(0.25)': a grid of a ratio figure (sensitivity --grid "
-    "... --metric gross_margin_pct) ends in an internal error",
-)
 def test_a_grid_of_a_ratio_figure_prints():
     base = load_scenario(SCENARIOS / "colossus-base.yaml")
     rows = input_of(base, "revenue.API.growth", "axes")

@@ -29,7 +29,9 @@ def _round_half_up(value: float, decimals: int) -> Decimal:
     spreadsheet's number format displays the same, and Python's round() would give 7.34."""
     if not math.isfinite(value):
         return Decimal(0)
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # float(): numpy 2 writes repr(np.float64(0.25)) as 'np.float64(0.25)'
+    shortest = Decimal(repr(float(value)))
+    return shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def format_money(value: float | None, currency: str = "USD") -> str:
