@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import commitcast
-from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS
-from commitcast.engine.projection import period_label, projection
+from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS, unit_of
+from commitcast.engine.projection import aggregate_columns, period_label, projection
 from commitcast.model.scenario import Scenario
 from tests.conftest import SCENARIOS
 
@@ -178,3 +180,82 @@ def test_full_capacity_is_exactly_100_percent_in_every_period(share, by):
     result = projection(s)
     assert list(result.columns["utilization"]) == [1.0] * 12
     assert list(result.frame(by)["utilization"]) == [1.0] * len(result.frame(by))
+
+
+def same_figure(name: str, got, expected) -> bool:
+    """Money to the cent, tokens to float precision, ratios to 1e-9; undefined alike."""
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return got is None or (isinstance(got, float) and math.isnan(got))
+    if unit_of(name) == "ratio":
+        return got == pytest.approx(expected, abs=1e-9)
+    return got == close(expected, name)
+
+
+@pytest.mark.parametrize("by", ["month", "quarter", "year"])
+def test_table_records_and_frame_are_one_view(base, by):
+    # the CLI reads table() and records(), Python callers frame(): the same rows and figures
+    header, rows = base.table(by)
+    first = "month" if by == "month" else "period"
+    assert header == [first, *MONTHLY_COLUMNS]
+    assert [row[0] for row in rows] == base.periods(by)
+    frame = base.frame(by)
+    assert list(frame.columns) == header
+    assert list(frame[first]) == base.periods(by)
+    records = base.records(by)
+    columns = base.columns_by(by)
+    for index, row in enumerate(rows):
+        assert records[index] == dict(zip(header, row, strict=True))
+        for name, value in zip(header[1:], row[1:], strict=True):
+            # plain Python values: a float, or None where undefined (never NaN, never numpy)
+            assert value is None or type(value) is float
+            assert same_figure(name, value, float(frame[name].iloc[index]))
+            assert same_figure(name, value, float(columns[name][index]))
+
+
+def test_monthly_view_is_the_engine_columns(base):
+    columns = base.columns_by("month")
+    for name in MONTHLY_COLUMNS:
+        np.testing.assert_array_equal(columns[name], base.columns[name])
+    assert base.periods() == base.labels
+
+
+@pytest.mark.parametrize("by", ["quarter", "year"])
+def test_public_aggregate_of_a_monthly_frame_matches_the_projection_view(base, by):
+    out = commitcast.aggregate(base.frame(), by)
+    expected = base.frame(by)
+    assert list(out.columns) == list(expected.columns)
+    assert list(out["period"]) == list(expected["period"])
+    for name in MONTHLY_COLUMNS:
+        for got, want in zip(out[name], expected[name], strict=True):
+            assert same_figure(name, float(got), float(want)), name
+
+
+def test_aggregation_agrees_with_pandas_groupby_on_awkward_data():
+    # Months out of order, a missing flow, a period without inference capacity: checked
+    # against pandas' groupby as an independent route (sum skips NaN, last is the last
+    # defined value).
+    months = ["2026-02", "2026-01", "2026-04", "2026-03", "2026-05", "2026-06", "2027-01"]
+    rng = np.random.default_rng(3)
+    columns = {name: rng.uniform(0, 1e9, len(months)) for name in MONTHLY_COLUMNS}
+    columns["revenue"][1] = np.nan
+    columns["cumulative_cash"][5] = np.nan
+    columns["training_tokens"][2:6] = columns["capacity_tokens"][2:6]  # Q2: all training
+    periods, out = aggregate_columns(months, columns, "quarter")
+    assert periods == ["2026-Q1", "2026-Q2", "2027-Q1"]
+    frame = pd.DataFrame(columns)
+    frame["inference"] = frame["capacity_tokens"] - frame["training_tokens"]
+    grouped = frame.groupby([period_label(m, "quarter") for m in months], sort=False)
+    sums, last = grouped.sum(), grouped.last()
+    for index, period in enumerate(periods):
+        assert out["revenue"][index] == pytest.approx(sums.loc[period, "revenue"])
+        assert out["cumulative_cash"][index] == last.loc[period, "cumulative_cash"]
+        inference = sums.loc[period, "inference"]
+        utilization = out["utilization"][index]
+        if inference == 0:
+            assert math.isnan(utilization)
+        else:
+            expected = sums.loc[period, "served_tokens"] / inference
+            assert utilization == pytest.approx(expected, rel=1e-9)
+        margin = sums.loc[period, "gross_margin"] / sums.loc[period, "revenue"]
+        assert out["gross_margin_pct"][index] == pytest.approx(margin, rel=1e-9)
+    assert math.isnan(out["utilization"][1])  # Q2 had no inference capacity

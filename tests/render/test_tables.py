@@ -55,3 +55,30 @@ def test_json_has_no_nan_or_infinity():
 def test_markdown_table_escapes_pipes():
     text = markdown_table(["name", "value"], [["a|b", "1"]])
     assert text.splitlines() == ["| name | value |", "|---|---|", "| a\\|b | 1 |"]
+
+
+@pytest.mark.parametrize("by", ["month", "quarter", "year"])
+def test_projection_csv_holds_every_figure_unrounded(by):
+    import commitcast
+    from commitcast.core.measures import MONTHLY_COLUMNS, unit_of
+    from commitcast.engine.projection import projection
+    from commitcast.render.tables import projection_csv
+    from tests.conftest import SCENARIOS
+
+    result = projection(commitcast.load_scenario(SCENARIOS / "colossus-base.yaml"))
+    rows = parse(projection_csv(result, by))
+    first = "month" if by == "month" else "period"
+    assert rows[0] == [first, *MONTHLY_COLUMNS]
+    assert [row[0] for row in rows[1:]] == result.periods(by)
+    columns = result.columns_by(by)
+    for index, row in enumerate(rows[1:]):
+        for name, cell in zip(MONTHLY_COLUMNS, row[1:], strict=True):
+            value = float(columns[name][index])
+            if math.isnan(value):
+                assert cell == ""  # undefined: an empty cell
+            elif unit_of(name) == "ratio":
+                assert float(cell) == pytest.approx(value, abs=1e-9)
+            else:
+                assert float(cell) == pytest.approx(value, rel=1e-15, abs=0.005)
+    # the base case's contract ends a year before the horizon: utilization is undefined there
+    assert rows[-1][MONTHLY_COLUMNS.index("utilization") + 1] == ""

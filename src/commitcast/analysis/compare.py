@@ -128,11 +128,8 @@ def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> 
     projections = [projection(s) for s in scenarios]
     per_scenario: list[dict[str, float | None]] = []
     for result in projections:
-        frame = result.frame(by)
-        first = frame.columns[0]
-        per_scenario.append(
-            {str(row[first]): _value(row[metric]) for row in frame.to_dict(orient="records")}
-        )
+        periods, columns = result.view(by)
+        per_scenario.append(dict(zip(periods, map(_value, columns[metric]), strict=True)))
     periods = sorted({period for table in per_scenario for period in table})
     values = [[table.get(period) for table in per_scenario] for period in periods]
     deltas = [[delta(row[0], other) for other in row[1:]] for row in values]

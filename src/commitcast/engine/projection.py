@@ -1,14 +1,26 @@
-"""One scenario's projection as a tidy table plus summary, and its quarterly/yearly views."""
+"""One scenario's projection as a table plus summary, and its quarterly/yearly views.
+
+The tables are numpy arrays and plain Python rows; pandas is imported only by `frame()`,
+`project()` and `aggregate()`, for Python callers, and those build from the same arrays, so a
+DataFrame and the CLI's CSV, JSON and terminal tables hold the same numbers.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from commitcast.core.measures import MONTH_FIGURES, MONTHLY, MONTHLY_COLUMNS, SUMMARY_KEYS
+from commitcast.core.measures import (
+    BALANCE_COLUMNS,
+    MONTH_FIGURES,
+    MONTHLY,
+    MONTHLY_COLUMNS,
+    SUMMARY_KEYS,
+)
 from commitcast.engine.run import BatchResult, run
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
@@ -17,6 +29,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Period = Literal["month", "quarter", "year"]
+
+FLOW_COLUMNS = tuple(m.name for m in MONTHLY if m.aggregation == "flow")
+RATIOS = tuple((m.name, m.ratio_of) for m in MONTHLY if m.aggregation == "ratio" and m.ratio_of)
 
 
 @dataclass
@@ -30,25 +45,44 @@ class Projection:
     result: BatchResult
     overrides: list[str] = field(default_factory=list)
 
-    def frame(self, by: Period = "month") -> pd.DataFrame:
-        """The tidy table: `month` then MONTHLY_COLUMNS; by quarter or year the first column is
-        `period` (2026-Q3, 2026)."""
-        import pandas as pd
+    def first_column(self, by: Period = "month") -> str:
+        """The name of the table's first column: `month`, or `period` by quarter or year."""
+        return "month" if by == "month" else "period"
 
-        table = pd.DataFrame({"month": self.labels})
-        for name in MONTHLY_COLUMNS:
-            table[name] = self.columns[name]
+    def view(self, by: Period = "month") -> tuple[list[str], dict[str, np.ndarray]]:
+        """The rows' labels (2026-06, 2026-Q3, 2026) and MONTHLY_COLUMNS, one array each with
+        a value per row: NaN where a figure is undefined. By month these are `columns`."""
         if by == "month":
-            return table
-        return aggregate(table, by)
+            return list(self.labels), {name: self.columns[name] for name in MONTHLY_COLUMNS}
+        return aggregate_columns(self.labels, self.columns, by)
+
+    def columns_by(self, by: Period = "month") -> dict[str, np.ndarray]:
+        """MONTHLY_COLUMNS by month, quarter or year (see `view`)."""
+        return self.view(by)[1]
+
+    def periods(self, by: Period = "month") -> list[str]:
+        """The labels of the table's rows: YYYY-MM, YYYY-Qn or YYYY."""
+        return period_labels(self.labels, by)
+
+    def table(self, by: Period = "month") -> tuple[list[str], list[list[Any]]]:
+        """The tidy table as a header and rows of plain Python values: the period's label,
+        then a float per column, None where undefined (an empty CSV cell, a JSON null)."""
+        periods, columns = self.view(by)
+        values = [_plain(columns[name]) for name in MONTHLY_COLUMNS]
+        header = [self.first_column(by), *MONTHLY_COLUMNS]
+        rows = [[label, *row] for label, *row in zip(periods, *values, strict=True)]
+        return header, rows
 
     def records(self, by: Period = "month") -> list[dict[str, Any]]:
         """Rows as dicts with None for undefined figures (JSON null)."""
-        table = self.frame(by)
-        return [
-            {key: _clean(value) for key, value in row.items()}
-            for row in table.to_dict(orient="records")
-        ]
+        header, rows = self.table(by)
+        return [dict(zip(header, row, strict=True)) for row in rows]
+
+    def frame(self, by: Period = "month") -> pd.DataFrame:
+        """The tidy table as a DataFrame: `month` then MONTHLY_COLUMNS; by quarter or year the
+        first column is `period` (2026-Q3, 2026). Imports pandas."""
+        periods, columns = self.view(by)
+        return _frame(self.first_column(by), periods, columns)
 
 
 def projection(scenario: Scenario) -> Projection:
@@ -95,30 +129,111 @@ def period_label(month_label: str, by: Period) -> str:
     return month_label
 
 
+def period_labels(month_labels: Sequence[str], by: Period) -> list[str]:
+    """Each period's label once, in order of first appearance."""
+    return list(dict.fromkeys(period_label(label, by) for label in month_labels))
+
+
 def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
-    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed."""
-    periods = table["month"].map(lambda label: period_label(label, by))
-    numeric = table.drop(columns=["month"])
+    """Quarterly or yearly view of a monthly DataFrame (`month` then MONTHLY_COLUMNS): the same
+    rules and arithmetic as `Projection.frame(by)`."""
+    columns = {name: table[name].to_numpy(dtype=np.float64) for name in MONTHLY_COLUMNS}
+    periods, out = aggregate_columns([str(label) for label in table["month"]], columns, by)
+    return _frame("period", periods, out)
+
+
+def aggregate_columns(
+    month_labels: Sequence[str], columns: Mapping[str, np.ndarray], by: Period
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed.
+
+    Months are grouped by their period's label (in order of first appearance). A flow is the
+    sum of the period's months, added as pandas adds a group's (`_group_sum`), so the figures
+    are the same floats as when pandas computed this view; a balance is the period's last
+    defined value; a ratio is the period's total numerator over its total denominator (as
+    declared in core/measures.py), undefined where the denominator is 0.
+    """
+    labels = [period_label(label, by) for label in month_labels]
+    codes_of = {label: code for code, label in enumerate(dict.fromkeys(labels))}
+    codes = np.array([codes_of[label] for label in labels], dtype=np.intp)
+
+    def column(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype=np.float64).reshape(len(labels))
+
     # Sum each month's inference capacity rather than subtract two large sums: served tokens
     # never exceed it month by month, so a fully used period shows exactly 100%.
-    numeric["inference_capacity_tokens"] = numeric["capacity_tokens"] - numeric["training_tokens"]
-    grouped = numeric.groupby(periods.values, sort=False)
-    out = grouped[[m.name for m in MONTHLY if m.aggregation == "flow"]].sum()
-    out["inference_capacity_tokens"] = grouped["inference_capacity_tokens"].sum()
-    for m in MONTHLY:
-        if m.aggregation == "balance":
-            out[m.name] = grouped[m.name].last()
-        elif m.aggregation == "ratio" and m.ratio_of is not None:
-            top, bottom = out[m.ratio_of[0]], out[m.ratio_of[1]]
-            out[m.name] = (top / bottom).where(bottom != 0)
-    out.index.name = "period"
-    out = out.reset_index()
-    return out[["period", *MONTHLY_COLUMNS]]
+    flows = {name: column(name) for name in FLOW_COLUMNS}
+    with np.errstate(invalid="ignore"):  # inf - inf in a DataFrame given to `aggregate`
+        flows["inference_capacity_tokens"] = column("capacity_tokens") - column("training_tokens")
+    groups = len(codes_of)
+    totals = {name: _group_sum(values, codes, groups) for name, values in flows.items()}
+    out = {name: _group_last(column(name), codes, groups) for name in BALANCE_COLUMNS}
+    for name, (top, bottom) in RATIOS:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = totals[top] / totals[bottom]
+        out[name] = np.where(totals[bottom] != 0, ratio, np.nan)
+    out.update((name, totals[name]) for name in FLOW_COLUMNS)
+    return list(codes_of), {name: out[name] for name in MONTHLY_COLUMNS}
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    return value
+def _members(codes: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of each group in order: `order[starts[g] + k]` is group g's k-th row."""
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+    return order, counts, starts
+
+
+def _group_sum(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """`values` (one a month) summed over the months of each group, NaN skipped, as pandas
+    sums a group (so a DataFrame and the CLI hold the same floats): with numpy's
+    `add.reduceat` where each group's months are consecutive and none is NaN, else month by
+    month with compensated (Kahan) summation."""
+    if len(values) and not np.isnan(values).any() and np.all(codes[1:] >= codes[:-1]):
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        sums = np.zeros(groups)
+        with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as in pandas
+            sums[codes[starts]] = np.add.reduceat(values, starts)
+        return sums
+    order, counts, starts = _members(codes, groups)
+    sums = np.zeros(groups)
+    compensation = np.zeros(groups)
+    with np.errstate(invalid="ignore"):
+        for k in range(int(counts.max(initial=0))):
+            present = np.flatnonzero(counts > k)
+            value = values[order[starts[present] + k]]
+            total, carried = sums[present], compensation[present]
+            y = value - carried
+            t = total + y
+            error = (t - total) - y
+            error[np.isnan(error)] = 0.0  # an infinite value: keep the sum infinite, not NaN
+            defined = ~np.isnan(value)
+            sums[present] = np.where(defined, t, total)
+            compensation[present] = np.where(defined, error, carried)
+    return sums
+
+
+def _group_last(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """The last defined (not NaN) value of each group; NaN if it has none."""
+    order, counts, starts = _members(codes, groups)
+    last = np.full(groups, np.nan)
+    for k in range(int(counts.max(initial=0))):
+        present = np.flatnonzero(counts > k)
+        value = values[order[starts[present] + k]]
+        defined = ~np.isnan(value)
+        last[present[defined]] = value[defined]
+    return last
+
+
+def _plain(values: np.ndarray) -> list[float | None]:
+    """Python floats, None for NaN."""
+    return [None if value != value else value for value in values.tolist()]
+
+
+def _frame(first: str, labels: list[str], columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    import pandas as pd
+
+    table = pd.DataFrame({first: labels})
+    for name in MONTHLY_COLUMNS:
+        table[name] = np.asarray(columns[name], dtype=np.float64)
+    return table

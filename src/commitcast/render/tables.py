@@ -43,8 +43,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 def projection_csv(result: Projection, by: Period = "month") -> str:
-    table = result.frame(by)
-    return csv_rows(list(table.columns), table.itertuples(index=False, name=None))
+    return csv_rows(*result.table(by))
 
 
 def to_json(data: Any) -> str:

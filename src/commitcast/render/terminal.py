@@ -206,15 +206,15 @@ def monthly_tables(
     they break after an underscore (committed_ / fees) rather than in the middle of a word;
     where it still would not fit, the group goes on in a second table.
     """
-    frame = result.frame(by)
-    first = frame.columns[0]
-    records = frame.to_dict(orient="records")
+    header, rows = result.table(by)
+    first = header[0]
     currency = result.scenario.currency
     cells = {
-        name: [format_figure(name, _none_for_nan(row[name]), currency) for row in records]
-        for name in frame.columns[1:]
+        name: [format_figure(name, row[index], currency) for row in rows]
+        for index, name in enumerate(header)
+        if index > 0
     }
-    periods = [str(row[first]) for row in records]
+    periods = [row[0] for row in rows]
 
     def table(title: str, names: Sequence[str], narrow: bool) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
@@ -248,9 +248,3 @@ def print_projection(console: Console, result: Projection, by: Period = "month")
     for table in monthly_tables(result, by, console):
         console.print(table)
     console.print(summary_panel(result))
-
-
-def _none_for_nan(value: Any) -> Any:
-    if isinstance(value, float) and value != value:
-        return None
-    return value
