@@ -1,5 +1,9 @@
 """A scenario and its variants as flat arrays (variants/batch.py): what the engine receives.
 
+The base scenario's inputs are held once (the contracts' as columns) and only the keys given
+per run are held per run; every key of `base_params` reads as before, and no other key is
+accepted.
+
 That a batch's runs project like the changed scenarios one by one is in
 tests/engine/test_run_batched.py and tests/engine/test_run.py.
 """
@@ -10,7 +14,8 @@ import numpy as np
 import pytest
 
 from commitcast.load.validation import load_scenario
-from commitcast.model.inputs import base_params
+from commitcast.model.inputs import base_params, contract_inputs, contract_key
+from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from tests.conftest import SCENARIOS
 
@@ -86,3 +91,104 @@ def test_slice_is_a_batch_of_some_runs(base):
     assert part[FEE].tolist() == [2.0, 3.0]
     assert set(part.values) == set(batch.values)
     assert part[GROWTH].shape == (2,)
+
+
+# The base values held once: contracts as columns, ramps padded to the longest.
+
+
+def _scenario() -> Scenario:
+    return Scenario.model_validate(
+        {
+            "name": "t",
+            "horizon": {"start": "2026-01", "months": 12},
+            "contracts": [
+                {"name": "A", "monthly_fee": 100, "start": "2026-01-01", "end": "2026-12-31"},
+                {
+                    "name": "B",
+                    "monthly_fee": 200,
+                    "start": "2026-03-15",
+                    "end": "2027-06-30",
+                    "ramp": [{"months": 2, "fraction": 0.5}, {"months": 1, "fraction": 0.75}],
+                    "escalator": {"rate": 0.03, "every_months": 6},
+                    "termination": {"notice_days": 30, "fee": 50, "notice_given": "2026-09-01"},
+                    "payment": {"timing": "arrears"},
+                },
+            ],
+            "revenue": [{"name": "R", "tokens_per_month": 1e9, "price_per_million_tokens": 2}],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [_scenario(), *(load_scenario(p) for p in sorted(SCENARIOS.glob("*.yaml")))],
+    ids=lambda s: s.name,
+)
+def test_every_input_reads_as_its_base_value_in_every_run(scenario):
+    batch = Batch(scenario, 3)
+    params = base_params(scenario)
+    assert list(batch.values) == list(params)  # the same keys, in the same order
+    for key, value in params.items():
+        np.testing.assert_array_equal(batch[key], np.full(3, value), err_msg=key)
+        assert batch.column(key).shape == (3, 1)
+        assert batch.base_value(key) == value or (np.isnan(value) and np.isnan(batch[key][0]))
+
+
+def test_contract_inputs_are_the_base_params_as_columns():
+    scenario = _scenario()
+    inputs = contract_inputs(scenario)
+    params = base_params(scenario)
+    for key, value in params.items():
+        where = contract_key(key)
+        if where is None:
+            assert not key.startswith("contracts[")
+            continue
+        got = inputs.value(where)
+        assert got == value or (np.isnan(value) and got is not None and np.isnan(got)), key
+    # contract A has no ramp: padded with steps of 0 months (which cover no month)
+    assert inputs.ramp_steps.tolist() == [0, 2]
+    assert inputs.ramp_months.tolist() == [[0, 0], [2, 1]]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "contracts[2].monthly_fee",  # no third contract
+        "contracts[01].monthly_fee",  # not how a key is written
+        "contracts[0].ramp[0].months",  # A has no ramp
+        "contracts[1].ramp[2].fraction",  # B has two steps
+        "contracts[1].ramp[0].rate",
+        "contracts[0].name",
+        "contracts[0].escalator",
+        "revenue[1].growth",
+        "costs.nothing",
+        "",
+    ],
+)
+def test_a_key_that_is_not_an_input_is_refused(key):
+    with pytest.raises(KeyError, match="not a numeric input"):
+        Batch(_scenario(), 2, {key: [1.0, 2.0]})
+    with pytest.raises(KeyError):
+        Batch(_scenario())[key]
+
+
+def test_keys_given_per_run_and_which_of_them_vary():
+    scenario = _scenario()
+    batch = Batch(
+        scenario,
+        3,
+        {
+            "contracts[1].ramp[1].fraction": [0.1, 0.2, 0.3],
+            "contracts[0].monthly_fee": 150.0,  # one value: the same in every run
+            "contracts[1].termination.notice_given": [np.nan, np.nan, np.nan],
+            "revenue[0].growth": np.array([0.01, 0.01, 0.02]),
+        },
+    )
+    np.testing.assert_array_equal(batch["contracts[0].monthly_fee"], [150.0] * 3)
+    assert batch.varying() == ["contracts[1].ramp[1].fraction", "revenue[0].growth"]
+    part = batch.slice(0, 2)
+    assert part.runs == 2
+    np.testing.assert_array_equal(part["contracts[1].ramp[1].fraction"], [0.1, 0.2])
+    np.testing.assert_array_equal(part["contracts[1].monthly_fee"], [200.0, 200.0])
+    assert part.varying() == ["contracts[1].ramp[1].fraction"]
+    assert Batch(scenario).varying() == []

@@ -1,4 +1,4 @@
-"""One contract month by month, per run: the engine's contract schedule.
+"""Every contract month by month, per run: the engine's contract schedules.
 
 The schedule runs over the contract grid, from the month before the horizon (fees paid in
 arrears in the horizon's first month are for that month) through the last contract's end,
@@ -6,11 +6,19 @@ because an obligation does not stop at the edge of the projection. The projectio
 horizon's months of it (`ContractSchedule`); the workbook's Contracts sheet shows all of it
 (`FullSchedule`), so it stores these figures rather than working them out a second time.
 
+Contracts are an axis of the arrays: every input is stacked into a (runs, contracts) array and
+the schedules of all contracts are worked out at once over (runs, contracts, grid months), in
+blocks of contracts so that no array passes BLOCK_ELEMENTS. A block whose contracts have the same
+inputs in every run is worked out for one run and shown for every run (the same arithmetic on
+the same numbers, so the same figures). Each contract's `ContractSchedule` is a slice of its
+block; contracts are added up in their order in the scenario, as one at a time would.
+
 Conventions (also in docs/conventions.md):
 - a contract's fee and capacity in a month are prorated by days in service / days in month;
 - contract month k counts calendar months from the contract's start month (k = 0 there);
   the escalator multiplies the fee by (1 + rate) ** (k // every_months); ramp steps follow one
-  another from k = 0 and scale fee and capacity;
+  another from k = 0 and scale fee and capacity (a contract with fewer steps than another in
+  its block has steps of 0 months added, which cover no month);
 - notice on day D with N days' notice makes D + N the first day without service, unless that
   reaches to or past the contract's end (then nothing changes and no fee is charged); the
   termination fee is part of the committed fees of the last month of service;
@@ -21,15 +29,17 @@ Dates are day numbers (`core.calendar`). Nothing here rounds.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from commitcast.core.calendar import MonthGrid, month_number, months_of_days
+from commitcast.model.inputs import CONTRACT_FIELDS, ContractKey, contract_key
 from commitcast.variants.batch import Batch
+
+# The most elements a block's (runs, contracts, grid months) array holds (4 MB of float64):
+# a block needs some twenty such arrays at once.
+BLOCK_ELEMENTS = 1 << 19
 
 
 @dataclass
@@ -94,168 +104,393 @@ class FullSchedule:
     notice_deadline: np.ndarray
 
 
-@dataclass
 class ContractSchedule:
     """One contract, per run: the horizon's months (what the projection adds up), the notice
-    as given, and the whole contract grid (`full`, what the Contracts sheet shows)."""
+    as given, and the whole contract grid (`full`, what the Contracts sheet shows).
 
-    name: str
-    fees: np.ndarray  # committed fees incl. any termination fee, (runs, months)
-    capacity_tokens: np.ndarray
-    fees_paid: np.ndarray
-    termination_fee: np.ndarray  # (runs, months), non-zero only in the last month of service
-    last_service_day: np.ndarray  # (runs,) day number
-    remaining_obligation: np.ndarray  # (runs, months)
-    exit_cost_now: np.ndarray  # (runs,)
-    fees_after_horizon: np.ndarray  # (runs,) fees scheduled after the horizon's last month
-    notice_given: np.ndarray  # (runs,) bool: a termination option and a notice date
-    ends_early: np.ndarray  # (runs,) bool: that notice ends service before the contract's end
-    first_day_without_service: np.ndarray  # (runs,) day number: last_service_day + 1
-    # how the whole contract grid is worked out again (see `full`)
-    rows: Callable[[], FullSchedule] = field(repr=False, compare=False)
-    _full: FullSchedule | None = field(default=None, init=False, repr=False, compare=False)
+    Every figure is a slice of the arrays of the contract's block, read when asked for; a
+    contract whose inputs are the same in every run is shown as a read-only view repeated for
+    every run.
+    """
+
+    __slots__ = ("name", "_block", "_column", "_full")
+
+    def __init__(self, name: str, block: _Block, column: int):
+        self.name = name
+        self._block = block
+        self._column = column
+        self._full: FullSchedule | None = None
+
+    def __repr__(self) -> str:
+        return f"ContractSchedule({self.name!r})"
+
+    @property
+    def fees(self) -> np.ndarray:
+        """Committed fees incl. any termination fee, (runs, months)."""
+        return self._block.horizon("fees", self._column)
+
+    @property
+    def capacity_tokens(self) -> np.ndarray:
+        """(runs, months)"""
+        return self._block.horizon("capacity_tokens", self._column)
+
+    @property
+    def fees_paid(self) -> np.ndarray:
+        """(runs, months)"""
+        return self._block.horizon("fees_paid", self._column)
+
+    @property
+    def termination_fee(self) -> np.ndarray:
+        """(runs, months), non-zero only in the last month of service."""
+        return self._block.horizon("termination_fee", self._column)
+
+    @property
+    def remaining_obligation(self) -> np.ndarray:
+        """(runs, months)"""
+        return self._block.horizon("obligation", self._column)
+
+    @property
+    def last_service_day(self) -> np.ndarray:
+        """(runs,) day number."""
+        return self._block.figure("last_service_day", self._column)
+
+    @property
+    def exit_cost_now(self) -> np.ndarray:
+        """(runs,) the obligation at the end of the month before the horizon."""
+        return self._block.figure("exit_cost_now", self._column)
+
+    @property
+    def fees_after_horizon(self) -> np.ndarray:
+        """(runs,) fees scheduled after the horizon's last month."""
+        return self._block.figure("fees_after_horizon", self._column)
+
+    @property
+    def notice_given(self) -> np.ndarray:
+        """(runs,) bool: a termination option and a notice date."""
+        return self._block.figure("notice_given", self._column)
+
+    @property
+    def ends_early(self) -> np.ndarray:
+        """(runs,) bool: that notice ends service before the contract's end."""
+        return self._block.figure("ends_early", self._column)
+
+    @property
+    def first_day_without_service(self) -> np.ndarray:
+        """(runs,) day number: last_service_day + 1."""
+        return self._block.figure("first_day_without_service", self._column)
 
     @property
     def full(self) -> FullSchedule:
         """Every row of the contract over the whole contract grid, (runs, G) each.
 
-        Worked out on first use by the computation that gave the figures above, on the same
-        inputs (so the same numbers), and then kept: a batch of many runs (simulate) does not
-        hold some twenty (runs, G) arrays per contract that nobody reads.
+        Worked out on first use for the contract's whole block, by the computation that gave
+        the figures above, on the same inputs (so the same numbers), and then kept: a batch of
+        many runs (simulate) does not hold some twenty (runs, G) arrays per contract that
+        nobody reads.
         """
         if self._full is None:
-            self._full = self.rows()
+            self._full = self._block.full(self._column)
         return self._full
+
+
+@dataclass
+class ContractTotals:
+    """The contracts added up, in their order in the scenario. Arrays have one row per run,
+    or a single row for every run when no contract's inputs differ between runs."""
+
+    fees: np.ndarray  # (rows, months)
+    fees_paid: np.ndarray
+    capacity_tokens: np.ndarray
+    remaining_obligation: np.ndarray
+    exit_cost_now: np.ndarray  # (rows,)
 
 
 def contract_grid(batch: Batch) -> MonthGrid:
     """The month before the horizon through the last contract's end (or the horizon's end)."""
     scenario = batch.scenario
     first = month_number(scenario.horizon.start)
-    last = max(
-        [first + scenario.months - 1]
-        + [month_number(c.end) for c in scenario.contracts]
-        # a varied end date (a batch key) could lie later than the scenario's own
-        + [int(_max_month(batch[f"contracts[{i}].end"])) for i in range(len(scenario.contracts))]
-    )
+    ends = [batch.contract_inputs.fields["end"]]
+    # a varied end date (a batch key) could lie later than the scenario's own
+    ends += [
+        values
+        for key, values in batch.varied.items()
+        if (where := contract_key(key)) and where.step is None and where.field == "end"
+    ]
+    days = np.concatenate(ends)
+    days = days[np.isfinite(days)]
+    last = first + scenario.months - 1
+    if days.size:
+        last = max(last, int(months_of_days(np.array([days.max()]))[0]))
     return MonthGrid(first - 1, last - first + 2)
 
 
-def _max_month(days: np.ndarray) -> float:
-    finite = days[np.isfinite(days)]
-    if finite.size == 0:
-        return -np.inf
-    return float(months_of_days(np.array([finite.max()]))[0])
-
-
-def shared_schedule(schedule: ContractSchedule, runs: int) -> ContractSchedule:
-    """A one-run schedule as a read-only view repeated for every run."""
-
-    def spread(record: object) -> dict[str, Any]:
-        return {
-            f.name: np.broadcast_to(value, (runs, *value.shape[1:]))
-            for f in dataclasses.fields(record)  # type: ignore[arg-type]
-            if isinstance(value := getattr(record, f.name), np.ndarray)
-        }
-
-    return ContractSchedule(
-        name=schedule.name,
-        **spread(schedule),
-        rows=lambda: FullSchedule(**spread(schedule.full)),
-    )
+def contract_schedules(
+    batch: Batch, grid: MonthGrid, varying: list[str]
+) -> tuple[list[ContractSchedule], ContractTotals]:
+    """Every contract of the batch over the contract grid `grid` (see `contract_grid`), and
+    their totals over the horizon. `varying` are the keys whose values differ between runs
+    (`Batch.varying`): a contract with none of them is worked out once for every run."""
+    count = batch.contract_inputs.count
+    months = batch.scenario.months
+    per_run = np.zeros(count, dtype=bool)
+    if batch.runs > 1:
+        for key in varying:
+            where = contract_key(key)
+            if where is not None:
+                per_run[where.contract] = True
+    overrides = _overrides(batch)
+    names = [c.name for c in batch.scenario.contracts]
+    schedules: list[ContractSchedule] = []
+    rows = batch.runs if per_run.any() else 1
+    totals = _Totals(rows, months)
+    lo = 0
+    while lo < count:
+        kind = per_run[lo]
+        same = np.flatnonzero(per_run[lo:] != kind)
+        end = lo + (int(same[0]) if same.size else count - lo)
+        depth = batch.runs if kind else 1
+        size = max(1, BLOCK_ELEMENTS // (depth * grid.count))
+        for start in range(lo, end, size):
+            stop = min(start + size, end)
+            params = _params(batch, start, stop, overrides, per_run=bool(kind))
+            block = _Block(params, grid, months, batch.runs)
+            totals.add(block)
+            schedules += [ContractSchedule(names[i], block, i - start) for i in range(start, stop)]
+        lo = end
+    return schedules, totals.result()
 
 
 def contract_schedule(batch: Batch, index: int, grid: MonthGrid) -> ContractSchedule:
-    """Contract `index` of the batch over the contract grid `grid` (see `contract_grid`).
+    """Contract `index` of the batch, on its own, over the contract grid `grid` (see
+    `contract_grid`), for every run of the batch."""
+    params = _params(batch, index, index + 1, _overrides(batch), per_run=True)
+    block = _Block(params, grid, batch.scenario.months, batch.runs)
+    return ContractSchedule(batch.scenario.contracts[index].name, block, 0)
 
-    The rows over the whole grid are left behind here and worked out again if `full` is read.
-    """
-    return _schedule(batch, index, grid)[0]
+
+def _overrides(batch: Batch) -> list[tuple[ContractKey, np.ndarray]]:
+    """The contract keys given per run, where they point."""
+    found = []
+    for key, values in batch.varied.items():
+        where = contract_key(key)
+        if where is not None:
+            found.append((where, values))
+    return found
 
 
-def _schedule(batch: Batch, index: int, grid: MonthGrid) -> tuple[ContractSchedule, FullSchedule]:
-    p = f"contracts[{index}]"
-    months = batch.scenario.months
-    in_horizon = slice(1, months + 1)  # grid column 0 is the month before the horizon
+def _params(
+    batch: Batch,
+    start: int,
+    stop: int,
+    overrides: list[tuple[ContractKey, np.ndarray]],
+    *,
+    per_run: bool,
+) -> dict[str, np.ndarray]:
+    """Contracts start..stop-1 stacked: each input (rows, contracts), each ramp input
+    (rows, contracts, steps); rows = runs if `per_run`, else 1 (the first run's values)."""
+    base = batch.contract_inputs
+    rows = batch.runs if per_run else 1
+    width = int(base.ramp_steps[start:stop].max(initial=0))
+    stacked = {
+        name: np.broadcast_to(base.fields[name][start:stop], (rows, stop - start))
+        for name in CONTRACT_FIELDS
+    }
+    stacked["ramp.months"] = np.broadcast_to(
+        base.ramp_months[start:stop, :width], (rows, stop - start, width)
+    )
+    stacked["ramp.fraction"] = np.broadcast_to(
+        base.ramp_fraction[start:stop, :width], (rows, stop - start, width)
+    )
+    for where, values in overrides:
+        if not start <= where.contract < stop:
+            continue
+        name = where.field if where.step is None else f"ramp.{where.field}"
+        if not stacked[name].flags.writeable:
+            stacked[name] = stacked[name].copy()
+        column = values if per_run else values[:1]
+        if where.step is None:
+            stacked[name][:, where.contract - start] = column
+        else:
+            stacked[name][:, where.contract - start, where.step] = column
+    return stacked
+
+
+class _Totals:
+    """Sums over contracts in scenario order, block by block: ((0 + c0) + c1) + ..., the
+    additions one contract at a time would make, so that a batch and one run agree."""
+
+    def __init__(self, rows: int, months: int):
+        self.rows = rows
+        self.sums = {
+            name: np.zeros((1, months))
+            for name in ("fees", "fees_paid", "capacity_tokens", "obligation")
+        }
+        self.exit = np.zeros((1, 1))
+
+    def add(self, block: _Block) -> None:
+        for name, total in self.sums.items():
+            self.sums[name] = _add_in_order(total, block.horizon_block(name))
+        self.exit = _add_in_order(self.exit, block.rows["obligation"][:, :, :1])
+
+    def result(self) -> ContractTotals:
+        rows = self.rows
+
+        def spread(total: np.ndarray) -> np.ndarray:
+            return total if total.shape[0] == rows else np.repeat(total, rows, axis=0)
+
+        return ContractTotals(
+            fees=spread(self.sums["fees"]),
+            fees_paid=spread(self.sums["fees_paid"]),
+            capacity_tokens=spread(self.sums["capacity_tokens"]),
+            remaining_obligation=spread(self.sums["obligation"]),
+            exit_cost_now=spread(self.exit)[:, 0],
+        )
+
+
+def _add_in_order(total: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """total (rows, n) + part[:, 0] + part[:, 1] + ... for part (rows', contracts, n), each
+    addition rounded in turn (a cumulative sum is; a sum over an axis need not be)."""
+    rows = max(total.shape[0], part.shape[0])
+    count = part.shape[1]
+    if rows * part.shape[2] >= 2048 or count == 1:
+        # long rows: one addition per contract costs little next to the additions themselves
+        out = np.empty((rows, total.shape[1]))  # C order (see below)
+        out[...] = total
+        for c in range(count):
+            np.add(out, part[:, c], out=out)
+        return out
+    stack = np.empty((rows, count + 1, part.shape[2]))
+    stack[:, 0] = total
+    stack[:, 1:] = part
+    np.cumsum(stack, axis=1, out=stack)
+    # a C-ordered copy: how numpy sums an array's rows depends on its layout
+    return stack[:, -1].copy()
+
+
+class _Block:
+    """Contracts of one block worked out together: (depth, contracts, G) arrays, depth = runs,
+    or 1 when their inputs are the same in every run (shown as every run)."""
+
+    def __init__(self, params: dict[str, np.ndarray], grid: MonthGrid, months: int, runs: int):
+        self.params = params
+        self.grid = grid
+        self.months = months
+        self.runs = runs
+        self.depth = params["start"].shape[0]
+        self.rows = _rows(params, grid, months, full=False)
+        self._full: dict[str, np.ndarray] | None = None
+
+    def _show(self, array: np.ndarray) -> np.ndarray:
+        if self.depth == self.runs:
+            return array
+        return np.broadcast_to(array, (self.runs, *array.shape[1:]))
+
+    def horizon_block(self, name: str) -> np.ndarray:
+        """(depth, contracts, months): the horizon's months of a row."""
+        return self.rows[name][:, :, 1 : self.months + 1]
+
+    def horizon(self, name: str, column: int) -> np.ndarray:
+        return self._show(self.rows[name][:, column, 1 : self.months + 1])
+
+    def figure(self, name: str, column: int) -> np.ndarray:
+        return self._show(self.rows[name][:, column])
+
+    def full(self, column: int) -> FullSchedule:
+        if self._full is None:
+            self._full = _rows(self.params, self.grid, self.months, full=True)
+        full = self._full
+        return FullSchedule(**{name: self._show(full[name][:, column]) for name in FULL_ROWS})
+
+
+FULL_ROWS = tuple(f.name for f in fields(FullSchedule))
+
+
+def _rows(
+    p: dict[str, np.ndarray], grid: MonthGrid, months: int, *, full: bool
+) -> dict[str, np.ndarray]:
+    """The schedules of stacked contracts `p` (see `_params`) over `grid`: the horizon's rows
+    and figures, or with `full` every row of `FullSchedule` too. (depth, contracts, G) each,
+    figures (depth, contracts)."""
+    count = grid.count
     starts = grid.starts.astype(np.float64)  # (G + 1,) first day of each month and one past
-    month_first = starts[None, :-1]
-    month_next = starts[None, 1:]
-    days_in_month = np.diff(starts)[None, :]
+    month_first = starts[:-1]
+    month_next = starts[1:]
+    days_in_month = np.diff(starts)
 
-    start = batch.column(f"{p}.start")
-    end = batch.column(f"{p}.end")
-    fee = batch.column(f"{p}.monthly_fee")
-    tokens = batch.column(f"{p}.capacity.tokens_per_month")
+    def column(name: str) -> np.ndarray:
+        return p[name][:, :, None]  # (depth, contracts, 1): the same in every month
 
-    allowed = batch.column(f"{p}.termination.allowed") > 0
-    notice_days = batch.column(f"{p}.termination.notice_days")
-    termination_fee = batch.column(f"{p}.termination.fee")
-    earliest = batch.column(f"{p}.termination.earliest_notice")
-    notice = batch.column(f"{p}.termination.notice_given")
+    start = column("start")
+    end = column("end")
+    fee = column("monthly_fee")
+    tokens = column("capacity.tokens_per_month")
+    allowed = column("termination.allowed") > 0
+    notice_days = column("termination.notice_days")
+    termination_fee = column("termination.fee")
+    earliest = column("termination.earliest_notice")
+    notice = column("termination.notice_given")
     given = allowed & np.isfinite(notice)
     window_end = np.where(given, notice + notice_days, np.inf)
     terminated = given & (window_end <= end)
     stop = np.where(terminated, window_end, end + 1)  # first day without service
 
     # contract month k of each grid month, and the fee before proration
-    k = grid.months[None, :] - months_of_days(batch[f"{p}.start"])[:, None]
-    every = np.maximum(batch.column(f"{p}.escalator.every_months"), 1)
+    k = grid.months - months_of_days(p["start"])[:, :, None]
+    every = np.maximum(column("escalator.every_months"), 1)
     steps = np.floor_divide(np.maximum(k, 0), every)
-    escalation = np.power(1.0 + batch.column(f"{p}.escalator.rate"), steps)
+    escalation = np.power(1.0 + column("escalator.rate"), steps)
     ramp = np.ones_like(escalation)
-    step_start = np.zeros((batch.runs, 1))
-    for j in range(len(batch.scenario.contracts[index].ramp)):
-        length = batch.column(f"{p}.ramp[{j}].months")
+    step_start = np.zeros_like(start)
+    for j in range(p["ramp.months"].shape[2]):
+        length = p["ramp.months"][:, :, j : j + 1]
         in_step = (k >= step_start) & (k < step_start + length)
-        ramp = np.where(in_step, batch.column(f"{p}.ramp[{j}].fraction"), ramp)
+        ramp = np.where(in_step, p["ramp.fraction"][:, :, j : j + 1], ramp)
         step_start = step_start + length
     full_fee = fee * escalation * ramp  # fee for a whole month of service
     daily_fee = full_fee / days_in_month
 
-    def service_days(until: np.ndarray) -> np.ndarray:
-        return np.clip(np.minimum(until, month_next) - np.maximum(start, month_first), 0, None)
-
-    days = service_days(stop)
+    days = np.clip(np.minimum(stop, month_next) - np.maximum(start, month_first), 0, None)
     service_fees = daily_fee * days
     capacity = tokens * ramp * days / days_in_month
 
     # the termination fee belongs to the month of the last day of service
     last_day = stop - 1
-    last_month = np.searchsorted(starts, last_day[:, 0], side="right") - 1
+    last_month = np.searchsorted(starts, last_day[:, :, 0], side="right") - 1
     charge = np.zeros_like(service_fees)
-    rows = np.nonzero(terminated[:, 0] & (last_month >= 0) & (last_month < grid.count))[0]
-    charge[rows, last_month[rows]] = termination_fee[rows, 0]
+    runs, contracts = np.nonzero(terminated[:, :, 0] & (last_month >= 0) & (last_month < count))
+    charge[runs, contracts, last_month[runs, contracts]] = termination_fee[runs, contracts, 0]
     committed = service_fees + charge
 
     # paid in a month: its own fees (advance) or the month before's (arrears, none known for
     # the grid's first month)
-    arrears = batch.column(f"{p}.payment.timing") == 1.0
-    before = np.concatenate([np.full((batch.runs, 1), np.nan), committed[:, :-1]], axis=1)
+    arrears = column("payment.timing") == 1.0
+    edge = (*committed.shape[:2], 1)
+    before = np.concatenate([np.full(edge, np.nan), committed[:, :, :-1]], axis=2)
     paid = np.where(arrears, before, 0.0) + np.where(arrears, 0.0, committed)
 
     # Cumulative service fees at each month's first day; fees up to any day follow from it.
-    cumulative = np.concatenate(
-        [np.zeros((batch.runs, 1)), np.cumsum(service_fees, axis=1)], axis=1
-    )
+    cumulative = np.concatenate([np.zeros(edge), np.cumsum(service_fees, axis=2)], axis=2)
 
     def month_of(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`day` held to the grid, and the grid column of its month."""
         day = np.clip(day, starts[0], starts[-1])
-        month = np.clip(np.searchsorted(starts, day, side="right") - 1, 0, grid.count - 1)
+        month = np.clip(np.searchsorted(starts, day, side="right") - 1, 0, count - 1)
         return day, month
 
     def fees_before(day: np.ndarray) -> np.ndarray:
-        """Service fees for days before `day` (day numbers, shape (runs, n)), from grid start."""
+        """Service fees for days before `day` (day numbers, (depth, contracts, n)), from the
+        grid's first day."""
         day, month = month_of(day)
         first_day = starts[month]
         partial = np.clip(np.minimum(day, stop) - np.maximum(start, first_day), 0, None)
-        rate = np.take_along_axis(daily_fee, month, axis=1)
-        return np.take_along_axis(cumulative, month, axis=1) + rate * partial
+        rate = np.take_along_axis(daily_fee, month, axis=2)
+        return np.take_along_axis(cumulative, month, axis=2) + rate * partial
 
     # Obligation if notice were given on day A = the first day of each grid month but the first
     # (A = first of month m + 1 gives the remaining obligation at the end of month m).
-    a = np.broadcast_to(starts[1:], (batch.runs, grid.count))
-    from_a = fees_before(np.full_like(a, np.inf)) - fees_before(a)
+    a = month_next
+    # every fee of the schedule: the same for every A, so worked out once
+    from_a = fees_before(np.full(edge, np.inf)) - fees_before(np.broadcast_to(a, k.shape))
     # notice as given in the scenario: the rest of that schedule plus a fee not yet charged
     pending_fee = np.where(terminated & (last_day >= a), termination_fee, 0.0)
     with_notice = from_a + pending_fee
@@ -264,49 +499,48 @@ def _schedule(batch: Batch, index: int, grid: MonthGrid) -> tuple[ContractSchedu
     early = (d + notice_days) <= end
     service_ends = np.minimum(d + notice_days, end + 1)
     to_end = fees_before(service_ends)
-    window = to_end - fees_before(a)
+    window = to_end - fees_before(np.broadcast_to(a, k.shape))
     exit_now = np.minimum(window + np.where(early, termination_fee, 0.0), from_a)
     obligation = np.where(given, with_notice, np.where(allowed, exit_now, from_a))
+
+    rows = {
+        "fees": committed,
+        "capacity_tokens": capacity,
+        "fees_paid": paid,
+        "termination_fee": charge,
+        "obligation": obligation,
+        "last_service_day": last_day[:, :, 0],
+        "exit_cost_now": obligation[:, :, 0],
+        "fees_after_horizon": committed[:, :, months + 1 :].sum(axis=2),
+        "notice_given": given[:, :, 0],
+        "ends_early": terminated[:, :, 0],
+        "first_day_without_service": stop[:, :, 0],
+    }
+    if not full:
+        return rows
     deadline = a - notice_days
     deadline = np.where(allowed & (deadline >= earliest), deadline, np.nan)
-
-    full = FullSchedule(
-        contract_month=k,
-        escalation=escalation,
-        ramp=ramp,
-        full_month_fee=full_fee,
-        service_days=days,
-        daily_fee=daily_fee,
-        service_fees=service_fees,
-        capacity_tokens=capacity,
-        termination_fee=charge,
-        fees=committed,
-        fees_paid=paid,
-        service_fees_to_date=cumulative[:, 1:],
-        notice_day=a,
-        notice_from=d,
-        service_ends=service_ends,
-        service_end_month=month_of(service_ends)[1],
-        fees_before_service_ends=to_end,
-        fees_left=from_a,
-        exit_cost=exit_now,
-        termination_fee_to_come=pending_fee,
-        obligation=obligation,
-        notice_deadline=deadline,
-    )
-    schedule = ContractSchedule(
-        name="",
-        fees=committed[:, in_horizon],
-        capacity_tokens=capacity[:, in_horizon],
-        fees_paid=paid[:, in_horizon],
-        termination_fee=charge[:, in_horizon],
-        last_service_day=last_day[:, 0],
-        remaining_obligation=obligation[:, in_horizon],
-        exit_cost_now=obligation[:, 0],
-        fees_after_horizon=committed[:, in_horizon.stop :].sum(axis=1),
-        notice_given=given[:, 0],
-        ends_early=terminated[:, 0],
-        first_day_without_service=stop[:, 0],
-        rows=lambda: _schedule(batch, index, grid)[1],
-    )
-    return schedule, full
+    return {
+        "contract_month": k,
+        "escalation": escalation,
+        "ramp": ramp,
+        "full_month_fee": full_fee,
+        "service_days": days,
+        "daily_fee": daily_fee,
+        "service_fees": service_fees,
+        "capacity_tokens": capacity,
+        "termination_fee": charge,
+        "fees": committed,
+        "fees_paid": paid,
+        "service_fees_to_date": cumulative[:, :, 1:],
+        "notice_day": np.broadcast_to(a, k.shape),
+        "notice_from": d,
+        "service_ends": service_ends,
+        "service_end_month": month_of(service_ends)[1],
+        "fees_before_service_ends": to_end,
+        "fees_left": from_a,
+        "exit_cost": exit_now,
+        "termination_fee_to_come": pending_fee,
+        "obligation": obligation,
+        "notice_deadline": deadline,
+    }

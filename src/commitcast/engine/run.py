@@ -22,8 +22,7 @@ from commitcast.core.measures import MILLION
 from commitcast.engine.contracts import (
     ContractSchedule,
     contract_grid,
-    contract_schedule,
-    shared_schedule,
+    contract_schedules,
 )
 from commitcast.variants.batch import Batch
 
@@ -54,9 +53,15 @@ class BatchResult:
 
 
 # Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
-@np.errstate(over="ignore", invalid="ignore")
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def run(batch: Batch) -> BatchResult:
-    """Project every run of the batch in one pass over arrays."""
+    """Project every run of the batch in one pass over arrays.
+
+    Inputs equal in every run are used as one row, so what follows from them alone is worked
+    out once (the same arithmetic on the same numbers) and each monthly column is spread to
+    every run at the end. Each step writes into an array made for it, or reuses one that is no
+    longer read.
+    """
     scenario = batch.scenario
     months = scenario.months
     first = month_number(scenario.horizon.start)
@@ -65,51 +70,32 @@ def run(batch: Batch) -> BatchResult:
     # runs to the last contract's end: obligations do not stop at the edge of the projection.
     grid = contract_grid(batch)
     runs = batch.runs
-
-    fees = np.zeros((runs, months))
-    fees_paid = np.zeros((runs, months))
-    capacity = np.zeros((runs, months))
-    obligation = np.zeros((runs, months))
-    exit_cost_now = np.zeros(runs)
-    schedules: list[ContractSchedule] = []
-    # found once: asking per input would be quadratic in the number of inputs (3000 contracts
-    # took minutes)
-    varying = _varying_keys(batch)
-    first_run: Batch | None = None
-    for index, contract in enumerate(scenario.contracts):
-        # A contract whose inputs are the same in every run is computed once and shared: the
-        # same arithmetic on the same numbers, so the figures are identical, at 1/runs the cost.
-        if runs > 1 and not _varies(varying, f"contracts[{index}]."):
-            first_run = first_run or batch.slice(0, 1)
-            schedule = shared_schedule(contract_schedule(first_run, index, grid), runs)
-        else:
-            schedule = contract_schedule(batch, index, grid)
-        schedule.name = contract.name
-        schedules.append(schedule)
-        fees += schedule.fees
-        fees_paid += schedule.fees_paid
-        capacity += schedule.capacity_tokens
-        obligation += schedule.remaining_obligation
-        exit_cost_now += schedule.exit_cost_now
-
-    t = np.arange(months, dtype=np.float64)[None, :]
-    demand = np.zeros((runs, months))
-    usage_revenue = np.zeros((runs, months))
-    flat_revenue = np.zeros((runs, months))
+    varying = batch.varying()
+    schedules, totals = contract_schedules(batch, grid, varying)
+    fees = totals.fees
+    fees_paid = totals.fees_paid
+    capacity = totals.capacity_tokens
+    obligation = totals.remaining_obligation
     column = _compact_columns(batch, varying)
+
+    t = np.arange(months, dtype=np.float64)
+    rows = runs if any(key.startswith("revenue[") for key in varying) else 1
+    demand = np.zeros((rows, months))
+    usage_revenue = np.zeros((rows, months))
+    flat_revenue = np.zeros((rows, months))
     streams: list[StreamSchedule] = []
     for j, stream in enumerate(scenario.revenue):
         p = f"revenue[{j}]"
         growth = np.power(1.0 + column(f"{p}.growth"), t)
-        tokens = column(f"{p}.tokens_per_month") * growth
-        price = column(f"{p}.price_per_million_tokens") * np.power(
-            1.0 + column(f"{p}.price_change"), t
-        )
-        usage = tokens * price / MILLION
-        flat = column(f"{p}.revenue_per_month") * growth
-        demand += tokens
-        usage_revenue += usage
-        flat_revenue += flat
+        tokens = np.multiply(column(f"{p}.tokens_per_month"), growth)
+        price = np.power(1.0 + column(f"{p}.price_change"), t)
+        price = _apply(np.multiply, column(f"{p}.price_per_million_tokens"), price, price)
+        usage = np.multiply(tokens, price)
+        np.divide(usage, MILLION, out=usage)
+        flat = _apply(np.multiply, column(f"{p}.revenue_per_month"), growth, growth)
+        np.add(demand, tokens, out=demand)
+        np.add(usage_revenue, usage, out=usage_revenue)
+        np.add(flat_revenue, flat, out=flat_revenue)
         # inputs equal in every run give (1, months): shown as (runs, months), read-only
         streams.append(
             StreamSchedule(
@@ -120,45 +106,73 @@ def run(batch: Batch) -> BatchResult:
 
     share = column("costs.training_share")
     on_demand = column("costs.overflow.policy") == 1.0
-    training_tokens = capacity * share
-    inference_capacity = capacity - training_tokens
+    training_tokens = np.multiply(capacity, share)
+    inference_capacity = np.subtract(capacity, training_tokens)
     served = np.minimum(demand, inference_capacity)
-    excess = demand - served
-    overflow = np.where(on_demand, excess, 0.0)
-    unserved = np.where(on_demand, 0.0, excess)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        served_share = np.where(demand > 0, 1.0 - unserved / demand, 1.0)
-        utilization = np.where(inference_capacity > 0, served / inference_capacity, np.nan)
-    revenue = usage_revenue * served_share + flat_revenue
+    excess = np.subtract(demand, served)
+    if on_demand.all():
+        # everything unserved is bought: the where()s below would copy `excess` and zeros
+        overflow, unserved = excess, np.zeros((1, months))
+    elif not on_demand.any():
+        overflow, unserved = np.zeros((1, months)), excess
+    else:
+        overflow = np.where(on_demand, excess, 0.0)
+        unserved = np.where(on_demand, 0.0, excess)
+    if unserved.any():
+        served_share = np.ones(np.broadcast_shapes(unserved.shape, demand.shape))
+        wanted = demand > 0
+        np.divide(unserved, demand, out=served_share, where=wanted)
+        np.subtract(1.0, served_share, out=served_share, where=wanted)
+        revenue = np.multiply(usage_revenue, served_share)
+        np.add(revenue, flat_revenue, out=revenue)
+    else:
+        # 1 - 0 / demand is exactly 1 wherever demand > 0, and usage x 1 is usage
+        served_share = np.ones((1, months))
+        revenue = np.add(usage_revenue, flat_revenue)
+    # where there is no inference capacity utilization is undefined (NaN)
+    utilization = np.divide(served, inference_capacity)
+    _undefined_where(utilization, inference_capacity > 0)
 
-    inference_fees = fees * (1.0 - share)
-    overflow_cost = overflow * column("costs.overflow.cost_per_million_tokens") / MILLION
-    serving_cost = (served + overflow) * column("costs.serving_cost_per_million_tokens") / MILLION
-    inference_cost = inference_fees + overflow_cost + serving_cost
-    training_cost = fees * share
-    # With no inference capacity nothing is used: every inference fee is idle.
-    idle = inference_fees * (1.0 - np.nan_to_num(utilization, nan=0.0))
-    gross_margin = revenue - inference_cost
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin_pct = np.where(revenue != 0, gross_margin / revenue, np.nan)
+    inference_fees = np.multiply(fees, 1.0 - share)
+    overflow_cost = np.multiply(overflow, column("costs.overflow.cost_per_million_tokens"))
+    np.divide(overflow_cost, MILLION, out=overflow_cost)
+    serving_cost = np.add(served, overflow)
+    serving_cost = _apply(
+        np.multiply, serving_cost, column("costs.serving_cost_per_million_tokens"), serving_cost
+    )
+    np.divide(serving_cost, MILLION, out=serving_cost)
+    inference_cost = np.add(inference_fees, overflow_cost)
+    inference_cost = _apply(np.add, inference_cost, serving_cost, inference_cost)
+    training_cost = np.multiply(fees, share)
+    # With no inference capacity nothing is used: every inference fee is idle. 1 - utilization
+    # with NaN as 0 (and +-inf as +-the largest float, as numpy's nan_to_num would give).
+    idle = np.subtract(1.0, utilization)
+    if not np.isfinite(idle).all():
+        np.nan_to_num(idle, copy=False, nan=1.0)
+    idle = _apply(np.multiply, inference_fees, idle, idle)
+    gross_margin = np.subtract(revenue, inference_cost)
+    margin_pct = np.divide(gross_margin, revenue)
+    _undefined_where(margin_pct, revenue != 0)
 
-    lag = batch["costs.collection_lag_months"].astype(np.int64)[:, None]
-    if not _varies(varying, "costs.collection_lag_months"):
+    if "costs.collection_lag_months" not in varying:
         # one lag for every run: a shift of the columns (the same values, without a gather)
+        shift = int(batch["costs.collection_lag_months"][0]) if runs else 0
         cash_in = np.zeros_like(revenue)
-        shift = int(lag[0, 0]) if runs else 0
         if shift < months:
             cash_in[:, shift:] = revenue[:, : months - shift]
     else:
+        lag = batch["costs.collection_lag_months"].astype(np.int64)[:, None]
         source = np.arange(months)[None, :] - lag
+        full = np.broadcast_to(revenue, (runs, months))
         cash_in = np.where(
-            source >= 0, np.take_along_axis(revenue, np.clip(source, 0, None), axis=1), 0.0
+            source >= 0, np.take_along_axis(full, np.clip(source, 0, None), axis=1), 0.0
         )
-    cash_out = fees_paid + overflow_cost + serving_cost
-    net = cash_in - cash_out
+    cash_out = np.add(fees_paid, overflow_cost)
+    cash_out = _apply(np.add, cash_out, serving_cost, cash_out)
+    net = np.subtract(cash_in, cash_out)
     cumulative = np.cumsum(net, axis=1)
 
-    columns = {
+    compact = {
         "committed_fees": fees,
         "capacity_tokens": capacity,
         "training_tokens": training_tokens,
@@ -189,9 +203,10 @@ def run(batch: Batch) -> BatchResult:
         "served_share": served_share,
         "inference_fees": inference_fees,
     }
-    rate = batch["discount_rate"]
-    summary = summarize(columns, rate if _varies(varying, "discount_rate") else rate[:1])
-    summary["exit_cost_now"] = exit_cost_now
+    rate = column("discount_rate")[:, 0]
+    summary = summarize(compact, rate, runs)
+    summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
+    columns = {name: _spread(values, (runs, months)) for name, values in compact.items()}
     result = BatchResult(
         grid=horizon,
         columns=columns,
@@ -202,6 +217,29 @@ def run(batch: Batch) -> BatchResult:
     )
     check_finite(result, scenario.provenance.file)
     return result
+
+
+def _apply(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """ufunc(a, b), written into `spare` (an array no longer read) when the result fits it."""
+    if spare.shape == np.broadcast_shapes(a.shape, b.shape):
+        return ufunc(a, b, out=spare)
+    return ufunc(a, b)
+
+
+def _undefined_where(values: np.ndarray, defined: np.ndarray) -> None:
+    """NaN in `values` wherever `defined` is False (in place)."""
+    if not defined.all():
+        np.copyto(values, np.nan, where=~defined)
+
+
+def _spread(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`values` as a C-ordered array of `shape`: itself if it is one, else a copy for every
+    run. (How numpy sums along rows depends on the layout: the figures must not.)"""
+    if values.shape == shape and values.flags.c_contiguous:
+        return values
+    out = np.empty(shape, dtype=values.dtype)
+    out[...] = values
+    return out
 
 
 # Summary figures that are NaN by design when undefined (no revenue, no capacity, no dip).
@@ -234,71 +272,71 @@ def check_finite(result: BatchResult, file: str | None = None) -> None:
         )
 
 
-def _varying_keys(batch: Batch) -> list[str]:
-    """Keys of the inputs that differ between runs."""
-    varying = []
-    for key, values in batch.values.items():
-        if values.size > 1:
-            first = values[:1]
-            if not np.array_equal(values, np.broadcast_to(first, values.shape), equal_nan=True):
-                varying.append(key)
-    return varying
-
-
-def _varies(varying: list[str], prefix: str) -> bool:
-    """Whether any input whose key starts with `prefix` differs between runs."""
-    return any(key.startswith(prefix) for key in varying)
-
-
 def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.ndarray]:
     """`batch.column` that gives an input equal in every run as a (1, 1) array, so the months
     it feeds are computed once and broadcast; values and arithmetic are unchanged."""
 
     def column(key: str) -> np.ndarray:
         full = batch.column(key)
-        return full if _varies(varying, key) else full[:1]
+        return full if key in varying else full[:1]
 
     return column
 
 
-def summarize(columns: dict[str, np.ndarray], annual_rate: np.ndarray) -> dict[str, np.ndarray]:
-    """Summary figures per run from the monthly columns (docs/commands.md defines each)."""
-    revenue = columns["revenue"].sum(axis=1)
-    margin = columns["gross_margin"].sum(axis=1)
-    served = columns["served_tokens"].sum(axis=1)
-    inference_capacity = columns["inference_capacity_tokens"].sum(axis=1)
+def summarize(
+    columns: dict[str, np.ndarray], annual_rate: np.ndarray, runs: int
+) -> dict[str, np.ndarray]:
+    """Summary figures (runs,) from the monthly columns (docs/commands.md defines each).
+
+    A column may have one row for every run (see `run`): its figures are worked out once."""
+
+    def total(name: str) -> np.ndarray:
+        return np.ascontiguousarray(columns[name]).sum(axis=1)
+
+    revenue = total("revenue")
+    margin = total("gross_margin")
+    served = total("served_tokens")
+    inference_capacity = total("inference_capacity_tokens")
     cumulative = columns["cumulative_cash"]
     net = columns["net_cash_flow"]
     months = net.shape[1]
 
-    lowest = cumulative.min(axis=1)
+    # the lowest balance and its first month (argmin finds a NaN as min does)
+    peak = cumulative.argmin(axis=1)
+    lowest = np.take_along_axis(cumulative, peak[:, None], axis=1)[:, 0]
     dipped = lowest < 0
-    peak_month = np.where(dipped, cumulative.argmin(axis=1), -1)
+    peak_month = np.where(dipped, peak, -1)
     # payback: first month at or above zero after the first month below zero
     below = cumulative < 0
-    first_below = np.where(below.any(axis=1), below.argmax(axis=1), months)
-    after = (np.arange(months)[None, :] > first_below[:, None]) & (cumulative >= 0)
-    payback = np.where(after.any(axis=1), after.argmax(axis=1), -1)
+    first = below.argmax(axis=1)
+    first_below = np.where(np.take_along_axis(below, first[:, None], axis=1)[:, 0], first, months)
+    after = np.greater_equal(cumulative, 0, out=below)
+    after &= np.arange(months)[None, :] > first_below[:, None]
+    found = after.argmax(axis=1)
+    payback = np.where(np.take_along_axis(after, found[:, None], axis=1)[:, 0], found, -1)
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin_pct = np.where(revenue != 0, margin / revenue, np.nan)
-        average_utilization = np.where(inference_capacity > 0, served / inference_capacity, np.nan)
+    margin_pct = np.divide(margin, revenue)
+    _undefined_where(margin_pct, revenue != 0)
+    average_utilization = np.divide(served, inference_capacity)
+    _undefined_where(average_utilization, inference_capacity > 0)
     factors = discount_factors(annual_rate, months)
-    return {
-        "total_committed_fees": columns["committed_fees"].sum(axis=1),
+    discounted = np.multiply(net, factors)
+    figures = {
+        "total_committed_fees": total("committed_fees"),
         "total_revenue": revenue,
-        "total_inference_cost": columns["inference_cost"].sum(axis=1),
-        "total_training_cost": columns["training_cost"].sum(axis=1),
+        "total_inference_cost": total("inference_cost"),
+        "total_training_cost": total("training_cost"),
         "gross_margin": margin,
         "gross_margin_pct": margin_pct,
-        "npv": (net * factors).sum(axis=1),
+        "npv": discounted.sum(axis=1),
         "peak_funding_need": np.where(dipped, -lowest, 0.0),
         "peak_funding_month": peak_month,
         "payback_month": payback,
         "average_utilization": average_utilization,
-        "total_idle_capacity_cost": columns["idle_capacity_cost"].sum(axis=1),
-        "total_overflow_cost": columns["overflow_cost"].sum(axis=1),
-        "total_cash_in": columns["cash_in"].sum(axis=1),
-        "total_cash_out": columns["cash_out"].sum(axis=1),
+        "total_idle_capacity_cost": total("idle_capacity_cost"),
+        "total_overflow_cost": total("overflow_cost"),
+        "total_cash_in": total("cash_in"),
+        "total_cash_out": total("cash_out"),
         "ending_cash": cumulative[:, -1],
     }
+    return {name: _spread(values, (runs,)) for name, values in figures.items()}
