@@ -15,10 +15,11 @@ Examples are fenced blocks of two kinds:
   of temporary folder.
 
 Output is compared after removing trailing spaces. JSON output is parsed and its numbers compared
-with math.isclose(rel_tol=1e-9, abs_tol=0.005); in other output, text is compared exactly except
-numbers with 12 or more significant digits (trailing zeros aside) or an exponent: full-precision
-floats, whose last digit differs between CPUs (621020294349.718 here is 621020294349.7179
-there), get the same tolerance. Rounded figures ($525.75B, 36.3%) must match exactly.
+to the cent for money and 1e-9 for ratios (`close`); in other output, text is compared exactly
+except numbers with 12 or more significant digits (trailing zeros aside) or an exponent:
+full-precision floats, whose last digit differs between CPUs (621020294349.718 here is
+621020294349.7179 there), get the same tolerance. Rounded figures ($525.75B, 36.3%) must
+match exactly.
 
 When an example fails, the message shows the actual output: paste it into the page.
 """
@@ -27,9 +28,9 @@ from __future__ import annotations
 
 import doctest
 import json
-import math
 import re
 import shlex
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -104,7 +105,14 @@ def normal(text: str) -> str:
 
 
 def close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.005)
+    """Equal to the cent for money, to 1e-9 for ratios, and never asked to be closer than a
+    float can be: tolerance min(half a cent, 1e-9 x the value), but at least 8 units in the last
+    place (3e15 tokens carry no cents). A relative 1e-9 alone would let $41 slip on $41B."""
+    largest = max(abs(a), abs(b))
+    if largest < 1e-3:  # a residual next to zero (solve's "off by -4.77e-07"): zero to 1e-6
+        return abs(a - b) <= 1e-6
+    tolerance = max(min(0.005, 1e-9 * largest), 8 * sys.float_info.epsilon * largest)
+    return abs(a - b) <= tolerance
 
 
 def same_json(a: object, b: object) -> bool:
@@ -157,6 +165,10 @@ def test_the_comparison_is_tolerant_only_of_full_precision_floats():
     assert not same_text("│ 2026 │ $7.50B │", "│ 2026 │  $7.50B│")
     assert not same_text("12500000000.0", "12500000001.0")
     assert same_text("2028,12730.8", "2028,12730.799999999997")
+    # money to the cent even on large figures, where a relative 1e-9 would allow $41
+    assert not same_text('{"npv": 41000000000.0}', '{"npv": 41000000001.0}')
+    assert same_text('{"npv": 41000000000.0}', '{"npv": 41000000000.004}')
+    assert not same_text('{"utilization": 0.3}', '{"utilization": 0.300000001}')
 
 
 # --- running -----------------------------------------------------------------------------------
