@@ -52,15 +52,54 @@ class BatchResult:
     streams: list[StreamSchedule] = field(default_factory=list)
 
 
+# The monthly columns, in the order of BatchResult.columns.
+COLUMNS = (
+    "committed_fees",
+    "capacity_tokens",
+    "training_tokens",
+    "demand_tokens",
+    "served_tokens",
+    "overflow_tokens",
+    "unserved_tokens",
+    "utilization",
+    "revenue",
+    "inference_cost",
+    "training_cost",
+    "idle_capacity_cost",
+    "gross_margin",
+    "gross_margin_pct",
+    "cash_in",
+    "cash_out",
+    "net_cash_flow",
+    "cumulative_cash",
+    "remaining_obligation",
+    # not columns of the table, but summaries, simulate and the workbook need them
+    "overflow_cost",
+    "serving_cost",
+    "fees_paid",
+    "inference_capacity_tokens",
+    # the workbook's calculation sheet shows these steps too
+    "usage_revenue",
+    "flat_revenue",
+    "served_share",
+    "inference_fees",
+)
+STREAM_ROWS = ("tokens", "price", "usage_revenue", "flat_revenue")
+# Runs x months worked out at a time: each step's arrays (512 KB) stay in the cache from one
+# step to the next, and every column is written once, into its place among the results.
+CHUNK_ELEMENTS = 1 << 16
+
+
 # Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def run(batch: Batch) -> BatchResult:
     """Project every run of the batch in one pass over arrays.
 
-    Inputs equal in every run are used as one row, so what follows from them alone is worked
-    out once (the same arithmetic on the same numbers) and each monthly column is spread to
-    every run at the end. Each step writes into an array made for it, or reuses one that is no
-    longer read.
+    The contracts are worked out first (`engine.contracts`), then the runs a chunk at a time
+    (`_project`), each step writing into its column's rows of the result. Inputs equal in
+    every run are used as one row, so what follows from them alone (a stream whose inputs do
+    not vary, the contracts' totals) is worked out once, with the same arithmetic on the same
+    numbers: every run's figures are those it would have on its own.
     """
     scenario = batch.scenario
     months = scenario.months
@@ -72,141 +111,70 @@ def run(batch: Batch) -> BatchResult:
     runs = batch.runs
     varying = batch.varying()
     schedules, totals = contract_schedules(batch, grid, varying)
-    fees = totals.fees
-    fees_paid = totals.fees_paid
-    capacity = totals.capacity_tokens
-    obligation = totals.remaining_obligation
     column = _compact_columns(batch, varying)
 
     t = np.arange(months, dtype=np.float64)
-    rows = runs if any(key.startswith("revenue[") for key in varying) else 1
-    demand = np.zeros((rows, months))
-    usage_revenue = np.zeros((rows, months))
-    flat_revenue = np.zeros((rows, months))
     streams: list[StreamSchedule] = []
+    stream_inputs: list[dict[str, np.ndarray]] = []
+    fixed_rows: list[dict[str, np.ndarray | None]] = []
+    stream_rows: list[dict[str, np.ndarray]] = []
     for j, stream in enumerate(scenario.revenue):
-        p = f"revenue[{j}]"
-        growth = np.power(1.0 + column(f"{p}.growth"), t)
-        tokens = np.multiply(column(f"{p}.tokens_per_month"), growth)
-        price = np.power(1.0 + column(f"{p}.price_change"), t)
-        price = _apply(np.multiply, column(f"{p}.price_per_million_tokens"), price, price)
-        usage = np.multiply(tokens, price)
-        np.divide(usage, MILLION, out=usage)
-        flat = _apply(np.multiply, column(f"{p}.revenue_per_month"), growth, growth)
-        np.add(demand, tokens, out=demand)
-        np.add(usage_revenue, usage, out=usage_revenue)
-        np.add(flat_revenue, flat, out=flat_revenue)
-        # inputs equal in every run give (1, months): shown as (runs, months), read-only
+        inputs = {name: column(f"revenue[{j}].{name}") for name in STREAM_INPUTS}
+        # rows whose inputs are the same in every run are worked out here, once; the others
+        # chunk by chunk into these arrays
+        fixed = _fixed_stream_rows(inputs, t)
+        rows = {
+            name: np.empty((runs, months)) if value is None else value
+            for name, value in fixed.items()
+        }
+        stream_inputs.append(inputs)
+        fixed_rows.append(fixed)
+        stream_rows.append(rows)
         streams.append(
             StreamSchedule(
                 stream.name,
-                *(np.broadcast_to(a, (runs, months)) for a in (tokens, price, usage, flat)),
+                # one row for every run is shown as (runs, months), read-only
+                *(np.broadcast_to(rows[name], (runs, months)) for name in STREAM_ROWS),
             )
         )
 
-    share = column("costs.training_share")
-    on_demand = column("costs.overflow.policy") == 1.0
-    training_tokens = np.multiply(capacity, share)
-    inference_capacity = np.subtract(capacity, training_tokens)
-    served = np.minimum(demand, inference_capacity)
-    excess = np.subtract(demand, served)
-    if on_demand.all():
-        # everything unserved is bought: the where()s below would copy `excess` and zeros
-        overflow, unserved = excess, np.zeros((1, months))
-    elif not on_demand.any():
-        overflow, unserved = np.zeros((1, months)), excess
-    else:
-        overflow = np.where(on_demand, excess, 0.0)
-        unserved = np.where(on_demand, 0.0, excess)
-    if unserved.any():
-        served_share = np.ones(np.broadcast_shapes(unserved.shape, demand.shape))
-        wanted = demand > 0
-        np.divide(unserved, demand, out=served_share, where=wanted)
-        np.subtract(1.0, served_share, out=served_share, where=wanted)
-        revenue = np.multiply(usage_revenue, served_share)
-        np.add(revenue, flat_revenue, out=revenue)
-    else:
-        # 1 - 0 / demand is exactly 1 wherever demand > 0, and usage x 1 is usage
-        served_share = np.ones((1, months))
-        revenue = np.add(usage_revenue, flat_revenue)
-    # where there is no inference capacity utilization is undefined (NaN)
-    utilization = np.divide(served, inference_capacity)
-    _undefined_where(utilization, inference_capacity > 0)
-
-    inference_fees = np.multiply(fees, 1.0 - share)
-    overflow_cost = np.multiply(overflow, column("costs.overflow.cost_per_million_tokens"))
-    np.divide(overflow_cost, MILLION, out=overflow_cost)
-    serving_cost = np.add(served, overflow)
-    serving_cost = _apply(
-        np.multiply, serving_cost, column("costs.serving_cost_per_million_tokens"), serving_cost
-    )
-    np.divide(serving_cost, MILLION, out=serving_cost)
-    inference_cost = np.add(inference_fees, overflow_cost)
-    inference_cost = _apply(np.add, inference_cost, serving_cost, inference_cost)
-    training_cost = np.multiply(fees, share)
-    # With no inference capacity nothing is used: every inference fee is idle. 1 - utilization
-    # with NaN as 0 (and +-inf as +-the largest float, as numpy's nan_to_num would give).
-    idle = np.subtract(1.0, utilization)
-    if not np.isfinite(idle).all():
-        np.nan_to_num(idle, copy=False, nan=1.0)
-    idle = _apply(np.multiply, inference_fees, idle, idle)
-    gross_margin = np.subtract(revenue, inference_cost)
-    margin_pct = np.divide(gross_margin, revenue)
-    _undefined_where(margin_pct, revenue != 0)
-
-    if "costs.collection_lag_months" not in varying:
-        # one lag for every run: a shift of the columns (the same values, without a gather)
-        shift = int(batch["costs.collection_lag_months"][0]) if runs else 0
-        cash_in = np.zeros_like(revenue)
-        if shift < months:
-            cash_in[:, shift:] = revenue[:, : months - shift]
-    else:
-        lag = batch["costs.collection_lag_months"].astype(np.int64)[:, None]
-        source = np.arange(months)[None, :] - lag
-        full = np.broadcast_to(revenue, (runs, months))
-        cash_in = np.where(
-            source >= 0, np.take_along_axis(full, np.clip(source, 0, None), axis=1), 0.0
-        )
-    cash_out = np.add(fees_paid, overflow_cost)
-    cash_out = _apply(np.add, cash_out, serving_cost, cash_out)
-    net = np.subtract(cash_in, cash_out)
-    cumulative = np.cumsum(net, axis=1)
-
-    compact = {
-        "committed_fees": fees,
-        "capacity_tokens": capacity,
-        "training_tokens": training_tokens,
-        "demand_tokens": demand,
-        "served_tokens": served,
-        "overflow_tokens": overflow,
-        "unserved_tokens": unserved,
-        "utilization": utilization,
-        "revenue": revenue,
-        "inference_cost": inference_cost,
-        "training_cost": training_cost,
-        "idle_capacity_cost": idle,
-        "gross_margin": gross_margin,
-        "gross_margin_pct": margin_pct,
-        "cash_in": cash_in,
-        "cash_out": cash_out,
-        "net_cash_flow": net,
-        "cumulative_cash": cumulative,
-        "remaining_obligation": obligation,
-        # not columns of the table, but summaries, simulate and the workbook need them
-        "overflow_cost": overflow_cost,
-        "serving_cost": serving_cost,
-        "fees_paid": fees_paid,
-        "inference_capacity_tokens": inference_capacity,
-        # the workbook's calculation sheet shows these steps too
-        "usage_revenue": usage_revenue,
-        "flat_revenue": flat_revenue,
-        "served_share": served_share,
-        "inference_fees": inference_fees,
+    slab = np.empty((len(COLUMNS), runs, months))
+    columns = {name: slab[i] for i, name in enumerate(COLUMNS)}
+    shared = {
+        "fees": totals.fees,
+        "fees_paid": totals.fees_paid,
+        "capacity": totals.capacity_tokens,
+        "obligation": totals.remaining_obligation,
+        "share": column("costs.training_share"),
+        "on_demand": column("costs.overflow.policy") == 1.0,
+        "overflow_price": column("costs.overflow.cost_per_million_tokens"),
+        "serving_price": column("costs.serving_cost_per_million_tokens"),
+        "factors": discount_factors(column("discount_rate")[:, 0], months),
+        "lag": column("costs.collection_lag_months").astype(np.int64),
     }
-    rate = column("discount_rate")[:, 0]
-    summary = summarize(compact, rate, runs)
+    one_lag = "costs.collection_lag_months" not in varying
+    summary = {
+        name: np.empty(runs, dtype=np.int64 if name in MONTH_INDEXES else np.float64)
+        for name in SUMMARY
+    }
+    chunk = max(1, CHUNK_ELEMENTS // months)
+    for start in range(0, runs, chunk):
+        part = slice(start, min(start + chunk, runs))
+        out = {name: values[part] for name, values in columns.items()}
+        rows = [
+            _stream_rows(
+                _cut(inputs, part),
+                t,
+                fixed,
+                {name: None if fixed[name] is not None else rows[name][part] for name in rows},
+            )
+            for inputs, fixed, rows in zip(stream_inputs, fixed_rows, stream_rows, strict=True)
+        ]
+        inputs = _cut(shared, part)
+        _project(inputs, rows, out, one_lag)
+        for name, values in summarize(out, inputs["factors"]).items():
+            summary[name][part] = values
     summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
-    columns = {name: _spread(values, (runs, months)) for name, values in compact.items()}
     result = BatchResult(
         grid=horizon,
         columns=columns,
@@ -219,11 +187,163 @@ def run(batch: Batch) -> BatchResult:
     return result
 
 
-def _apply(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray, spare: np.ndarray) -> np.ndarray:
-    """ufunc(a, b), written into `spare` (an array no longer read) when the result fits it."""
-    if spare.shape == np.broadcast_shapes(a.shape, b.shape):
-        return ufunc(a, b, out=spare)
-    return ufunc(a, b)
+STREAM_INPUTS = (
+    "growth",
+    "tokens_per_month",
+    "price_per_million_tokens",
+    "price_change",
+    "revenue_per_month",
+)
+
+
+def _cut(inputs: dict[str, np.ndarray], part: slice) -> dict[str, np.ndarray]:
+    """The rows `part` of each input that has a row per run (one row for every run stays)."""
+    return {
+        name: values[part] if values.shape[0] > 1 else values for name, values in inputs.items()
+    }
+
+
+def _fixed_stream_rows(
+    inputs: dict[str, np.ndarray], t: np.ndarray
+) -> dict[str, np.ndarray | None]:
+    """A stream's rows (see `StreamSchedule`) whose inputs are the same in every run, as one
+    row (1, months); None for a row that differs between runs."""
+
+    def one(*names: str) -> bool:
+        return all(inputs[name].shape[0] == 1 for name in names)
+
+    growth = np.power(1.0 + inputs["growth"], t) if one("growth") else None
+    tokens = inputs["tokens_per_month"] * growth if one("tokens_per_month", "growth") else None
+    price = None
+    if one("price_per_million_tokens", "price_change"):
+        price = inputs["price_per_million_tokens"] * np.power(1.0 + inputs["price_change"], t)
+    usage = tokens * price / MILLION if tokens is not None and price is not None else None
+    flat = inputs["revenue_per_month"] * growth if one("revenue_per_month", "growth") else None
+    return {"tokens": tokens, "price": price, "usage_revenue": usage, "flat_revenue": flat}
+
+
+def _stream_rows(
+    inputs: dict[str, np.ndarray],
+    t: np.ndarray,
+    fixed: dict[str, np.ndarray | None],
+    out: dict[str, np.ndarray | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A stream's tokens, price, usage and flat revenue for a chunk of runs: the `fixed` rows
+    as they are, the others written into `out` (the same arithmetic as `_fixed_stream_rows`)."""
+    tokens, price, usage, flat = (fixed[name] for name in STREAM_ROWS)
+    if tokens is None or flat is None:
+        growth = np.power(1.0 + inputs["growth"], t)
+    if tokens is None:
+        tokens = np.multiply(inputs["tokens_per_month"], growth, out=out["tokens"])
+    if price is None:
+        price = np.power(1.0 + inputs["price_change"], t)
+        price = np.multiply(inputs["price_per_million_tokens"], price, out=out["price"])
+    if usage is None:
+        usage = np.multiply(tokens, price, out=out["usage_revenue"])
+        np.divide(usage, MILLION, out=usage)
+    if flat is None:
+        flat = np.multiply(inputs["revenue_per_month"], growth, out=out["flat_revenue"])
+    return tokens, price, usage, flat
+
+
+def _project(
+    c: dict[str, np.ndarray],
+    streams: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    out: dict[str, np.ndarray],
+    one_lag: bool,
+) -> None:
+    """Demand, revenue, costs and cash for a chunk of runs, each step written into its column
+    (`out`, (runs, months) each). `c` holds the chunk's inputs and the contracts' totals."""
+    months = out["revenue"].shape[1]
+    demand = out["demand_tokens"]
+    usage_revenue = out["usage_revenue"]
+    flat_revenue = out["flat_revenue"]
+    if not streams:
+        for total in (demand, usage_revenue, flat_revenue):
+            total.fill(0.0)
+    for j, (tokens, _, usage, flat) in enumerate(streams):
+        # 0 + the first stream, + the next, ...: the additions of a sum started at zero
+        np.add(demand if j else 0.0, tokens, out=demand)
+        np.add(usage_revenue if j else 0.0, usage, out=usage_revenue)
+        np.add(flat_revenue if j else 0.0, flat, out=flat_revenue)
+
+    fees, capacity, share = c["fees"], c["capacity"], c["share"]
+    training_tokens = np.multiply(capacity, share, out=out["training_tokens"])
+    inference_capacity = np.subtract(
+        capacity, training_tokens, out=out["inference_capacity_tokens"]
+    )
+    served = np.minimum(demand, inference_capacity, out=out["served_tokens"])
+    overflow, unserved = out["overflow_tokens"], out["unserved_tokens"]
+    on_demand = c["on_demand"]
+    if on_demand.all():
+        # what np.where(on_demand, excess, 0.0) and np.where(on_demand, 0.0, excess) give
+        np.subtract(demand, served, out=overflow)
+        unserved.fill(0.0)
+    elif not on_demand.any():
+        np.subtract(demand, served, out=unserved)
+        overflow.fill(0.0)
+    else:
+        excess = demand - served
+        overflow[...] = np.where(on_demand, excess, 0.0)
+        unserved[...] = np.where(on_demand, 0.0, excess)
+    served_share = out["served_share"]
+    revenue = out["revenue"]
+    served_share.fill(1.0)
+    if unserved.any():
+        wanted = demand > 0
+        np.divide(unserved, demand, out=served_share, where=wanted)
+        np.subtract(1.0, served_share, out=served_share, where=wanted)
+        np.multiply(usage_revenue, served_share, out=revenue)
+        np.add(revenue, flat_revenue, out=revenue)
+    else:
+        # 1 - 0 / demand is exactly 1 wherever demand > 0, and usage x 1 is usage
+        np.add(usage_revenue, flat_revenue, out=revenue)
+    # where there is no inference capacity utilization is undefined (NaN)
+    utilization = np.divide(served, inference_capacity, out=out["utilization"])
+    has_capacity = inference_capacity > 0
+    every_month = has_capacity.all()
+    if not every_month:
+        np.copyto(utilization, np.nan, where=~has_capacity)
+
+    inference_fees = np.multiply(fees, 1.0 - share, out=out["inference_fees"])
+    overflow_cost = np.multiply(overflow, c["overflow_price"], out=out["overflow_cost"])
+    np.divide(overflow_cost, MILLION, out=overflow_cost)
+    serving_cost = np.add(served, overflow, out=out["serving_cost"])
+    np.multiply(serving_cost, c["serving_price"], out=serving_cost)
+    np.divide(serving_cost, MILLION, out=serving_cost)
+    inference_cost = np.add(inference_fees, overflow_cost, out=out["inference_cost"])
+    np.add(inference_cost, serving_cost, out=inference_cost)
+    np.multiply(fees, share, out=out["training_cost"])
+    # With no inference capacity nothing is used: every inference fee is idle. That is
+    # inference_fees x (1 - utilization with NaN as 0, +-inf as +-the largest float).
+    idle = np.subtract(1.0, utilization, out=out["idle_capacity_cost"])
+    if not every_month:
+        np.copyto(idle, 1.0, where=~has_capacity)
+    if not np.isfinite(idle).all():
+        np.nan_to_num(idle, copy=False, nan=1.0)
+    np.multiply(inference_fees, idle, out=idle)
+    gross_margin = np.subtract(revenue, inference_cost, out=out["gross_margin"])
+    margin_pct = np.divide(gross_margin, revenue, out=out["gross_margin_pct"])
+    _undefined_where(margin_pct, revenue != 0)
+
+    cash_in = out["cash_in"]
+    if one_lag:
+        # one lag for every run: a shift of the columns (the same values, without a gather)
+        shift = min(int(c["lag"][0, 0]), months)
+        cash_in[:, :shift] = 0.0
+        cash_in[:, shift:] = revenue[:, : months - shift]
+    else:
+        source = np.arange(months)[None, :] - c["lag"]
+        gathered = np.take_along_axis(revenue, np.clip(source, 0, None), axis=1)
+        cash_in[...] = np.where(source >= 0, gathered, 0.0)
+    cash_out = np.add(c["fees_paid"], overflow_cost, out=out["cash_out"])
+    np.add(cash_out, serving_cost, out=cash_out)
+    net = np.subtract(cash_in, cash_out, out=out["net_cash_flow"])
+    np.cumsum(net, axis=1, out=out["cumulative_cash"])
+    out["committed_fees"][...] = fees
+    out["capacity_tokens"][...] = capacity
+    out["fees_paid"][...] = c["fees_paid"]
+    out["remaining_obligation"][...] = c["obligation"]
 
 
 def _undefined_where(values: np.ndarray, defined: np.ndarray) -> None:
@@ -283,15 +403,34 @@ def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.nda
     return column
 
 
-def summarize(
-    columns: dict[str, np.ndarray], annual_rate: np.ndarray, runs: int
-) -> dict[str, np.ndarray]:
-    """Summary figures (runs,) from the monthly columns (docs/commands.md defines each).
+# The summary figures, in the order of BatchResult.summary (then exit_cost_now).
+SUMMARY = (
+    "total_committed_fees",
+    "total_revenue",
+    "total_inference_cost",
+    "total_training_cost",
+    "gross_margin",
+    "gross_margin_pct",
+    "npv",
+    "peak_funding_need",
+    "peak_funding_month",
+    "payback_month",
+    "average_utilization",
+    "total_idle_capacity_cost",
+    "total_overflow_cost",
+    "total_cash_in",
+    "total_cash_out",
+    "ending_cash",
+)
+MONTH_INDEXES = ("peak_funding_month", "payback_month")  # month numbers (int), -1 for none
 
-    A column may have one row for every run (see `run`): its figures are worked out once."""
+
+def summarize(columns: dict[str, np.ndarray], factors: np.ndarray) -> dict[str, np.ndarray]:
+    """Summary figures per run from the monthly columns (docs/commands.md defines each);
+    `factors` are the discount factors (`core.finance.discount_factors`)."""
 
     def total(name: str) -> np.ndarray:
-        return np.ascontiguousarray(columns[name]).sum(axis=1)
+        return columns[name].sum(axis=1)
 
     revenue = total("revenue")
     margin = total("gross_margin")
@@ -305,7 +444,6 @@ def summarize(
     peak = cumulative.argmin(axis=1)
     lowest = np.take_along_axis(cumulative, peak[:, None], axis=1)[:, 0]
     dipped = lowest < 0
-    peak_month = np.where(dipped, peak, -1)
     # payback: first month at or above zero after the first month below zero
     below = cumulative < 0
     first = below.argmax(axis=1)
@@ -319,18 +457,16 @@ def summarize(
     _undefined_where(margin_pct, revenue != 0)
     average_utilization = np.divide(served, inference_capacity)
     _undefined_where(average_utilization, inference_capacity > 0)
-    factors = discount_factors(annual_rate, months)
-    discounted = np.multiply(net, factors)
-    figures = {
+    return {
         "total_committed_fees": total("committed_fees"),
         "total_revenue": revenue,
         "total_inference_cost": total("inference_cost"),
         "total_training_cost": total("training_cost"),
         "gross_margin": margin,
         "gross_margin_pct": margin_pct,
-        "npv": discounted.sum(axis=1),
+        "npv": np.multiply(net, factors).sum(axis=1),
         "peak_funding_need": np.where(dipped, -lowest, 0.0),
-        "peak_funding_month": peak_month,
+        "peak_funding_month": np.where(dipped, peak, -1),
         "payback_month": payback,
         "average_utilization": average_utilization,
         "total_idle_capacity_cost": total("idle_capacity_cost"),
@@ -339,4 +475,3 @@ def summarize(
         "total_cash_out": total("cash_out"),
         "ending_cash": cumulative[:, -1],
     }
-    return {name: _spread(values, (runs,)) for name, values in figures.items()}
