@@ -209,36 +209,51 @@ def monthly_tables(
     header, rows = result.table(by)
     first = header[0]
     currency = result.scenario.currency
-    cells = {
+    # Each column is one cell of one row, its periods' figures a line each: Rich lays out the
+    # same text as with a row per period, without measuring and rendering every figure as a
+    # cell of its own (most of the time `project` took).
+    columns = {
         name: [format_figure(name, row[index], currency) for row in rows]
         for index, name in enumerate(header)
         if index > 0
     }
-    periods = [row[0] for row in rows]
+    columns[first] = [row[0] for row in rows]
 
-    def table(title: str, names: Sequence[str], narrow: bool) -> Table:
+    def cells(widest: bool) -> dict[str, Text]:
+        # A table's natural width depends on the widest line of each column only: whether a
+        # layout fits is measured on a table of those lines alone.
+        return {
+            name: Text(max(lines, key=cell_len, default="") if widest else "\n".join(lines))
+            for name, lines in columns.items()
+        }
+
+    whole, trial = cells(widest=False), cells(widest=True)
+
+    def table(title: str, names: Sequence[str], narrow: bool, cell: dict[str, Text]) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
         table.add_column(first, no_wrap=True)
         for name in names:
             header = name.replace("_", "_\n") if narrow else name
             table.add_column(header, justify="right", no_wrap=True)
-        for index, period in enumerate(periods):
-            table.add_row(period, *(cells[name][index] for name in names))
+        table.add_row(cell[first], *(cell[name] for name in names))
         return table
+
+    def fit(title: str, names: Sequence[str], narrow: bool) -> bool:
+        return console is None or fits(console, [table(title, names, narrow, trial)])
 
     tables = []
     for title, names in TABLE_GROUPS:
-        if console is None or fits(console, [table(title, names, narrow=False)]):
-            tables.append(table(title, names, narrow=False))
+        if fit(title, names, narrow=False):
+            tables.append(table(title, names, narrow=False, cell=whole))
             continue
         # narrow headers, and the group in as few tables of even size as fit
         for count in range(1, len(names) + 1):
             parts = split_evenly(names, count)
-            if fits(console, [table(title, part, narrow=True) for part in parts]):
+            if all(fit(title, part, narrow=True) for part in parts):
                 break
         for index, part in enumerate(parts):
             label = f"{title} ({index + 1} of {len(parts)})" if len(parts) > 1 else title
-            tables.append(table(label, part, narrow=True))
+            tables.append(table(label, part, narrow=True, cell=whole))
     return tables
 
 
