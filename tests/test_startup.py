@@ -31,7 +31,8 @@ except SystemExit as exit:
     status = exit.code
 sys.stdout.flush()
 loaded = [m for m in WATCHED if m in sys.modules]
-print(json.dumps({"status": status, "loaded": loaded}), file=sys.stderr)
+rich = "rich.console" in sys.modules
+print(json.dumps({"status": status, "loaded": loaded, "rich": rich}), file=sys.stderr)
 """.replace("WATCHED", repr(WATCHED))
 
 
@@ -107,6 +108,14 @@ def test_commands_do_not_import_pandas(args: tuple[str, ...]) -> None:
     assert probe["status"] in (0, None)
     assert "pandas" not in probe["loaded"]
     assert "numpy" in probe["loaded"]  # guards the probe: it does see what a command imports
+
+
+@pytest.mark.parametrize("output_format", ["csv", "json"])
+def test_machine_readable_output_needs_no_rich(output_format: str) -> None:
+    # Rich draws tables and problems for people; a clean file's CSV or JSON needs neither
+    probe = imported_after("project", BASE, "--format", output_format)
+    assert probe["status"] in (0, None)
+    assert probe["rich"] is False
 
 
 def test_a_bad_file_is_reported_without_heavy_libraries() -> None:

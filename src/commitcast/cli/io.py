@@ -20,7 +20,6 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
     """Load, apply --set overrides, print any warnings to stderr."""
     from commitcast.load.overrides import apply_overrides
     from commitcast.load.validation import load_scenario, scenario_warnings
-    from commitcast.render.terminal import print_problems
 
     if str(Path(path).resolve()) in destinations:
         raise usage_error(
@@ -28,7 +27,11 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
             hint="give --output another file name",
         )
     scenario = apply_overrides(load_scenario(path), sets or [])
-    print_problems(stderr(), scenario_warnings(scenario))
+    warnings = scenario_warnings(scenario)
+    if warnings:  # Rich only when there is something to say: CSV and JSON output do without it
+        from commitcast.render.terminal import print_problems
+
+        print_problems(stderr(), warnings)
     return scenario
 
 
