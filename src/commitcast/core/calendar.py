@@ -3,14 +3,19 @@
 Days are numbered as numpy's datetime64[D] does (days since 1970-01-01); months as numpy's
 datetime64[M] (months since 1970-01). Both fit float64 exactly, which lets the engine hold
 dates in the same arrays as money.
+
+numpy is imported by the functions that make arrays, not with the module: loading and
+validating a scenario use only the day and month numbers, and `validate` does without numpy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -50,16 +55,22 @@ class MonthGrid:
 
     @property
     def months(self) -> np.ndarray:
+        import numpy as np
+
         return np.arange(self.first, self.first + self.count, dtype=np.int64)
 
     @property
     def starts(self) -> np.ndarray:
         """Day number of the first day of each month, plus one past the end (count + 1)."""
+        import numpy as np
+
         edges = np.arange(self.first, self.first + self.count + 1, dtype=np.int64)
         return edges.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
     @property
     def days(self) -> np.ndarray:
+        import numpy as np
+
         return np.diff(self.starts)
 
     def labels(self) -> list[str]:
