@@ -130,3 +130,63 @@ def test_no_arguments_shows_the_help(cli):
     result = cli()
     assert result.exit_code in (0, 2)  # click's own code for a group called bare
     assert "Usage" in result.output and "project" in result.output
+
+
+# ---- running out of memory -----------------------------------------------------------------
+
+
+def test_memory_error_says_what_to_do_and_exits_2(quiet, capsys):
+    with pytest.raises(typer.Exit) as caught:
+        raising(MemoryError("Unable to allocate 7.45 GiB for an array"))()
+    assert caught.value.exit_code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith("out of memory (Unable to allocate 7.45 GiB for an array): ")
+    for advice in ("fewer runs", "shorter horizon", "smaller --memory budget"):
+        assert advice in err
+    assert "internal error" not in err and "bug" not in err and "Traceback" not in err
+
+
+def test_memory_error_without_a_message(quiet, capsys):
+    with pytest.raises(typer.Exit) as caught:
+        raising(MemoryError())()
+    assert caught.value.exit_code == 2
+    assert capsys.readouterr().err.startswith("out of memory: this needs more memory")
+
+
+def test_memory_error_with_debug_shows_the_traceback(monkeypatch):
+    monkeypatch.setitem(cli_app._state, "debug", True)
+    with pytest.raises(MemoryError):
+        raising(MemoryError())()
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        # deep in the engine, while projecting
+        ("commitcast.engine.run.run", ("project", "{base}", "--format", "json")),
+        # while reading the scenario
+        ("commitcast.load.validation.load_scenario", ("validate", "{base}")),
+        # in a what-if command
+        ("commitcast.engine.run.run", ("sensitivity", "{base}")),
+    ],
+)
+def test_running_out_of_memory_in_a_command_is_a_clear_exit_2(cli, monkeypatch, target, args):
+    import sys
+
+    from tests.conftest import SCENARIOS
+
+    module_name, _, function = target.rpartition(".")
+    original = getattr(importlib.import_module(module_name), function)
+
+    def exhausted(*_args, **_kwargs):
+        raise MemoryError("Unable to allocate 96.0 GiB for an array with shape (100000, 120000)")
+
+    # the function where it is defined and in every module that imported it by name
+    for name, module in list(sys.modules.items()):
+        if name.startswith("commitcast") and getattr(module, function, None) is original:
+            monkeypatch.setattr(module, function, exhausted)
+    result = cli(*(a.format(base=SCENARIOS / "colossus-base.yaml") for a in args))
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "out of memory (Unable to allocate 96.0 GiB" in text
+    assert "fewer runs" in text and "internal error" not in text and "bug" not in text

@@ -82,7 +82,8 @@ def _usable_width(console):  # type: ignore[no-untyped-def]
 
 
 def handles_errors(function: F) -> F:
-    """Turn CommitcastError into its messages and exit 2; anything else into exit 1.
+    """Turn CommitcastError into its messages and exit 2, MemoryError into what to do about
+    it and exit 2; anything else into exit 1 (a bug).
 
     With --debug the traceback is shown instead.
     """
@@ -109,6 +110,11 @@ def handles_errors(function: F) -> F:
             # `commitcast project x --format csv | head` closes the pipe early: not an error.
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except MemoryError as error:  # numpy's "Unable to allocate ..." too: a subclass
+            if _state["debug"]:
+                raise
+            stderr().print(out_of_memory(error))
+            raise typer.Exit(EXIT_USAGE) from None
         except Exception as error:  # the last line of defence: never a bare traceback
             if _state["debug"]:
                 raise
@@ -120,6 +126,16 @@ def handles_errors(function: F) -> F:
             raise typer.Exit(EXIT_FAILURE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def out_of_memory(error: MemoryError) -> str:
+    """What to do when the machine ran out of memory: not a bug, and the user can fix it."""
+    detail = f" ({error})" if str(error) else ""
+    return (
+        f"out of memory{detail}: this needs more memory than the machine has free. Ask for "
+        "less: fewer runs (simulate -n), a shorter horizon (e.g. --set horizon.months=60), or "
+        "a smaller --memory budget for simulate."
+    )
 
 
 def usage_error(message: str, hint: str | None = None) -> CommitcastError:
