@@ -114,21 +114,22 @@ def run(batch: Batch) -> BatchResult:
     column = _compact_columns(batch, varying)
 
     t = np.arange(months, dtype=np.float64)
+    stream_inputs = [
+        {name: column(f"revenue[{j}].{name}") for name in STREAM_INPUTS}
+        for j in range(len(scenario.revenue))
+    ]
+    # a stream's rows whose inputs are the same in every run are worked out here, once; the
+    # others chunk by chunk into their rows of the results
+    fixed_rows = [_fixed_stream_rows(inputs, t) for inputs in stream_inputs]
+    per_run = sum(value is None for fixed in fixed_rows for value in fixed.values())
+    # every (runs, months) result in one block of memory, allocated once (a fresh array per
+    # result costs its own page faults)
+    slab = iter(np.empty((len(COLUMNS) + per_run, runs, months)))
+    columns = {name: next(slab) for name in COLUMNS}
     streams: list[StreamSchedule] = []
-    stream_inputs: list[dict[str, np.ndarray]] = []
-    fixed_rows: list[dict[str, np.ndarray | None]] = []
     stream_rows: list[dict[str, np.ndarray]] = []
-    for j, stream in enumerate(scenario.revenue):
-        inputs = {name: column(f"revenue[{j}].{name}") for name in STREAM_INPUTS}
-        # rows whose inputs are the same in every run are worked out here, once; the others
-        # chunk by chunk into these arrays
-        fixed = _fixed_stream_rows(inputs, t)
-        rows = {
-            name: np.empty((runs, months)) if value is None else value
-            for name, value in fixed.items()
-        }
-        stream_inputs.append(inputs)
-        fixed_rows.append(fixed)
+    for stream, fixed in zip(scenario.revenue, fixed_rows, strict=True):
+        rows = {name: next(slab) if value is None else value for name, value in fixed.items()}
         stream_rows.append(rows)
         streams.append(
             StreamSchedule(
@@ -138,8 +139,6 @@ def run(batch: Batch) -> BatchResult:
             )
         )
 
-    slab = np.empty((len(COLUMNS), runs, months))
-    columns = {name: slab[i] for i, name in enumerate(COLUMNS)}
     shared = {
         "fees": totals.fees,
         "fees_paid": totals.fees_paid,
