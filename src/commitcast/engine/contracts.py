@@ -39,7 +39,7 @@ from commitcast.variants.batch import Batch
 
 # The most elements a block's (runs, contracts, grid months) array holds (4 MB of float64):
 # a block needs some twenty such arrays at once.
-BLOCK_ELEMENTS = 1 << 19
+BLOCK_ELEMENTS = 1 << 16
 
 
 @dataclass
@@ -403,6 +403,15 @@ class _Block:
 
 
 FULL_ROWS = tuple(f.name for f in fields(FullSchedule))
+ALL = slice(None)
+
+
+def _along_last_axis(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values[r, c, index[r, c, j]] for every r, c, j: np.take_along_axis(values, index, axis=2)
+    for a C-ordered `values`, gathered from its flat buffer (the same elements, faster)."""
+    depth, contracts, width = values.shape
+    rows = np.arange(depth * contracts, dtype=np.int64).reshape(depth, contracts, 1) * width
+    return np.take(values.reshape(-1), rows + index)
 
 
 def _rows(
@@ -437,7 +446,12 @@ def _rows(
     # contract month k of each grid month, and the fee before proration
     k = grid.months - months_of_days(p["start"])[:, :, None]
     every = np.maximum(column("escalator.every_months"), 1)
-    steps = np.floor_divide(np.maximum(k, 0), every)
+    if np.all(every == np.floor(every)):
+        # whole months: floor(k / every) is exactly what floor_divide gives (k / every is at
+        # least 1 / every short of the next whole number, far more than a rounding), faster
+        steps = np.floor(np.maximum(k, 0) / every)
+    else:
+        steps = np.floor_divide(np.maximum(k, 0), every)
     escalation = np.power(1.0 + column("escalator.rate"), steps)
     ramp = np.ones_like(escalation)
     step_start = np.zeros_like(start)
@@ -471,37 +485,71 @@ def _rows(
     # Cumulative service fees at each month's first day; fees up to any day follow from it.
     cumulative = np.concatenate([np.zeros(edge), np.cumsum(service_fees, axis=2)], axis=2)
 
+    # the grid column of each day of the grid, and of the day after it (held to the last)
+    columns = np.append(np.repeat(np.arange(count), np.diff(grid.starts)), count - 1)
+
     def month_of(day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`day` held to the grid, and the grid column of its month."""
         day = np.clip(day, starts[0], starts[-1])
-        month = np.clip(np.searchsorted(starts, day, side="right") - 1, 0, count - 1)
+        if np.isnan(day).any():
+            month = np.clip(np.searchsorted(starts, day, side="right") - 1, 0, count - 1)
+        else:
+            # what searchsorted finds, read from a table of the grid's days
+            month = columns[(day - starts[0]).astype(np.int64)]
         return day, month
 
-    def fees_before(day: np.ndarray) -> np.ndarray:
+    def fees_before(
+        day: np.ndarray, month: np.ndarray | None = None, pick: slice | np.ndarray = ALL
+    ) -> np.ndarray:
         """Service fees for days before `day` (day numbers, (depth, contracts, n)), from the
-        grid's first day."""
-        day, month = month_of(day)
+        grid's first day, for the contracts `pick` of the block. `month`, if given, is the grid
+        column of each day's month, the same for every contract ((n,)), with `day` inside the
+        grid."""
+        fees, to_date = daily_fee[:, pick], cumulative[:, pick]
+        if month is None:
+            day, month = month_of(day)
+            rate = _along_last_axis(fees, month)
+            before = _along_last_axis(to_date, month)
+        else:
+            rate = fees[:, :, month]
+            before = to_date[:, :, month]
         first_day = starts[month]
-        partial = np.clip(np.minimum(day, stop) - np.maximum(start, first_day), 0, None)
-        rate = np.take_along_axis(daily_fee, month, axis=2)
-        return np.take_along_axis(cumulative, month, axis=2) + rate * partial
+        partial = np.clip(
+            np.minimum(day, stop[:, pick]) - np.maximum(start[:, pick], first_day), 0, None
+        )
+        return before + rate * partial
 
     # Obligation if notice were given on day A = the first day of each grid month but the first
-    # (A = first of month m + 1 gives the remaining obligation at the end of month m).
+    # (A = first of month m + 1 gives the remaining obligation at the end of month m). A is the
+    # first day of grid column m + 1, held to the last column, which month_of would find.
     a = month_next
+    to_a = fees_before(a, np.minimum(np.arange(1, count + 1), count - 1))
     # every fee of the schedule: the same for every A, so worked out once
-    from_a = fees_before(np.full(edge, np.inf)) - fees_before(np.broadcast_to(a, k.shape))
+    from_a = fees_before(np.full(edge, np.inf)) - to_a
     # notice as given in the scenario: the rest of that schedule plus a fee not yet charged
     pending_fee = np.where(terminated & (last_day >= a), termination_fee, 0.0)
     with_notice = from_a + pending_fee
-    # otherwise: notice on max(A, earliest) ending service at D + N, capped by running out
-    d = np.maximum(a, earliest)
-    early = (d + notice_days) <= end
-    service_ends = np.minimum(d + notice_days, end + 1)
-    to_end = fees_before(service_ends)
-    window = to_end - fees_before(np.broadcast_to(a, k.shape))
-    exit_now = np.minimum(window + np.where(early, termination_fee, 0.0), from_a)
-    obligation = np.where(given, with_notice, np.where(allowed, exit_now, from_a))
+    # Otherwise: notice on max(A, earliest) ending service at D + N, capped by running out.
+    # The obligation reads this only for a termination option without notice given; the full
+    # rows show it for every contract.
+    pick: slice | np.ndarray = ALL
+    if not full:
+        pick = np.flatnonzero((allowed & ~given)[:, :, 0].any(axis=0))
+        if pick.size == allowed.shape[1]:
+            pick = ALL
+    d = np.maximum(a, earliest[:, pick])
+    early = (d + notice_days[:, pick]) <= end[:, pick]
+    service_ends = np.minimum(d + notice_days[:, pick], end[:, pick] + 1)
+    to_end = fees_before(service_ends, pick=pick)
+    window = to_end - to_a[:, pick]
+    exit_now = np.minimum(window + np.where(early, termination_fee[:, pick], 0.0), from_a[:, pick])
+    if isinstance(pick, slice):
+        obligation = np.where(given, with_notice, np.where(allowed, exit_now, from_a))
+    else:
+        # the others' exit cost is never read: they have no option, or notice was given
+        otherwise = from_a.copy()
+        otherwise[:, pick] = np.where(allowed[:, pick], exit_now, from_a[:, pick])
+        obligation = np.where(given, with_notice, otherwise)
 
     rows = {
         "fees": committed,
