@@ -131,6 +131,19 @@ def print_simulation(console: Console, result: Simulation) -> None:
         console.print(table)
     for note in notes:
         print_prose(console, note)
+    sketch = result.sketch
+    if sketch is not None and sketch.figure_bound is not None:
+        bounds = ", ".join(
+            f"{LABELS.get(name, name)} {_bound_text(name, bound, currency)}"
+            for name, bound in sketch.figure_bound.items()
+            if bound is not None
+        )
+        print_prose(
+            console,
+            f"note: {sketch.reason}, so these percentiles are estimated from a histogram of "
+            f"{sketch.figure_bins:,} bins; each is within this of the exact percentile: "
+            f"{bounds}. Means and probabilities are exact.",
+        )
     console.print()
 
     probabilities = result.probabilities
@@ -154,6 +167,30 @@ def print_simulation(console: Console, result: Simulation) -> None:
     for name, title in (("cumulative_cash", "Cumulative cash"), ("utilization", "Utilization")):
         console.print()
         console.print(fan_table(result, name, title, console=console))
+    if sketch is not None and sketch.fan_bound is not None:
+        largest = {
+            name: max((b for b in bounds if b is not None), default=None)
+            for name, bounds in sketch.fan_bound.items()
+        }
+        within = " and ".join(
+            f"{_bound_text(name, bound, currency)} for {name.replace('_', ' ')}"
+            for name, bound in largest.items()
+            if bound is not None
+        )
+        print_prose(
+            console,
+            f"note: {sketch.reason}, so the fan's percentiles are estimated from a histogram "
+            f"of {sketch.fan_bins:,} bins a month; each is within one bin of the exact "
+            f"percentile: at most {within} (each month's bound is in the JSON, "
+            "sketch.fan.error_bound).",
+        )
+
+
+def _bound_text(name: str, bound: float, currency: str) -> str:
+    """An error bound: money as in the tables, a ratio in percentage points."""
+    if unit_of(name) == "ratio":
+        return f"{bound * 100:.2g} percentage points"
+    return compact(name, bound, currency)
 
 
 def _figures_title(index: int, count: int) -> str:

@@ -44,6 +44,25 @@ def simulation_dict(result: Simulation) -> dict[str, Any]:
             "utilization_threshold": UTILIZATION_THRESHOLD,
         },
         "fan": {"months": result.labels, **result.fan},
+        # only when some percentiles are sketched: every run fits, no key (docs/simulate.md)
+        **({"sketch": sketch_dict(result)} if result.sketch is not None else {}),
+    }
+
+
+def sketch_dict(result: Simulation) -> dict[str, Any]:
+    """Which percentiles are estimated, why, and each one's error bound."""
+    sketch = result.sketch
+    assert sketch is not None
+    return {
+        "method": "histogram",
+        "reason": sketch.reason,
+        "error_bound": "each sketched percentile is within its bound of the exact one",
+        "figures": None
+        if sketch.figure_bins is None
+        else {"bins": sketch.figure_bins, "error_bound": sketch.figure_bound},
+        "fan": None
+        if sketch.fan_bins is None
+        else {"bins": sketch.fan_bins, "error_bound": sketch.fan_bound},
     }
 
 
@@ -60,4 +79,15 @@ def simulation_rows(result: Simulation) -> list[Row]:
     for name, levels in result.fan.items():
         for index, month in enumerate(result.labels):
             rows += [("fan", name, month, level, values[index]) for level, values in levels.items()]
+    # sketched percentiles only: how far each may be from the exact one
+    sketch = result.sketch
+    if sketch is not None and sketch.figure_bound is not None:
+        for name, bound in sketch.figure_bound.items():
+            rows.append(("error_bound", name, "", "percentiles", bound))
+    if sketch is not None and sketch.fan_bound is not None:
+        for name, bounds in sketch.fan_bound.items():
+            rows += [
+                ("error_bound", name, month, "percentiles", bound)
+                for month, bound in zip(result.labels, bounds, strict=True)
+            ]
     return rows
