@@ -124,6 +124,17 @@ def test_a_bad_file_is_reported_without_heavy_libraries() -> None:
     assert probe["loaded"] == []
 
 
+def test_the_command_modules_are_light() -> None:
+    # Typer reads every command's signature, so every cli module is imported for any command:
+    # what a command needs it imports when it runs
+    loaded = imported_by_python(
+        "import commitcast.cli\n"
+        "for name in ('rich', 'pydantic', 'yaml'):\n"
+        "    assert name not in sys.modules, name"
+    )
+    assert loaded == []
+
+
 def test_python_api_still_gives_pandas_frames() -> None:
     # `import commitcast` is light; commitcast.project() returns a DataFrame, so it imports pandas
     assert imported_by_python("import commitcast") == []

@@ -190,3 +190,90 @@ def test_running_out_of_memory_in_a_command_is_a_clear_exit_2(cli, monkeypatch, 
     text = " ".join(result.output.split())
     assert "out of memory (Unable to allocate 96.0 GiB" in text
     assert "fewer runs" in text and "internal error" not in text and "bug" not in text
+
+
+# ---- --help without the modules it never uses ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], True),
+        (["--help"], True),
+        (["project", "-h"], True),
+        (["project", "x.yaml"], False),
+        (["--version"], False),
+    ],
+)
+def test_asks_for_help(args, expected):
+    assert cli_app.asks_for_help(args) is expected
+
+
+HELP_PROBE = """
+import sys
+if sys.argv[1] == "real":  # the modules imported first: Typer's own way, no stand-ins
+    import rich.markdown, rich.traceback
+sys.argv = ["commitcast", *sys.argv[2:]]
+import commitcast.cli
+try:
+    commitcast.cli.main()
+except SystemExit:
+    pass
+sys.stdout.flush()
+print(repr(sorted(m for m in ("rich.markdown", "rich.traceback", "pygments", "markdown_it")
+                  if m in sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["project", "--help"], ["simulate", "-h"], []])
+@pytest.mark.parametrize("colour", [False, True])
+def test_help_is_the_same_text_without_the_unused_modules(args, colour):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    if colour:
+        env["FORCE_COLOR"] = "1"
+    else:
+        env["NO_COLOR"] = "1"
+    runs = {
+        how: subprocess.run(
+            [sys.executable, "-c", HELP_PROBE, how, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        for how in ("stand-ins", "real")
+    }
+    light, real = runs["stand-ins"], runs["real"]
+    assert "Usage" in light.stdout + light.stderr
+    assert (light.stdout, light.returncode) == (real.stdout, real.returncode)
+    assert light.stderr.splitlines()[:-1] == real.stderr.splitlines()[:-1]
+    assert light.stderr.splitlines()[-1] == "[]"  # none of them imported for the help
+
+
+def test_stand_ins_leave_nothing_behind_and_still_work():
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.argv = ["commitcast", "--help"]
+import commitcast.cli
+try:
+    commitcast.cli.main()
+except SystemExit:
+    pass
+import typer.rich_utils as formatter
+assert "rich.markdown" not in sys.modules and "rich.traceback" not in sys.modules
+shown = formatter.Markdown("# a title")  # imports the real module on first use
+import rich.markdown, rich.traceback
+assert type(shown) is rich.markdown.Markdown and isinstance(shown, formatter.Markdown)
+assert formatter.Traceback.from_exception == rich.traceback.Traceback.from_exception
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines()[-1] == "ok", done.stderr
