@@ -1,0 +1,167 @@
+"""Start-up benchmark: whole `commitcast` processes against a bare import measured beside them.
+
+    python benchmarks/startup_bench.py [--runs 11] [--columns 80]
+
+Each command runs as a fresh subprocess (output to /dev/null), all commands taking turns in
+every round so that a busy machine slows each of them alike; the first round warms the file
+cache and is not counted. A time is the median of the counted rounds, and each target is
+printed as a ratio against its baseline's median from the same rounds, with a pass/fail mark:
+
+- `commitcast project scenarios/colossus-base.yaml` (table, --format csv, --format json) vs
+  `python -c "import numpy, yaml"`: at most 3x;
+- `commitcast --help` vs `python -c "import typer"`: at most 2x;
+- `commitcast validate scenarios/colossus-base.yaml` vs `python -c "import typer"` (shown, no
+  limit).
+
+Then which heavy modules each command imports (pandas, scipy, openpyxl, xlsxwriter, numpy), in a
+fresh interpreter running the same command line in-process.
+
+`commitcast` is the console script installed beside this interpreter, run directly (its first
+line names the interpreter), else `python -m commitcast`. It is not the one found on PATH: a
+pyenv shim there adds a bash script and `pyenv exec` to every start, which is not commitcast's
+time (`python` on PATH is such a shim too, so both sides would pay it). The table is drawn for
+a terminal of --columns columns (COLUMNS), the width a pipe gets by default being 80.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = str(ROOT / "scenarios" / "colossus-base.yaml")
+HEAVY = ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")
+
+PROBE = """
+import json, sys
+import commitcast.cli
+sys.argv = ["commitcast", *sys.argv[1:]]
+try:
+    commitcast.cli.main()
+except SystemExit:
+    pass
+sys.stdout.flush()
+print(json.dumps([m for m in HEAVY if m in sys.modules]), file=sys.stderr)
+""".replace("HEAVY", repr(HEAVY))
+
+
+def cli() -> list[str]:
+    script = Path(sys.executable).with_name("commitcast")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "commitcast"]
+
+
+def commands() -> dict[str, list[str]]:
+    command = cli()
+    python = [sys.executable, "-c"]
+    return {
+        "import numpy, yaml": [*python, "import numpy, yaml"],
+        "import typer": [*python, "import typer"],
+        "project (table)": [*command, "project", BASE],
+        "project --format csv": [*command, "project", BASE, "--format", "csv"],
+        "project --format json": [*command, "project", BASE, "--format", "json"],
+        "--help": [*command, "--help"],
+        "validate": [*command, "validate", BASE],
+    }
+
+
+# (target, baseline, limit or None)
+TARGETS = (
+    ("project (table)", "import numpy, yaml", 3.0),
+    ("project --format csv", "import numpy, yaml", 3.0),
+    ("project --format json", "import numpy, yaml", 3.0),
+    ("--help", "import typer", 2.0),
+    ("validate", "import typer", None),
+)
+
+IMPORTS = (
+    ("--help", ["--help"]),
+    ("validate", ["validate", BASE]),
+    ("project (table)", ["project", BASE]),
+    ("project --format json", ["project", BASE, "--format", "json"]),
+)
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr.decode()}")
+    return elapsed
+
+
+def imported(args: list[str], env: dict[str, str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=11, help="counted rounds (median of these)")
+    parser.add_argument("--columns", type=int, default=80, help="terminal width for the table")
+    args = parser.parse_args()
+    env = {**os.environ, "COLUMNS": str(args.columns), "NO_COLOR": "1"}
+    env.pop("COMMITCAST_DEBUG", None)
+
+    todo = commands()
+    times: dict[str, list[float]] = {name: [] for name in todo}
+    started = time.perf_counter()
+    for round_ in range(args.runs + 1):
+        # rotate the order, so no command always runs right after the same one
+        names = list(todo)
+        names = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in names:
+            elapsed = run_once(todo[name], env)
+            if round_:  # round 0 warms the file cache
+                times[name].append(elapsed)
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    print(
+        f"commitcast start-up  (python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
+        f"average {', '.join(f'{x:.1f}' for x in os.getloadavg())}; median of {args.runs} "
+        f"rounds; COLUMNS={args.columns})"
+    )
+    print(f"commitcast = {' '.join(cli())}\n")
+    rows = [("command", "median", "baseline", "ratio", "limit", "")]
+    for target, baseline, limit in TARGETS:
+        ratio = median[target] / median[baseline]
+        mark = "" if limit is None else ("pass" if ratio <= limit else "FAIL")
+        rows.append(
+            (
+                f"commitcast {target}",
+                f"{median[target] * 1000:.0f} ms",
+                f"{baseline} {median[baseline] * 1000:.0f} ms",
+                f"{ratio:.2f}x",
+                "-" if limit is None else f"<= {limit:g}x",
+                mark,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+    print(f"\nheavy modules imported ({', '.join(HEAVY)}):")
+    for name, command in IMPORTS:
+        print(f"  commitcast {name}: {', '.join(imported(command, env)) or 'none'}")
+    print(
+        f"\n`python benchmarks/startup_bench.py --runs {args.runs} --columns {args.columns}`; "
+        f"total {time.perf_counter() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
