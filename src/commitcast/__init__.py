@@ -7,7 +7,12 @@ Public API (everything a command does, a Python caller can do):
     table = commitcast.project(scenario)        # pandas DataFrame, one row a month
     table.attrs["summary"]["npv"]               # the summary figures
 
-Names are imported on first use, so `commitcast --help` does not pay for numpy and pandas.
+    result = commitcast.projection(scenario)    # the same figures without pandas:
+    result.columns_by("quarter")["revenue"]     # numpy arrays by month, quarter or year
+    result.table("year")                        # (header, rows) of plain Python values
+
+Names are imported on first use, so `commitcast --help` does not pay for numpy, and pandas is
+imported only by what returns a DataFrame (`project`, `Projection.frame`, `aggregate`).
 """
 
 from __future__ import annotations
