@@ -59,18 +59,18 @@ MAX_RUNS_DISTRIBUTED = 1_000_000_000
 
 # ---- memory ----------------------------------------------------------------------------------
 # Measured with tracemalloc (benchmarks/simulate_bench.py --engine-memory, docs/simulate.md), the
-# engine's peak for a pass, per run, is at most about 8 bytes x (32 + 4 x streams) per horizon
-# month, plus 8 x 28 per month of the contract grid for each contract with an uncertain input
-# (a fixed contract is worked out once and shared), plus some 500 bytes; and about 1 MiB a
-# pass whatever its size. ENGINE_SAFETY covers what tracemalloc does not see (the allocator's
-# slack, numpy's small temporaries) and some growth of the engine; the tests check the estimate
-# against the measured peak for several shapes.
+# engine's peak for a pass of n runs is at most about n x 8 bytes x [(32 + 4 x streams) per
+# horizon month, plus (4 + 6 x c) per month of the contract grid where c contracts have an
+# uncertain input (a fixed contract is worked out once and shared), plus 64 + 16 x c], plus a
+# fixed (1 + c) MiB of blocks the engine works in whatever the pass's size. ENGINE_SAFETY covers
+# what tracemalloc does not see (the allocator's slack, numpy's small temporaries) and some
+# change in the engine; tests/analysis/test_simulate_memory.py holds the estimate above the
+# measured peak for several shapes and sizes.
 MiB = 1 << 20
 GiB = 1 << 30
 DEFAULT_MEMORY = GiB
 PROCESS_RESERVE = 128 * MiB  # Python, numpy, scipy and the scenario, before any run (~80 MiB)
 ENGINE_SAFETY = 1.5
-PASS_OVERHEAD = 2 * MiB  # the engine's buffers of a fixed size, with the safety factor
 # The fan's sketch: 16,384 bins a month (each percentile within 1/8191 of that month's range)
 # where it takes up to FAN_SKETCH bytes, fewer on long horizons, down to 2,048. A function of
 # the horizon alone, so the figures depend on nothing else.
@@ -93,6 +93,7 @@ class Plan:
     reserve: int  # the process itself
     chunk: int  # runs per engine pass
     per_run: int  # one run's share of a pass (engine working arrays, with the safety factor)
+    overhead: int  # a pass's fixed memory, whatever its size
     keep_fan: bool  # every run's fan kept: exact fan percentiles
     keep_figures: bool  # every run's figures kept: exact figure percentiles
     stored: int  # what keeping runs costs
@@ -101,7 +102,7 @@ class Plan:
 
     @property
     def estimate(self) -> int:
-        passes = self.in_flight * (self.chunk * self.per_run + PASS_OVERHEAD)
+        passes = self.in_flight * (self.chunk * self.per_run + self.overhead)
         return self.reserve + self.stored + self.sketches + passes
 
     @property
@@ -109,21 +110,33 @@ class Plan:
         return self.keep_fan and self.keep_figures
 
 
+def _varying_contracts(scenario: Scenario) -> int:
+    keys = scenario.uncertainty.keys() if scenario.uncertainty else []
+    return sum(
+        any(key.startswith(f"contracts[{i}].") for key in keys)
+        for i in range(len(scenario.contracts))
+    )
+
+
 def engine_bytes_per_run(scenario: Scenario) -> int:
-    """The engine's peak memory per run, measured (see above) and with ENGINE_SAFETY."""
+    """The engine's peak memory per run of a pass, measured (see above), with ENGINE_SAFETY."""
     months = scenario.months
     first = month_number(scenario.horizon.start)
     last = max([first + months - 1, *(month_number(c.end) for c in scenario.contracts)])
     grid = last - first + 2  # the contract grid: the month before the horizon .. the last end
-    keys = scenario.uncertainty.keys() if scenario.uncertainty else []
-    varying = sum(
-        any(key.startswith(f"contracts[{i}].") for key in keys)
-        for i in range(len(scenario.contracts))
-    )
-    floats = months * (32 + 4 * len(scenario.revenue)) + grid * 28 * varying + 64 + 16 * varying
+    varying = _varying_contracts(scenario)
+    floats = months * (32 + 4 * len(scenario.revenue)) + 64 + 16 * varying
+    if varying:
+        floats += grid * (4 + 6 * varying)
     # and ours: the normals and samples (a few per input), the sketch's index arrays
-    floats += 6 * len(keys) + 3 * months + 16
+    inputs = len(scenario.uncertainty.keys()) if scenario.uncertainty else 0
+    floats += 6 * inputs + 3 * months + 16
     return math.ceil(8 * floats * ENGINE_SAFETY)
+
+
+def pass_overhead(scenario: Scenario) -> int:
+    """The engine's fixed memory for a pass, whatever its size, with ENGINE_SAFETY."""
+    return math.ceil((1 + _varying_contracts(scenario)) * MiB * ENGINE_SAFETY)
 
 
 def _stored_bytes(runs: int, months: int, fan: bool, figures: bool) -> int:
@@ -197,6 +210,7 @@ def _layout(
 ) -> Plan | None:
     months = scenario.months
     per_run = engine_bytes_per_run(scenario)
+    overhead = pass_overhead(scenario)
     reserve = PROCESS_RESERVE
     target = max(1, min(runs, TARGET_CELLS // months))
     tiers = {"auto": [(True, True), (False, True), (False, False)], "exact": [(True, True)]}
@@ -204,14 +218,14 @@ def _layout(
         for keep_fan, keep_figures in tiers.get(method, [(False, False)]):
             stored = _stored_bytes(runs, months, keep_fan, keep_figures)
             sketches = _sketch_bytes(months, keep_fan, keep_figures)
-            room = memory - reserve - stored - sketches - PASS_OVERHEAD
+            room = memory - reserve - stored - sketches - overhead
             if workers is None:
                 chunk = room // per_run
                 in_flight = 1
             else:
                 # each worker: its pass, and the sketch it sends back; here: up to two results
                 # per worker waiting to be merged (every run's fan, or a sketch)
-                own = memory - (worker_reserve or reserve) - sketches - PASS_OVERHEAD
+                own = memory - (worker_reserve or reserve) - sketches - overhead
                 result = 8 * (2 * months + 7) * keep_fan
                 waiting = room - 2 * workers * sketches
                 chunk = min(own // per_run, waiting // result if result else waiting)
@@ -227,6 +241,7 @@ def _layout(
                     reserve,
                     int(chunk),
                     per_run,
+                    overhead,
                     keep_fan,
                     keep_figures,
                     stored,
