@@ -166,14 +166,48 @@ def parse_funding_limit(text: str) -> float:
     return limit
 
 
-def check_runs(runs: int) -> int:
-    """`--runs`, 1 to the most a simulation holds."""
-    from commitcast.analysis.simulate import runs_problem
+def check_runs(runs: int, scheduler: bool = False) -> int:
+    """`--runs`, 1 to the most a simulation holds (more with `--scheduler`)."""
+    from commitcast.analysis.simulate import MAX_RUNS, MAX_RUNS_DISTRIBUTED, runs_problem
 
-    reason = runs_problem(runs)
+    reason = runs_problem(runs, MAX_RUNS_DISTRIBUTED if scheduler else MAX_RUNS)
     if reason:
         raise _refuse(f"--runs {reason}", hint="e.g. --runs 10000")
     return runs
+
+
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([KMGT])(?:I?B)?\s*", re.IGNORECASE)
+
+
+def parse_memory(text: str) -> int:
+    """`--memory SIZE`: 512M, 2G, 1.5G (K, M, G, T are KiB, MiB, GiB, TiB; MB, MiB and GB,
+    GiB read the same), in bytes."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise _refuse(
+            f"--memory: cannot read {text!r} as a size; give a number and a unit, K, M, G or T",
+            hint="e.g. --memory 512M or --memory 2G",
+        )
+    size = int(float(match[1]) * 1024 ** ("KMGT".index(match[2].upper()) + 1))
+    if size <= 0:
+        raise _refuse(f"--memory: {text.strip()} is no memory at all", hint="e.g. --memory 1G")
+    return size
+
+
+def check_scheduler(text: str) -> str:
+    """`--scheduler local|ADDRESS`: whether the address answers is for the cluster to say."""
+    if not text.strip():
+        raise _refuse(
+            "--scheduler: give 'local' or a Dask scheduler's address",
+            hint="e.g. --scheduler local or --scheduler tcp://scheduler-host:8786",
+        )
+    return text.strip()
+
+
+def size_option(size: int) -> str:
+    """A size as --memory takes it, rounded up to a whole MiB: 700M, 2G."""
+    mib = -(-size // (1 << 20))
+    return f"{mib // 1024}G" if mib % 1024 == 0 else f"{mib}M"
 
 
 def check_figure(name: str, option: str) -> str:
@@ -268,6 +302,16 @@ _WORDS: dict[str, Callable[[ArgumentProblem, str], Problem]] = {
         hint=f"widen {option}, or the target cannot be reached by this input",
     ),
     "breakeven": lambda p, option: Problem(p.message, file=COMMAND_LINE, field=option),
+    # simulate's memory budget: the size that fits, in --memory's own form
+    "budget": lambda p, option: Problem(
+        p.message,
+        file=COMMAND_LINE,
+        field=option,
+        hint=f"give {option} {size_option(int(p.reason))} or more, or a shorter horizon",
+    ),
+    "out_of_memory": lambda p, option: Problem(
+        p.message, file=COMMAND_LINE, hint=f"give a smaller {option}, within the memory free"
+    ),
     "say_which": lambda p, option: Problem(
         p.message, file=COMMAND_LINE, hint=f"{option} NAME, one of: {p.reason}"
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,11 @@ PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
 def simulate(
     file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
     runs: int = typer.Option(
-        10_000, "--runs", "-n", help="Number of runs, 1 to 1,000,000.", metavar="RUNS"
+        10_000,
+        "--runs",
+        "-n",
+        help="Number of runs, 1 to 1,000,000 (to 1,000,000,000 with --scheduler).",
+        metavar="RUNS",
     ),
     seed: int = typer.Option(
         0, "--seed", help="Random seed: the same seed gives the same numbers.", min=0
@@ -33,6 +38,20 @@ def simulate(
         "--funding-limit",
         help="Report P(peak funding need > this amount), e.g. 5B.",
         metavar="AMOUNT",
+    ),
+    memory: str = typer.Option(
+        "1G",
+        "--memory",
+        help="Memory budget, e.g. 512M or 2G: sets the runs per pass, and whether every run "
+        "is kept (exact percentiles) or sketched.",
+        metavar="SIZE",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help="Run on a Dask cluster: 'local' starts one on this machine, or give a running "
+        "scheduler's address (pip install 'commitcast[dask]').",
+        metavar="local|ADDRESS",
     ),
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
@@ -51,9 +70,13 @@ def simulate(
     # cost a load or a long run first (simulate checks them too, for Python callers)
     limit = None
     with collecting() as problems:
-        attempt(problems, parsing.check_runs, runs)
+        attempt(problems, parsing.check_runs, runs, scheduler is not None)
         if funding_limit is not None:
             limit = attempt(problems, parsing.parse_funding_limit, funding_limit)
+        budget = attempt(problems, parsing.parse_memory, memory)
+        if scheduler is not None:
+            scheduler = attempt(problems, parsing.check_scheduler, scheduler)
+    assert budget is not None
     scenario = load(file, sets)
     if not scenario.uncertainty or not scenario.uncertainty.inputs:
         stderr().print(
@@ -61,12 +84,16 @@ def simulate(
             "(write e.g. growth: {dist: normal, mean: 0.03, sd: 0.01})",
             markup=False,
         )
-    result = _with_progress(
-        lambda progress: run_simulation(
-            scenario, runs, seed, funding_limit=limit, progress=progress
-        ),
-        runs,
-    )
+    if scheduler is None:
+        work = functools.partial(run_simulation, scenario, runs, seed)
+    else:
+        from commitcast.analysis.distributed import simulate as on_cluster
+
+        work = functools.partial(on_cluster, scenario, runs, seed, scheduler=scheduler)
+    with parsing.options_named(memory="--memory", scheduler="--scheduler"):
+        result = _with_progress(
+            lambda progress: work(funding_limit=limit, memory=budget, progress=progress), runs
+        )
     if output_format is Format.json:
         from commitcast.render.tables import to_json
         from commitcast.report.simulation import simulation_dict
