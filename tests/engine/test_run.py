@@ -682,3 +682,54 @@ def test_obligation_at_the_window_reaching_end_boundary(notice_days, expected):
     )
     obligation, _ = _obligation(s)
     assert obligation == approx([expected])
+
+
+# --- columns=: the monthly columns a caller keeps -------------------------------------------
+
+
+def _risk_batch(runs: int) -> Batch:
+    risk = load_scenario(SCENARIOS / "colossus-risk.yaml")
+    return Batch(risk, runs, risk.uncertainty.sample(np.random.default_rng(3), runs))
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 16])  # 64: one run a chunk at 60 months
+def test_columns_keeps_only_those_and_changes_no_figure(chunk, monkeypatch):
+    from commitcast.engine import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_ELEMENTS", chunk)
+    batch = _risk_batch(7)
+    full = run(batch)
+    kept = run(batch, columns=("utilization", "cumulative_cash"))
+    assert list(kept.columns) == ["utilization", "cumulative_cash"]  # in the engine's order
+    for name, values in kept.columns.items():
+        np.testing.assert_array_equal(values, full.columns[name], err_msg=name)
+    for name, figure in full.summary.items():
+        np.testing.assert_array_equal(kept.summary[name], figure, err_msg=name)
+    assert kept.streams == []  # its rows are not kept either
+    assert [c.name for c in kept.contracts] == [c.name for c in full.contracts]
+    # nothing but the summary
+    bare = run(batch, columns=())
+    assert bare.columns == {}
+    for name, figure in full.summary.items():
+        np.testing.assert_array_equal(bare.summary[name], figure, err_msg=name)
+
+
+def test_columns_refuses_a_name_that_is_no_column():
+    with pytest.raises(ValueError, match="not a monthly column of the engine: npv"):
+        run(_risk_batch(2), columns=("npv", "revenue"))
+
+
+def test_chunks_of_runs_change_no_figure(monkeypatch):
+    from commitcast.engine import run as run_module
+
+    batch = _risk_batch(9)
+    whole = run(batch)
+    monkeypatch.setattr(run_module, "CHUNK_ELEMENTS", 120)  # two runs a chunk at 60 months
+    chunked = run(batch)
+    for name, values in whole.columns.items():
+        np.testing.assert_array_equal(chunked.columns[name], values, err_msg=name)
+    for name, figure in whole.summary.items():
+        np.testing.assert_array_equal(chunked.summary[name], figure, err_msg=name)
+    for mine, theirs in zip(chunked.streams, whole.streams, strict=True):
+        for row in ("tokens", "price", "usage_revenue", "flat_revenue"):
+            np.testing.assert_array_equal(getattr(mine, row), getattr(theirs, row))

@@ -11,7 +11,7 @@ module adds the contracts up and projects demand, revenue, costs and cash. Reven
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,7 +92,7 @@ CHUNK_ELEMENTS = 1 << 16
 
 # Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
-def run(batch: Batch) -> BatchResult:
+def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     """Project every run of the batch in one pass over arrays.
 
     The contracts are worked out first (`engine.contracts`), then the runs a chunk at a time
@@ -100,7 +100,20 @@ def run(batch: Batch) -> BatchResult:
     every run are used as one row, so what follows from them alone (a stream whose inputs do
     not vary, the contracts' totals) is worked out once, with the same arithmetic on the same
     numbers: every run's figures are those it would have on its own.
+
+    `columns` names the monthly columns to keep (default: all of COLUMNS). The others are
+    still worked out, a chunk at a time in memory reused from chunk to chunk, and the streams'
+    rows are not kept (`streams` is then empty); the summary is always complete and the
+    figures are the same. `simulate`, which reads two columns and the summary of each run,
+    need not have 34 (runs, months) arrays written:
+
+        run(Batch(scenario, 10_000, samples), columns=("cumulative_cash", "utilization"))
     """
+    keep_streams = columns is None
+    kept = set(COLUMNS if columns is None else columns)
+    unknown = kept - set(COLUMNS)
+    if unknown:
+        raise ValueError(f"not a monthly column of the engine: {', '.join(sorted(unknown))}")
     scenario = batch.scenario
     months = scenario.months
     first = month_number(scenario.horizon.start)
@@ -122,22 +135,29 @@ def run(batch: Batch) -> BatchResult:
     # others chunk by chunk into their rows of the results
     fixed_rows = [_fixed_stream_rows(inputs, t) for inputs in stream_inputs]
     per_run = sum(value is None for fixed in fixed_rows for value in fixed.values())
-    # every (runs, months) result in one block of memory, allocated once (a fresh array per
-    # result costs its own page faults)
-    slab = iter(np.empty((len(COLUMNS) + per_run, runs, months)))
-    columns = {name: next(slab) for name in COLUMNS}
+    # Every (runs, months) result kept in one block of memory, allocated once (a fresh array
+    # per result costs its own page faults); what is not kept, a chunk's rows reused by each.
+    chunk = max(1, CHUNK_ELEMENTS // months)
+    keep = [name for name in COLUMNS if name in kept] + ["stream"] * (per_run * keep_streams)
+    slab = iter(np.empty((len(keep), runs, months)))
+    spare = iter(np.empty((len(COLUMNS) + per_run - len(keep), min(chunk, runs), months)))
+    results = {name: next(slab) for name in COLUMNS if name in kept}
+    reused = {name: next(spare) for name in COLUMNS if name not in kept}
     streams: list[StreamSchedule] = []
-    stream_rows: list[dict[str, np.ndarray]] = []
+    # each stream's rows that differ between runs: (runs, months) results, or a chunk's rows
+    stream_rows: list[dict[str, np.ndarray | None]] = []
     for stream, fixed in zip(scenario.revenue, fixed_rows, strict=True):
-        rows = {name: next(slab) if value is None else value for name, value in fixed.items()}
+        rows = {
+            name: None if fixed[name] is not None else next(slab if keep_streams else spare)
+            for name in STREAM_ROWS
+        }
         stream_rows.append(rows)
-        streams.append(
-            StreamSchedule(
-                stream.name,
-                # one row for every run is shown as (runs, months), read-only
-                *(np.broadcast_to(rows[name], (runs, months)) for name in STREAM_ROWS),
+        if keep_streams:
+            # one row for every run is shown as (runs, months), read-only
+            shown = (fixed[name] if rows[name] is None else rows[name] for name in STREAM_ROWS)
+            streams.append(
+                StreamSchedule(stream.name, *(np.broadcast_to(a, (runs, months)) for a in shown))
             )
-        )
 
     shared = {
         "fees": totals.fees,
@@ -156,18 +176,20 @@ def run(batch: Batch) -> BatchResult:
         name: np.empty(runs, dtype=np.int64 if name in MONTH_INDEXES else np.float64)
         for name in SUMMARY
     }
-    chunk = max(1, CHUNK_ELEMENTS // months)
     for start in range(0, runs, chunk):
         part = slice(start, min(start + chunk, runs))
-        out = {name: values[part] for name, values in columns.items()}
+        out = {name: _chunk_rows(values, part, runs) for name, values in (results | reused).items()}
         rows = [
             _stream_rows(
                 _cut(inputs, part),
                 t,
                 fixed,
-                {name: None if fixed[name] is not None else rows[name][part] for name in rows},
+                {
+                    name: None if values is None else _chunk_rows(values, part, runs)
+                    for name, values in per_run.items()
+                },
             )
-            for inputs, fixed, rows in zip(stream_inputs, fixed_rows, stream_rows, strict=True)
+            for inputs, fixed, per_run in zip(stream_inputs, fixed_rows, stream_rows, strict=True)
         ]
         inputs = _cut(shared, part)
         _project(inputs, rows, out, one_lag)
@@ -176,7 +198,7 @@ def run(batch: Batch) -> BatchResult:
     summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
     result = BatchResult(
         grid=horizon,
-        columns=columns,
+        columns=results,
         summary=summary,
         contract_grid=grid,
         contracts=schedules,
@@ -193,6 +215,12 @@ STREAM_INPUTS = (
     "price_change",
     "revenue_per_month",
 )
+
+
+def _chunk_rows(values: np.ndarray, part: slice, runs: int) -> np.ndarray:
+    """A chunk's rows: `part` of a result kept for every run, or the first rows of memory
+    reused from chunk to chunk (which has a chunk's rows)."""
+    return values[part] if values.shape[0] == runs else values[: part.stop - part.start]
 
 
 def _cut(inputs: dict[str, np.ndarray], part: slice) -> dict[str, np.ndarray]:
