@@ -16,7 +16,9 @@ a pass/fail mark against its target. No absolute time is judged.
     passes each writing its own, already allocated, output array (what writing N results
     costs once they no longer fit in the cache), and what one np.power and one row-wise
     cumsum cost in passes (the engine needs one power per input rate that differs between runs;
-    both are computed as the engine computes them, since no figure may move) -- not judged.
+    both are computed as the engine computes them, since no figure may move), and the engine
+    keeping only the two columns simulate reads (`run(batch, columns=...)`) -- not judged.
+    Exits 1 if a target is missed (as benchmarks/run.py expects).
 (2) `run(Batch(scenario))` for generated portfolios (`portfolio`) of 3,000 and 10,000
     contracts against one contract, and what that adds to a whole `commitcast project`
     process: the issue's targets are processes of 3,000 contracts <= 1.5x and 10,000 <= 3x one
@@ -51,6 +53,7 @@ RISK = ROOT / "scenarios" / "colossus-risk.yaml"
 FLOOR_TARGET = 2.0
 PROCESS_TARGETS = {3_000: 1.5, 10_000: 3.0}
 ENGINE_SHARE = 0.25  # of a whole-process target's headroom
+SIMULATE_COLUMNS = ("cumulative_cash", "utilization")  # what analysis/simulate.py keeps
 
 
 def portfolio(contracts: int, seed: int = 11) -> Scenario:
@@ -208,8 +211,12 @@ def bench_floor(runs: int, repeat: int) -> list[str]:
     def cumsum() -> None:
         np.cumsum(a, axis=1, out=c)
 
+    def simulate_columns() -> None:
+        run(batch, columns=SIMULATE_COLUMNS)
+
     cases = {"engine": lambda: run(batch), "floor": floor, "written": written}
-    best = best_in_turns(cases | {"power": power, "cumsum": cumsum}, repeat)
+    extra = {"power": power, "cumsum": cumsum, "simulate": simulate_columns}
+    best = best_in_turns(cases | extra, repeat)
     ratio = best["engine"] / best["floor"]
     one_pass = best["floor"] / count
     return [
@@ -225,6 +232,9 @@ def bench_floor(runs: int, repeat: int) -> list[str]:
         f"    (context: one np.power over (runs, months) = {best['power'] / one_pass:.1f} "
         f"passes, and this batch needs {powers}; one row-wise cumsum = "
         f"{best['cumsum'] / one_pass:.1f} passes)",
+        f"    (context: keeping only the columns simulate reads, run(batch, columns="
+        f"{SIMULATE_COLUMNS}): {best['simulate'] * 1e3:.1f} ms, "
+        f"{best['simulate'] / best['engine']:.0%} of the full run, not judged)",
     ]
 
 
@@ -267,15 +277,20 @@ def bench_contracts(repeat: int) -> list[str]:
     return lines
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="timed rounds (best is kept)")
     parser.add_argument("--runs", type=int, default=10_000, help="runs for (1)")
     args = parser.parse_args()
     print("python benchmarks/engine_bench.py", *sys.argv[1:])
-    for line in bench_floor(args.runs, args.repeat) + bench_contracts(args.repeat):
+    lines = bench_floor(args.runs, args.repeat)
+    for line in lines:
         print(line, flush=True)
+    lines += bench_contracts(args.repeat)
+    for line in lines[-3:]:
+        print(line, flush=True)
+    return 1 if any(line.rstrip().endswith("FAIL") for line in lines) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

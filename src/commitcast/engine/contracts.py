@@ -37,8 +37,8 @@ from commitcast.core.calendar import MonthGrid, month_number, months_of_days
 from commitcast.model.inputs import CONTRACT_FIELDS, ContractKey, contract_key
 from commitcast.variants.batch import Batch
 
-# The most elements a block's (runs, contracts, grid months) array holds (4 MB of float64):
-# a block needs some twenty such arrays at once.
+# The most elements a block's (runs, contracts, grid months) array holds (512 KB of float64):
+# a block needs some twenty such arrays at once, and they stay in the cache.
 BLOCK_ELEMENTS = 1 << 16
 
 
