@@ -8,7 +8,8 @@ horizon's months of it (`ContractSchedule`); the workbook's Contracts sheet show
 
 Contracts are an axis of the arrays: every input is stacked into a (runs, contracts) array and
 the schedules of all contracts are worked out at once over (runs, contracts, grid months), in
-blocks of contracts so that no array passes BLOCK_ELEMENTS. A block whose contracts have the same
+blocks of contracts so that no array passes BLOCK_ELEMENTS (unless one contract's runs x grid
+months do: a block holds at least one contract). A block whose contracts have the same
 inputs in every run is worked out for one run and shown for every run (the same arithmetic on
 the same numbers, so the same figures). Each contract's `ContractSchedule` is a slice of its
 block; contracts are added up in their order in the scenario, as one at a time would.

@@ -45,11 +45,11 @@ class BatchResult:
     through the last contract's end; see `engine.contracts`) and each revenue stream."""
 
     grid: MonthGrid  # the horizon's months
-    columns: dict[str, np.ndarray]
-    summary: dict[str, np.ndarray]
+    columns: dict[str, np.ndarray]  # every one of COLUMNS, or those asked for (run's columns=)
+    summary: dict[str, np.ndarray]  # SUMMARY, then exit_cost_now; always complete
     contract_grid: MonthGrid  # the month before the horizon .. the last contract's end
     contracts: list[ContractSchedule] = field(default_factory=list)
-    streams: list[StreamSchedule] = field(default_factory=list)
+    streams: list[StreamSchedule] = field(default_factory=list)  # empty with run's columns=
 
 
 # The monthly columns, in the order of BatchResult.columns.
