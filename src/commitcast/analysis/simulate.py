@@ -78,7 +78,7 @@ FAN_SKETCH = 64 * MiB
 MOST_FAN_BINS, LEAST_FAN_BINS = 16384, 2048
 FIGURE_BINS = 65536  # the figures' sketch (only when their runs do not fit)
 # runs x months per engine pass: bigger passes touch more fresh memory and are no faster
-TARGET_CELLS = 1_000_000
+TARGET_CELLS = 300_000
 SMALLEST_CHUNK = 16  # fewer runs per pass than this and the budget is refused
 GOOD_CHUNK = 1000  # keeping every run is not worth passes smaller than this
 
