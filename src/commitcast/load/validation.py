@@ -13,7 +13,7 @@ import pydantic
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.errors import problems_from_validation
-from commitcast.load.reader import Document, parse_text, problem_at
+from commitcast.load.reader import Document, building, parse_text, problem_at
 from commitcast.model.provenance import Provenance
 from commitcast.model.scenario import (
     NAMED_GROUPS,
@@ -95,10 +95,11 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file; raise CommitcastError with every problem found."""
-    from commitcast.load.reader import read_file
+    from commitcast.load.reader import building, read_file
 
-    document = read_file(path)
-    scenario = validate_data(document)
+    with building():
+        document = read_file(path)
+        scenario = validate_data(document)
     scenario.provenance = Provenance(
         file=document.file,
         sha256=document.sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest(),
@@ -109,8 +110,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 def scenario_from_text(text: str, file: str = "<input>") -> Scenario:
     """Validate scenario YAML given as text (for callers that do not have a file)."""
-    document = parse_text(text, file)
-    scenario = validate_data(document)
+    with building():
+        document = parse_text(text, file)
+        scenario = validate_data(document)
     scenario.provenance = Provenance(
         file=file, sha256=hashlib.sha256(text.encode()).hexdigest(), document=document
     )
