@@ -155,6 +155,7 @@ def engine_memory() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     from commitcast.analysis.simulate import (
         ENGINE_SAFETY,
+        FAN_COLUMNS,
         _Replay,
         engine_bytes_per_run,
         pass_overhead,
@@ -181,7 +182,7 @@ def engine_memory() -> None:
             variants = scenario.uncertainty.sample(_Replay(normals), runs)
             tracemalloc.start()
             before = tracemalloc.get_traced_memory()[0]
-            run(Batch(scenario, runs, variants))
+            run(Batch(scenario, runs, variants), columns=FAN_COLUMNS)
             peak = tracemalloc.get_traced_memory()[1] - before
             tracemalloc.stop()
             estimate = engine_bytes_per_run(scenario) * runs + pass_overhead(scenario)

@@ -5,7 +5,9 @@ bound of the exact ones, and neither the chunk size nor the budget changes a fig
 
 from __future__ import annotations
 
-import tracemalloc
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -24,10 +26,8 @@ from commitcast.analysis.simulate import (
     smallest_budget,
 )
 from commitcast.core.errors import CommitcastError
-from commitcast.engine.run import run
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
-from commitcast.variants.batch import Batch
 from tests.conftest import ROOT
 
 RISK = ROOT / "scenarios" / "colossus-risk.yaml"
@@ -57,36 +57,54 @@ def shaped(months: int, contracts: int, streams: int, varying: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize(
-    ("months", "contracts", "streams", "varying"),
-    [
-        (12, 1, 1, True),
-        (12, 10, 1, True),
-        (60, 2, 3, False),
-        (60, 5, 1, True),
-        (240, 3, 2, True),
-        (240, 1, 1, False),
-    ],
-)
-def test_the_estimate_bounds_the_engines_measured_peak(months, contracts, streams, varying):
-    # tracemalloc sees numpy's buffers: the peak of one pass, Batch included; the engine works
-    # in blocks of a fixed size, so small passes cost more per run than large ones
-    scenario = scenario_from_text(shaped(months, contracts, streams, varying))
+SHAPES = [
+    (12, 1, 1, True),
+    (12, 10, 1, True),
+    (60, 2, 3, False),
+    (60, 5, 1, True),
+    (240, 3, 2, True),
+    (240, 1, 1, False),
+]
+# Measured in a process of its own: tracemalloc counts every thread's allocations, and threads
+# other tests leave behind (a Dask client's) would be counted too.
+MEASURE = """
+import json, sys, tracemalloc
+import numpy as np
+from commitcast.analysis.simulate import FAN_COLUMNS, _Replay
+from commitcast.engine.run import run
+from commitcast.load.validation import scenario_from_text
+from commitcast.variants.batch import Batch
+from tests.analysis.test_simulate_memory import SHAPES, shaped
+
+peaks = []
+for shape in SHAPES:
+    scenario = scenario_from_text(shaped(*shape))
     inputs = len(scenario.uncertainty.keys())
     for runs in (100, 1000, 3000):
         normals = np.random.default_rng(0).standard_normal((runs, inputs))
-        variants = scenario.uncertainty.sample(simulation._Replay(normals), runs)  # type: ignore[arg-type]
+        variants = scenario.uncertainty.sample(_Replay(normals), runs)
         tracemalloc.start()
-        try:
-            before = tracemalloc.get_traced_memory()[0]
-            run(Batch(scenario, runs, variants))
-            peak = tracemalloc.get_traced_memory()[1] - before
-        finally:
-            tracemalloc.stop()
+        before = tracemalloc.get_traced_memory()[0]
+        run(Batch(scenario, runs, variants), columns=FAN_COLUMNS)
+        peaks.append([list(shape), runs, tracemalloc.get_traced_memory()[1] - before])
+        tracemalloc.stop()
+print(json.dumps(peaks))
+"""
+
+
+def test_the_estimate_bounds_the_engines_measured_peak():
+    # tracemalloc sees numpy's buffers: the peak of one pass keeping the fan's columns, Batch
+    # included; the engine works in blocks of a fixed size, so small passes cost more per run
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for shape, runs, peak in json.loads(done.stdout):
+        scenario = scenario_from_text(shaped(*shape))
         estimate = engine_bytes_per_run(scenario) * runs + pass_overhead(scenario)
-        assert peak <= estimate, (runs, peak, estimate)
-    # and, for a pass of the size simulate makes, not wildly above it
-    assert estimate <= 4 * peak, (peak, estimate)
+        assert peak <= estimate, (shape, runs, peak, estimate)
+        if runs == 3000:  # a pass of the size simulate makes: not wildly above it either (the
+            # lightest shapes, fixed contracts and few uncertain inputs, come to some 6x)
+            assert estimate <= 8 * peak, (shape, runs, peak, estimate)
 
 
 @pytest.mark.parametrize("months", [12, 60, 240, 600])
@@ -127,7 +145,7 @@ def test_every_run_is_kept_while_it_fits_and_sketched_after():
     assert plan(scenario, 100_000).exact  # 100k runs of 60 months: ~100 MB of fan
     big = plan(scenario, 1_000_000)  # ~1 GB of fan: sketched; the figures (56 MB) kept
     assert not big.keep_fan and big.keep_figures
-    tight = plan(scenario, 1_000_000, 200 * MiB)
+    tight = plan(scenario, 1_000_000, 256 * MiB)
     assert not tight.keep_fan and not tight.keep_figures
     assert plan(scenario, 1000, method="sketch").keep_fan is False
     with pytest.raises(CommitcastError, match="do not fit in 1 GiB: keeping every run"):
@@ -151,7 +169,7 @@ def test_a_budget_that_cannot_fit_is_refused_with_the_estimate_and_what_fits():
     # refused before any work: the engine is never called
     calls = []
     original = simulation.run
-    simulation.run = lambda batch: calls.append(batch) or original(batch)  # type: ignore[assignment]
+    simulation.run = lambda batch, **kw: calls.append(batch) or original(batch, **kw)  # type: ignore[assignment]
     try:
         with pytest.raises(CommitcastError):
             simulate(scenario, 10_000, 0, memory=100 * MiB)
@@ -161,7 +179,7 @@ def test_a_budget_that_cannot_fit_is_refused_with_the_estimate_and_what_fits():
 
 
 def test_out_of_memory_inside_simulate_is_a_clear_error(monkeypatch):
-    def exhausted(batch):
+    def exhausted(batch, columns=None):
         raise MemoryError
 
     monkeypatch.setattr(simulation, "run", exhausted)

@@ -59,13 +59,14 @@ MAX_RUNS_DISTRIBUTED = 1_000_000_000
 
 # ---- memory ----------------------------------------------------------------------------------
 # Measured with tracemalloc (benchmarks/simulate_bench.py --engine-memory, docs/simulate.md), the
-# engine's peak for a pass of n runs is at most about n x 8 bytes x [(32 + 4 x streams) per
-# horizon month, plus (4 + 6 x c) per month of the contract grid where c contracts have an
-# uncertain input (a fixed contract is worked out once and shared), plus 64 + 16 x c], plus a
-# fixed (1 + c) MiB of blocks the engine works in whatever the pass's size. ENGINE_SAFETY covers
-# what tracemalloc does not see (the allocator's slack, numpy's small temporaries) and some
-# change in the engine; tests/analysis/test_simulate_memory.py holds the estimate above the
-# measured peak for several shapes and sizes.
+# engine's peak for a pass of n runs keeping the fan's two columns is at most about n x 8 bytes x
+# [(12 + 2 x streams) per horizon month, plus (14 + 6 x c) per month of the contract grid where c
+# contracts have an uncertain input (a fixed contract is worked out once and shared), plus
+# 64 + 16 x c], plus a fixed (17 + c) MiB whatever the pass's size: the engine works out the
+# columns not kept in blocks of 65,536 run-months, and the contracts in blocks of their own.
+# ENGINE_SAFETY covers what tracemalloc does not see (the allocator's slack, numpy's small
+# temporaries) and some change in the engine; tests/analysis/test_simulate_memory.py holds the
+# estimate above the measured peak for several shapes and sizes.
 MiB = 1 << 20
 GiB = 1 << 30
 DEFAULT_MEMORY = GiB
@@ -78,7 +79,7 @@ FAN_SKETCH = 64 * MiB
 MOST_FAN_BINS, LEAST_FAN_BINS = 16384, 2048
 FIGURE_BINS = 65536  # the figures' sketch (only when their runs do not fit)
 # runs x months per engine pass: bigger passes touch more fresh memory and are no faster
-TARGET_CELLS = 300_000
+TARGET_CELLS = 600_000
 SMALLEST_CHUNK = 16  # fewer runs per pass than this and the budget is refused
 GOOD_CHUNK = 1000  # keeping every run is not worth passes smaller than this
 
@@ -125,18 +126,21 @@ def engine_bytes_per_run(scenario: Scenario) -> int:
     last = max([first + months - 1, *(month_number(c.end) for c in scenario.contracts)])
     grid = last - first + 2  # the contract grid: the month before the horizon .. the last end
     varying = _varying_contracts(scenario)
-    floats = months * (32 + 4 * len(scenario.revenue)) + 64 + 16 * varying
+    floats = months * (12 + 2 * len(scenario.revenue)) + 64 + 16 * varying
     if varying:
-        floats += grid * (4 + 6 * varying)
+        floats += grid * (14 + 6 * varying)
     # and ours: the normals and samples (a few per input), the sketch's index arrays
     inputs = len(scenario.uncertainty.keys()) if scenario.uncertainty else 0
     floats += 6 * inputs + 3 * months + 16
     return math.ceil(8 * floats * ENGINE_SAFETY)
 
 
+ENGINE_BLOCK = 32 * 8 * (1 << 16)  # the columns not kept, a block of 65,536 run-months each
+
+
 def pass_overhead(scenario: Scenario) -> int:
     """The engine's fixed memory for a pass, whatever its size, with ENGINE_SAFETY."""
-    return math.ceil((1 + _varying_contracts(scenario)) * MiB * ENGINE_SAFETY)
+    return math.ceil(((1 + _varying_contracts(scenario)) * MiB + ENGINE_BLOCK) * ENGINE_SAFETY)
 
 
 def _stored_bytes(runs: int, months: int, fan: bool, figures: bool) -> int:
@@ -359,7 +363,8 @@ class ChunkWork:
         uncertainty = scenario.uncertainty
         variants = uncertainty.sample(_Replay(job.normals), job.size)  # type: ignore[arg-type]
         _check_samples(scenario, uncertainty, variants, self.checked)
-        result = run(Batch(scenario, job.size, variants))
+        # only the two monthly columns the fan reads are kept (the summary is always whole)
+        result = run(Batch(scenario, job.size, variants), columns=FAN_COLUMNS)
         summary = {name: result.summary[name] for name in FIGURES}
         figures = fan = figure_sketch = fan_sketch = figure_sums = None
         if self.keep_figures:
