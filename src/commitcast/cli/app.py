@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -212,6 +213,7 @@ def _stand_in(module: str, name: str) -> ModuleType:
 
 
 def main() -> None:
+    """The `commitcast` program: run the command line, then leave."""
     terminate_cleanly()
     if asks_for_help(sys.argv[1:]):
         import_help_formatter()
@@ -219,6 +221,13 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        # The process ends here. Its tens of thousands of objects (numpy, pydantic, Typer and
+        # Rich as imported) would otherwise be searched for reference cycles once more on the
+        # way out: 30-45 ms, a tenth of `commitcast project`, to free memory the exit frees
+        # anyway. Output is flushed, atexit handlers run and threads are joined as before;
+        # the commands close and flush every file they write themselves.
+        gc.freeze()
 
 
 __all__ = ["EXIT_USAGE", "app", "handles_errors", "main", "stderr", "stdout", "usage_error"]
