@@ -14,7 +14,9 @@ printed as a ratio against its baseline's median from the same rounds, with a pa
   limit).
 
 Then which heavy modules each command imports (pandas, scipy, openpyxl, xlsxwriter, numpy), in a
-fresh interpreter running the same command line in-process.
+fresh interpreter running the same command line in-process, each marked pass or fail: none of
+them for --help but numpy, no numpy either for validate, no pandas for project. Exits 1 if a
+mark is FAIL, 2 if a command failed.
 
 `commitcast` is the console script installed beside this interpreter, run directly (its first
 line names the interpreter), else `python -m commitcast`. It is not the one found on PATH: a
@@ -81,11 +83,12 @@ TARGETS = (
     ("validate", "import typer", None),
 )
 
+# (command, its arguments, the watched modules it must not import)
 IMPORTS = (
-    ("--help", ["--help"]),
-    ("validate", ["validate", BASE]),
-    ("project (table)", ["project", BASE]),
-    ("project --format json", ["project", BASE, "--format", "json"]),
+    ("--help", ["--help"], ("pandas", "scipy", "openpyxl", "xlsxwriter")),
+    ("validate", ["validate", BASE], ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")),
+    ("project (table)", ["project", BASE], ("pandas",)),
+    ("project --format json", ["project", BASE, "--format", "json"], ("pandas",)),
 )
 
 
@@ -96,7 +99,9 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr.decode()}")
+        command = " ".join(argv)
+        print(f"{command} exited {done.returncode}:\n{done.stderr.decode()}", file=sys.stderr)
+        raise SystemExit(2)
     return elapsed
 
 
@@ -107,7 +112,7 @@ def imported(args: list[str], env: dict[str, str]) -> list[str]:
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="counted rounds (median of these)")
     parser.add_argument("--columns", type=int, default=80, help="terminal width for the table")
@@ -135,9 +140,11 @@ def main() -> None:
     )
     print(f"commitcast = {' '.join(cli())}\n")
     rows = [("command", "median", "baseline", "ratio", "limit", "")]
+    failed = False
     for target, baseline, limit in TARGETS:
         ratio = median[target] / median[baseline]
         mark = "" if limit is None else ("pass" if ratio <= limit else "FAIL")
+        failed |= mark == "FAIL"
         rows.append(
             (
                 f"commitcast {target}",
@@ -155,13 +162,20 @@ def main() -> None:
             print("  ".join("-" * width for width in widths))
 
     print(f"\nheavy modules imported ({', '.join(HEAVY)}):")
-    for name, command in IMPORTS:
-        print(f"  commitcast {name}: {', '.join(imported(command, env)) or 'none'}")
+    for name, command, forbidden in IMPORTS:
+        loaded = imported(command, env)
+        wrong = [module for module in loaded if module in forbidden]
+        failed |= bool(wrong)
+        print(
+            f"  commitcast {name}: {', '.join(loaded) or 'none'}  (none of "
+            f"{', '.join(forbidden)}: {'FAIL' if wrong else 'pass'})"
+        )
     print(
         f"\n`python benchmarks/startup_bench.py --runs {args.runs} --columns {args.columns}`; "
         f"total {time.perf_counter() - started:.0f} s"
     )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
