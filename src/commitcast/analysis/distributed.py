@@ -156,7 +156,10 @@ def on_workers(
 
         try:
             for job in jobs:
-                future = client.submit(project_chunk, shared, job, pure=False)
+                # the chunk's normals go to the cluster as data, not inside the task graph
+                [data] = client.scatter([job], hash=False)
+                future = client.submit(project_chunk, shared, data, pure=False)
+                data.release()
                 sent.add(future)
                 finished.add(future)
                 if len(sent) >= slots:

@@ -81,6 +81,9 @@ FIGURE_BINS = 65536  # the figures' sketch (only when their runs do not fit)
 # runs x months per engine pass: bigger passes touch more fresh memory and are no faster
 TARGET_CELLS = 600_000
 SMALLEST_CHUNK = 16  # fewer runs per pass than this and the budget is refused
+# On a cluster, a chunk sent to a worker whose results are sketched holds several passes, so
+# fewer, larger results come back; its normals, and the figures it sends back, stay below this.
+JOB_LIMIT = 64 * MiB
 GOOD_CHUNK = 1000  # keeping every run is not worth passes smaller than this
 
 
@@ -231,7 +234,8 @@ def _layout(
                 # per worker waiting to be merged (every run's fan, or a sketch)
                 own = memory - (worker_reserve or reserve) - sketches - overhead
                 result = 8 * (2 * months + 7) * keep_fan
-                waiting = room - 2 * workers * sketches
+                # and the normals and figures of the chunks out (see `_passes_per_chunk`)
+                waiting = room - 2 * workers * sketches - 2 * JOB_LIMIT
                 chunk = min(own // per_run, waiting // result if result else waiting)
                 if waiting < 0:
                     chunk = 0
@@ -357,20 +361,61 @@ class ChunkWork:
     # in one process the sketches are added to as each chunk ends (a fresh sketch a chunk,
     # merged, cost more than the engine for small chunks); a worker sends one back per chunk
     into: dict[str, Histogram] | None = field(default=None, repr=False)
+    # runs per engine pass; a chunk with more is projected in passes of this many and sent
+    # back as one result (on a worker, where only sketches go back: fewer, larger results)
+    pass_size: int | None = None
 
     def __call__(self, job: ChunkJob) -> ChunkResult:
+        size = self.pass_size or job.size
+        if job.size <= size:
+            return self._project(job.normals, job.start, self.into)
+        into: dict[str, Histogram] = {} if self.into is None else self.into
+        parts = [
+            self._project(job.normals[first : first + size], job.start + first, into)
+            for first in range(0, job.size, size)
+        ]
+        whole = parts[0]
+        whole.size = job.size
+        if whole.figures is not None:
+            whole.figures = {
+                name: np.concatenate([part.figures[name] for part in parts])  # type: ignore[index]
+                for name in FIGURES
+            }
+        if whole.fan is not None:
+            whole.fan = {
+                name: np.concatenate([part.fan[name] for part in parts])  # type: ignore[index]
+                for name in FAN_COLUMNS
+            }
+        for part in parts[1:]:
+            for name, total in (part.figure_sums or {}).items():
+                whole.figure_sums[name].merge(total)  # type: ignore[index]
+            for name, count in part.counts.items():
+                whole.counts[name] += count
+            for key, total in part.input_sums.items():
+                whole.input_sums[key].merge(total)
+        if self.into is None:  # the sketches of every pass, sent back once
+            whole.figure_sketch = into.get("figures")
+            if not self.keep_fan:
+                whole.fan_sketch = {name: into[name] for name in FAN_COLUMNS}
+        return whole
+
+    def _project(
+        self, normals: np.ndarray, start: int, into: dict[str, Histogram] | None
+    ) -> ChunkResult:
+        """One engine pass; its sketches are added to `into` when given, else sent back."""
         scenario = self.scenario
         uncertainty = scenario.uncertainty
-        variants = uncertainty.sample(_Replay(job.normals), job.size)  # type: ignore[arg-type]
+        size = normals.shape[0]
+        variants = uncertainty.sample(_Replay(normals), size)  # type: ignore[arg-type]
         _check_samples(scenario, uncertainty, variants, self.checked)
         # only the two monthly columns the fan reads are kept (the summary is always whole)
-        result = run(Batch(scenario, job.size, variants), columns=FAN_COLUMNS)
+        result = run(Batch(scenario, size, variants), columns=FAN_COLUMNS)
         summary = {name: result.summary[name] for name in FIGURES}
         figures = fan = figure_sketch = fan_sketch = figure_sums = None
         if self.keep_figures:
             figures = summary
         else:
-            figure_sketch = self._sketch("figures", len(FIGURES), FIGURE_BINS)
+            figure_sketch = _sketch(into, "figures", len(FIGURES), FIGURE_BINS)
             figure_sketch.add(np.column_stack([summary[name] for name in FIGURES]))
             figure_sums = {}
             for name, values in summary.items():
@@ -381,9 +426,9 @@ class ChunkWork:
         else:
             fan_sketch = {}
             for name in FAN_COLUMNS:
-                fan_sketch[name] = self._sketch(name, scenario.months, fan_bins(scenario.months))
+                fan_sketch[name] = _sketch(into, name, scenario.months, fan_bins(scenario.months))
                 fan_sketch[name].add(result.columns[name])
-        if self.into is not None:  # added to already: nothing to merge
+        if into is not None:  # added to already: nothing to merge
             figure_sketch = fan_sketch = None
         counts = {
             "gross_margin_below_zero": int(np.count_nonzero(summary["gross_margin"] < 0)),
@@ -400,8 +445,8 @@ class ChunkWork:
             input_sums[key] = ExactSum()
             input_sums[key].add(values)
         return ChunkResult(
-            job.start,
-            job.size,
+            start,
+            size,
             result.grid.labels(),
             figures,
             fan,
@@ -412,12 +457,14 @@ class ChunkWork:
             input_sums,
         )
 
-    def _sketch(self, name: str, columns: int, bins: int) -> Histogram:
-        if self.into is None:
-            return Histogram.empty(columns, bins)
-        if name not in self.into:
-            self.into[name] = Histogram.empty(columns, bins)
-        return self.into[name]
+
+def _sketch(into: dict[str, Histogram] | None, name: str, columns: int, bins: int) -> Histogram:
+    """A fresh sketch, or the one in `into` (made there on first use)."""
+    if into is None:
+        return Histogram.empty(columns, bins)
+    if name not in into:
+        into[name] = Histogram.empty(columns, bins)
+    return into[name]
 
 
 def chunk_jobs(uncertainty: Uncertainty, runs: int, seed: int, chunk: int) -> Iterator[ChunkJob]:
@@ -535,9 +582,12 @@ def simulate(
         scenario, runs, memory, method=method, workers=workers, worker_reserve=worker_reserve
     )
     size = layout.chunk if chunk is None else min(chunk, layout.chunk)
+    passes = 1 if executor is None else _passes_per_chunk(scenario, layout, size, workers or 1)
     try:
         with freed_memory_kept():
-            return _simulate(scenario, runs, seed, funding_limit, layout, size, progress, executor)
+            return _simulate(
+                scenario, runs, seed, funding_limit, layout, size, passes, progress, executor
+            )
     except MemoryError:
         raise argument_error(
             f"ran out of memory simulating {runs:,} runs x {layout.months:,} months, planned "
@@ -606,6 +656,19 @@ def _glibc():  # type: ignore[no-untyped-def]
     return libc
 
 
+def _passes_per_chunk(scenario: Scenario, layout: Plan, size: int, workers: int) -> int:
+    """Engine passes in each chunk sent to a worker: one while every run's fan comes back;
+    otherwise as many as keep four chunks per worker, within JOB_LIMIT of normals and of
+    figures out at once. The figures do not depend on it."""
+    if layout.keep_fan:
+        return 1
+    inputs = max(1, len(scenario.uncertainty.keys()) if scenario.uncertainty else 0)
+    most = [-(-layout.runs // (size * 4 * workers)), JOB_LIMIT // (size * inputs * 8)]
+    if layout.keep_figures:
+        most.append(JOB_LIMIT // (2 * workers * size * len(FIGURES) * 8))
+    return max(1, min(most))
+
+
 def _simulate(
     scenario: Scenario,
     runs: int,
@@ -613,15 +676,17 @@ def _simulate(
     funding_limit: float | None,
     layout: Plan,
     chunk: int,
+    passes: int,
     progress: Callable[[int], None] | None,
     executor: Executor | None,
 ) -> Simulation:
     uncertainty = scenario.uncertainty
     months = scenario.months
     work = ChunkWork(scenario, layout.keep_fan, layout.keep_figures, funding_limit)
+    work.pass_size = chunk
     if executor is None:
         work.into = {}
-    jobs = chunk_jobs(uncertainty, runs, seed, chunk)
+    jobs = chunk_jobs(uncertainty, runs, seed, chunk * passes)
     summary = {name: np.empty(runs) for name in FIGURES} if layout.keep_figures else {}
     # kept month by month (months, runs): each month's percentiles read one contiguous row
     monthly = {name: np.empty((months, runs)) for name in FAN_COLUMNS} if layout.keep_fan else {}

@@ -56,7 +56,7 @@ def sketch_dict(result: Simulation) -> dict[str, Any]:
     return {
         "method": "histogram",
         "reason": sketch.reason,
-        "error_bound": "each sketched percentile is within its bound of the exact one",
+        "note": "each sketched percentile is within its error_bound of the exact one",
         "figures": None
         if sketch.figure_bins is None
         else {"bins": sketch.figure_bins, "error_bound": sketch.figure_bound},
