@@ -33,7 +33,8 @@ QUICK = {
     "engine_bench.py": ["--repeat", "5"],
     "simulate_bench.py": ["--repeat", "1"],
 }
-MARK = re.compile(r"\b(pass|PASS|FAIL)\b")
+# a mark opens or closes a target's line ("PASS  project, ..." or "... <= 3x  pass")
+MARK = re.compile(r"^\s*(PASS|FAIL)\b|\b(pass|PASS|FAIL)\s*$")
 
 
 def main() -> int:
