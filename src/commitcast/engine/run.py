@@ -18,7 +18,7 @@ import numpy as np
 
 from commitcast.core.calendar import MonthGrid, month_number
 from commitcast.core.finance import discount_factors
-from commitcast.core.measures import MILLION
+from commitcast.core.measures import MILLION, MONTH_FIGURES, SUMMARY_KEYS
 from commitcast.engine.contracts import (
     ContractSchedule,
     contract_grid,
@@ -430,26 +430,10 @@ def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.nda
     return column
 
 
-# The summary figures, in the order of BatchResult.summary (then exit_cost_now).
-SUMMARY = (
-    "total_committed_fees",
-    "total_revenue",
-    "total_inference_cost",
-    "total_training_cost",
-    "gross_margin",
-    "gross_margin_pct",
-    "npv",
-    "peak_funding_need",
-    "peak_funding_month",
-    "payback_month",
-    "average_utilization",
-    "total_idle_capacity_cost",
-    "total_overflow_cost",
-    "total_cash_in",
-    "total_cash_out",
-    "ending_cash",
-)
-MONTH_INDEXES = ("peak_funding_month", "payback_month")  # month numbers (int), -1 for none
+# The summary figures `summarize` works out, in the registry's order: all but exit_cost_now,
+# which comes from the contract schedules. Month figures are month numbers (int), -1 for none.
+SUMMARY = tuple(name for name in SUMMARY_KEYS if name != "exit_cost_now")
+MONTH_INDEXES = MONTH_FIGURES
 
 
 def summarize(columns: dict[str, np.ndarray], factors: np.ndarray) -> dict[str, np.ndarray]:
