@@ -21,7 +21,8 @@ full-precision floats, whose last digit differs between CPUs (621020294349.718 h
 621020294349.7179 there), get the same tolerance. Rounded figures ($525.75B, 36.3%) must
 match exactly.
 
-When an example fails, the message shows the actual output: paste it into the page.
+When an example fails, the message shows the actual output: paste it into the page, or run
+scripts/refresh_docs.py, which rewrites every output that changed.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
+        page = self.page.relative_to(ROOT) if self.page.is_relative_to(ROOT) else self.page
+        return f"{page}:{self.line}"
 
 
 def blocks(page: Path) -> list[Block]:
@@ -245,28 +247,37 @@ def run(command: str, folder: Path, shown: str) -> Ran:
     return Ran(text, result.exit_code, result.stderr)
 
 
+def link_scenarios(folder: Path) -> Path:
+    """Make `folder` the place an example runs in: scenarios/ reads as from the repository root."""
+    (folder / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    return folder
+
+
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(link_scenarios(tmp_path))
     return tmp_path
+
+
+def check_step(block: Block, command: str, shown: str, ran: Ran) -> None:
+    """Fail, with the actual output as a hint, unless `shown` is what `command` printed."""
+    actual = "\n".join(f"$ {command}\n{normal(ran.shown)}".splitlines())
+    hint = f"{block.name}: `$ {command}` now prints (COLUMNS={WIDTH}):\n\n{actual}\n"
+    if command.endswith(SHOW_EXIT):
+        expected = int(shown.splitlines()[-1].removeprefix("exit "))
+        assert ran.exit_code == expected, hint
+        if expected:  # an error: the message is on stderr, nothing on stdout
+            message = shown.rsplit("\n", 1)[0] if "\n" in shown else ""
+            assert normal(ran.stderr) == normal(message), hint
+    else:
+        assert ran.exit_code == 0, hint
+    assert same_text(shown, ran.shown), hint
 
 
 @pytest.mark.parametrize("block", console_blocks(), ids=lambda b: b.name)
 def test_console_example_is_the_real_output(block: Block, folder: Path):
     for command, shown in steps(block.body):
-        ran = run(command, folder, shown)
-        actual = "\n".join(f"$ {command}\n{normal(ran.shown)}".splitlines())
-        hint = f"{block.name}: `$ {command}` now prints (COLUMNS={WIDTH}):\n\n{actual}\n"
-        if command.endswith(SHOW_EXIT):
-            expected = int(shown.splitlines()[-1].removeprefix("exit "))
-            assert ran.exit_code == expected, hint
-            if expected:  # an error: the message is on stderr, nothing on stdout
-                message = shown.rsplit("\n", 1)[0] if "\n" in shown else ""
-                assert normal(ran.stderr) == normal(message), hint
-        else:
-            assert ran.exit_code == 0, hint
-        assert same_text(shown, ran.shown), hint
+        check_step(block, command, shown, run(command, folder, shown))
 
 
 class Tolerant(doctest.OutputChecker):
@@ -274,16 +285,23 @@ class Tolerant(doctest.OutputChecker):
         return same_text(want, got)
 
 
-@pytest.mark.parametrize("page", pycon_pages(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_python_examples_run_as_shown(page: Path, folder: Path):
-    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(checker=Tolerant())
+def run_python_examples(page: Path, runner: doctest.DocTestRunner) -> str:
+    """Run the page's pycon blocks with `runner`, in one namespace; return its report."""
+    parser = doctest.DocTestParser()
     namespace: dict[str, object] = {}
     report: list[str] = []
     for block in (b for b in blocks(page) if b.lang == "pycon"):
         test = parser.get_doctest(block.body, namespace, block.name, str(page), block.line)
         runner.run(test, out=report.append, clear_globs=False)
         namespace = test.globs  # the next block goes on from here
-    assert runner.failures == 0, "".join(report)
+    return "".join(report)
+
+
+@pytest.mark.parametrize("page", pycon_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_examples_run_as_shown(page: Path, folder: Path):
+    runner = doctest.DocTestRunner(checker=Tolerant())
+    report = run_python_examples(page, runner)
+    assert runner.failures == 0, report
 
 
 def test_no_example_escapes_the_check():
