@@ -86,7 +86,7 @@ def workbook_values(path: Path) -> dict[str, list[list[object]]]:
     book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     try:
         return {
-            sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+            sheet.title: _by_label([list(row) for row in sheet.iter_rows(values_only=True)])
             for sheet in book.worksheets
             if sheet.title != "Audit"
         }
@@ -94,10 +94,27 @@ def workbook_values(path: Path) -> dict[str, list[list[object]]]:
         book.close()
 
 
+def _by_label(rows: list[list[object]]) -> dict[str, list[object]]:
+    """A sheet's rows by their first non-empty text cells (label, unit), so that a row added
+    to a sheet adds a key rather than moves every row below it; repeated labels are numbered."""
+    keyed: dict[str, list[object]] = {}
+    for number, row in enumerate(rows):
+        label = " | ".join(str(cell) for cell in row[:2] if isinstance(cell, str)) or f"#{number}"
+        key, n = label, 1
+        while key in keyed:
+            n += 1
+            key = f"{label} ({n})"
+        keyed[key] = row
+    return keyed
+
+
 def differences(before: object, after: object, where: str) -> list[str]:
     if isinstance(before, dict) and isinstance(after, dict):
-        if before.keys() != after.keys():
-            return [f"{where}: keys {sorted(before)} != {sorted(after)}"]
+        # a figure added is no figure moved; one that went missing is
+        missing = sorted(set(before) - set(after))
+        if missing:
+            return [f"{where}: no longer has {missing}"]
+        ADDED.update(str(k) for k in set(after) - set(before))
         return [d for k in before for d in differences(before[k], after[k], f"{where}.{k}")]
     if isinstance(before, list) and isinstance(after, list):
         if len(before) != len(after):
@@ -118,6 +135,7 @@ def differences(before: object, after: object, where: str) -> list[str]:
 
 
 COUNT = [0]
+ADDED: set[str] = set()
 
 
 def main() -> int:
@@ -142,6 +160,12 @@ def main() -> int:
     errors = [k for k, v in after.items() if isinstance(v, str)]
     for line in found[:200]:
         print(line)
+    for key in errors:
+        print(f"error both times: {key}")
+    if ADDED:
+        shown = sorted(ADDED)
+        more = f" and {len(shown) - 40} more" if len(shown) > 40 else ""
+        print(f"added (not compared): {', '.join(shown[:40])}{more}")
     print(
         f"{len(before)} outputs, {COUNT[0]} figures compared against {args.against}: "
         f"{len(found)} differences ({len(errors)} commands ended in an error both times)"

@@ -40,13 +40,21 @@ def test_ratios_name_a_numerator_and_denominator_that_exist():
             assert m.ratio_of is not None
             top, bottom = m.ratio_of
             assert measure(top) and measure(bottom)
-            assert m.unit == "ratio"
+            # a share, or a unit cost (money per million tokens: numerator x scale / denominator)
+            assert m.unit == "ratio" or (m.unit == "money" and m.scale == 1e6)
+            # both sides add up over a period
+            assert measure(top).aggregation == measure(bottom).aggregation == "flow"
 
 
 def test_derived_tuples_follow_the_declarations():
     assert MONTHLY_COLUMNS[0] == "committed_fees"
     assert BALANCE_COLUMNS == ("cumulative_cash", "remaining_obligation")
-    assert RATIO_COLUMNS == ("utilization", "gross_margin_pct")
+    assert RATIO_COLUMNS == (
+        "training_share",
+        "utilization",
+        "cost_per_million_tokens",
+        "gross_margin_pct",
+    )
     assert measure("utilization").unit == "ratio"
     assert measure("peak_funding_month").unit == "month"
     with pytest.raises(KeyError):

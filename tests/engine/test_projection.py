@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import commitcast
-from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS, unit_of
+from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS, measure, unit_of
 from commitcast.engine.projection import aggregate_columns, period_label, projection
 from commitcast.model.scenario import Scenario
 from tests.conftest import SCENARIOS
@@ -24,11 +24,7 @@ def close(value: float, name: str):
     return pytest.approx(value, abs=CENT)
 
 
-FLOWS = [
-    c
-    for c in MONTHLY_COLUMNS
-    if c not in BALANCE_COLUMNS and c not in ("utilization", "gross_margin_pct")
-]
+FLOWS = [c for c in MONTHLY_COLUMNS if measure(c).aggregation == "flow"]
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +37,13 @@ def test_monthly_table_columns_in_order_and_labels(base):
     assert list(frame.columns) == ["month", *MONTHLY_COLUMNS]
     # the column list, spelled out so a rename cannot slip through
     assert MONTHLY_COLUMNS == (
-        "committed_fees", "capacity_tokens", "training_tokens", "demand_tokens",
-        "served_tokens", "overflow_tokens", "unserved_tokens", "utilization", "revenue",
-        "inference_cost", "training_cost", "idle_capacity_cost", "gross_margin",
-        "gross_margin_pct", "cash_in", "cash_out", "net_cash_flow", "cumulative_cash",
-        "remaining_obligation",
+        "committed_fees", "sla_credits", "capacity_tokens", "available_tokens", "gpu_hours",
+        "training_share", "training_tokens", "usable_capacity_tokens", "demand_tokens",
+        "served_tokens", "overflow_tokens", "unserved_tokens", "utilization",
+        "peak_utilization", "queue_wait_seconds", "revenue", "inference_fees",
+        "cost_per_million_tokens", "inference_cost", "training_cost", "idle_capacity_cost",
+        "gross_margin", "gross_margin_pct", "cash_in", "cash_out", "net_cash_flow",
+        "cumulative_cash", "remaining_obligation",
     )  # fmt: skip
     assert frame["month"].iloc[0] == "2026-06"
     assert frame["month"].iloc[-1] == "2030-05"
@@ -76,13 +74,21 @@ def test_aggregation_sums_flows_takes_balances_at_period_end_weights_ratios(base
         for name in BALANCE_COLUMNS:
             assert out[name] == months[-1][name]
         served = sum(m["served_tokens"] for m in months)
-        capacity = sum(m["capacity_tokens"] - m["training_tokens"] for m in months)
+        capacity = sum(m["available_tokens"] - m["training_tokens"] for m in months)
         # the base case's contract ends in May 2029; the horizon runs a year longer
         expected = served / capacity if capacity > 0 else None
         assert out["utilization"] == (pytest.approx(expected) if expected is not None else None)
         margin = sum(m["gross_margin"] for m in months)
         revenue = sum(m["revenue"] for m in months)
         assert out["gross_margin_pct"] == pytest.approx(margin / revenue)
+        if served > 0:  # no unit cost after the contract: nothing served on it
+            fees = sum(m["inference_fees"] for m in months)
+            expected = fees / served * 1e6
+            assert out["cost_per_million_tokens"] == pytest.approx(expected, rel=1e-9)
+            share = sum(m["training_tokens"] for m in months) / sum(
+                m["available_tokens"] for m in months
+            )
+            assert out["training_share"] == pytest.approx(share, rel=1e-9)
 
 
 def test_first_and_last_periods_are_partial(base):
@@ -239,11 +245,12 @@ def test_aggregation_agrees_with_pandas_groupby_on_awkward_data():
     columns = {name: rng.uniform(0, 1e9, len(months)) for name in MONTHLY_COLUMNS}
     columns["revenue"][1] = np.nan
     columns["cumulative_cash"][5] = np.nan
-    columns["training_tokens"][2:6] = columns["capacity_tokens"][2:6]  # Q2: all training
+    columns["training_tokens"][2:6] = columns["available_tokens"][2:6]  # Q2: all training
+    columns["queue_wait_seconds"][4] = np.nan  # a saturated month in Q2
     periods, out = aggregate_columns(months, columns, "quarter")
     assert periods == ["2026-Q1", "2026-Q2", "2027-Q1"]
     frame = pd.DataFrame(columns)
-    frame["inference"] = frame["capacity_tokens"] - frame["training_tokens"]
+    frame["inference"] = frame["available_tokens"] - frame["training_tokens"]
     grouped = frame.groupby([period_label(m, "quarter") for m in months], sort=False)
     sums, last = grouped.sum(), grouped.last()
     for index, period in enumerate(periods):
@@ -259,3 +266,6 @@ def test_aggregation_agrees_with_pandas_groupby_on_awkward_data():
         margin = sums.loc[period, "gross_margin"] / sums.loc[period, "revenue"]
         assert out["gross_margin_pct"][index] == pytest.approx(margin, rel=1e-9)
     assert math.isnan(out["utilization"][1])  # Q2 had no inference capacity
+    # a peak is the period's highest month, undefined with a saturated month in it
+    assert out["queue_wait_seconds"][0] == max(columns["queue_wait_seconds"][[0, 1, 3]])
+    assert math.isnan(out["queue_wait_seconds"][1])

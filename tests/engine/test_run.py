@@ -14,7 +14,7 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from commitcast.core.measures import MONTHLY_COLUMNS
+from commitcast.core.measures import MONTHLY_COLUMNS, measure
 from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.validation import load_scenario
@@ -593,7 +593,7 @@ def test_summary_totals_are_sums_of_monthly_columns(case):
     total = {
         name: sum(row[name] for row in rows)
         for name in MONTHLY_COLUMNS
-        if name not in ("utilization", "gross_margin_pct")
+        if measure(name).aggregation in ("flow", "balance")
     }
     s = p.summary
     assert s["total_committed_fees"] == pytest.approx(total["committed_fees"], abs=CENT)
@@ -606,8 +606,11 @@ def test_summary_totals_are_sums_of_monthly_columns(case):
     assert s["total_cash_out"] == pytest.approx(total["cash_out"], abs=CENT)
     assert s["ending_cash"] == pytest.approx(total["net_cash_flow"], abs=CENT)
     assert s["gross_margin_pct"] == pytest.approx(total["gross_margin"] / total["revenue"])
-    inference_capacity = total["capacity_tokens"] - total["training_tokens"]
+    inference_capacity = total["available_tokens"] - total["training_tokens"]
     assert s["average_utilization"] == pytest.approx(total["served_tokens"] / inference_capacity)
+    assert s["total_sla_credits"] == pytest.approx(total["sla_credits"], abs=CENT)
+    per_million = total["inference_fees"] / total["served_tokens"] * 1e6
+    assert s["average_cost_per_million_tokens"] == pytest.approx(per_million, rel=1e-9)
     # the base identities hold in every month
     for row in rows:
         assert row["gross_margin"] == pytest.approx(row["revenue"] - row["inference_cost"])

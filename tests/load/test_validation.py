@@ -162,7 +162,9 @@ def test_defaults_follow_the_semantics_notes():
     assert c.termination is None  # cannot be ended early
     assert c.earliest_notice == dt.date(2026, 1, 1)  # the contract's start
     assert c.payment.timing == "advance"
-    assert c.capacity.tokens_per_month == 0
+    # no capacity given: none (tokens_per_month and gpus both absent count as 0)
+    assert c.capacity.tokens_per_month is None and c.capacity.gpus is None
+    assert (c.uptime, c.sla) == (1, None)
     assert (r.growth, r.price_change, r.tokens_per_month) == (0, 0, 0)
     assert (costs.training_share, costs.serving_cost_per_million_tokens) == (0, 0)
     assert costs.overflow.policy == "unserved"

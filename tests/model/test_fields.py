@@ -17,6 +17,9 @@ def test_the_top_level_fields_in_declaration_order():
         "contracts",
         "revenue",
         "costs",
+        "training_runs",
+        "serving",
+        "benchmarks",
         "correlations",
     ]
     assert model_at(()) is Scenario

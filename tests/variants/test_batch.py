@@ -146,8 +146,10 @@ def test_contract_inputs_are_the_base_params_as_columns():
         got = inputs.value(where)
         assert got == value or (np.isnan(value) and got is not None and np.isnan(got)), key
     # contract A has no ramp: padded with steps of 0 months (which cover no month)
-    assert inputs.ramp_steps.tolist() == [0, 2]
-    assert inputs.ramp_months.tolist() == [[0, 0], [2, 1]]
+    assert inputs.step_counts["ramp"].tolist() == [0, 2]
+    assert inputs.steps["ramp.months"].tolist() == [[0, 0], [2, 1]]
+    # and no SLA tiers: a table of width 0
+    assert inputs.steps["sla.credits.below"].shape == (2, 0)
 
 
 @pytest.mark.parametrize(

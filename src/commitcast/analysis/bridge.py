@@ -8,7 +8,8 @@ this order, and the figure is recomputed after each group:
 2. demand: each revenue stream's `tokens_per_month` and `growth`.
 3. prices: each stream's `price_per_million_tokens`, `price_change` and `revenue_per_month`.
 4. costs: `costs.training_share`, `costs.serving_cost_per_million_tokens`, `costs.overflow`.
-5. timing: each contract's `payment.timing` and `termination.notice_given`,
+5. operations: `training_runs`, `serving` (queue latency and its cap) and `benchmarks`.
+6. timing: each contract's `payment.timing` and `termination.notice_given`,
    `costs.collection_lag_months` and the `discount_rate`.
 
 Step i's contribution is figure(after i groups) - figure(after i - 1 groups), so the steps add up
@@ -35,11 +36,11 @@ import numpy as np
 from commitcast.analysis.compare import same_currency
 from commitcast.engine.run import run
 from commitcast.model.inputs import base_params
-from commitcast.model.scenario import Scenario
+from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error, check_figure
 
-GROUPS = ("contracts", "demand", "prices", "costs", "timing")
+GROUPS = ("contracts", "demand", "prices", "costs", "operations", "timing")
 _TIMING = re.compile(
     r"^(discount_rate|costs\.collection_lag_months|contracts\[\d+\]\.payment\.timing"
     r"|contracts\[\d+\]\.termination\.notice_given)$"
@@ -57,6 +58,8 @@ def group_of(key: str) -> str:
         return "demand" if field_name in ("tokens_per_month", "growth") else "prices"
     if key.startswith("costs."):
         return "costs"
+    if key.startswith(("training_runs[", "serving.", "benchmarks.")):
+        return "operations"
     raise KeyError(key)
 
 
@@ -87,16 +90,32 @@ class Bridge:
 
 
 def _same_contract_structure(a: Scenario, b: Scenario) -> bool:
+    def tiers(c: Contract) -> int:
+        return len(c.sla.credits) if c.sla else 0
+
     return len(a.contracts) == len(b.contracts) and all(
-        len(x.ramp) == len(y.ramp) for x, y in zip(a.contracts, b.contracts, strict=True)
+        len(x.ramp) == len(y.ramp) and tiers(x) == tiers(y)
+        for x, y in zip(a.contracts, b.contracts, strict=True)
+    )
+
+
+def _same_operations_structure(a: Scenario, b: Scenario) -> bool:
+    return len(a.training_runs) == len(b.training_runs) and (a.serving is None) == (
+        b.serving is None
     )
 
 
 def _with(base: Scenario, **lists: object) -> Scenario:
-    """The base with whole lists replaced (always a valid scenario: lists validate alone)."""
+    """The base with whole lists or sections replaced. Lists validate alone, except that queue
+    latency needs GPUs on every contract: contracts without them drop the serving section
+    until the operations step brings the other scenario's."""
     data = base.model_dump()
     for name, value in lists.items():
         data[name] = value
+    if data["serving"] is not None and any(
+        c["capacity"]["gpus"] is None for c in data["contracts"]
+    ):
+        data["serving"] = None
     return Scenario.model_validate(data)
 
 
@@ -133,6 +152,17 @@ def bridge(base: Scenario, other: Scenario, figure: str = "npv") -> Bridge:
             notes.append(
                 "the revenue stream lists differ in length: the demand step swaps the whole list "
                 "(prices included, so the prices step is 0)"
+            )
+        if group == "operations" and not _same_operations_structure(current, other):
+            current = _with(
+                current,
+                training_runs=other_dump["training_runs"],
+                serving=other_dump["serving"],
+                benchmarks=other_dump["benchmarks"],
+            )
+            notes.append(
+                "the training runs or serving sections differ in structure: the operations "
+                "step swaps them whole"
             )
         templates.append(current)
 

@@ -83,9 +83,20 @@ def format_figure(name: str, value: Any, currency: str = "USD") -> str:
         return str(value)
     if unit == "ratio":
         return format_percent(value)
-    if unit == "tokens":
+    if unit in ("tokens", "quantity"):
         return format_tokens(value)
+    if unit == "count":
+        return f"{_round_half_up(value, 0):,.0f}"
+    if unit == "seconds":
+        return format_seconds(value)
     return format_money(value, currency)
+
+
+def format_seconds(value: float | None) -> str:
+    """A duration in seconds: 0.42 s, 12.50 s; '' for undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{_round_half_up(value, 2):,.2f} s"
 
 
 def format_points(value: float, decimals: int = 1, sign: bool = False) -> str:

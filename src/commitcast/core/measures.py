@@ -11,7 +11,12 @@ Aggregation:
 - `balance`: the value at the period's last month (cumulative cash, remaining obligation);
 - `ratio`: recomputed from the period's totals of `ratio_of` (numerator, denominator), never an
   average of monthly ratios: utilization = served / inference capacity over the period;
+- `peak`: the period's highest month, undefined if any month of it is (a quarter with a
+  month whose serving peak is saturated has no finite peak wait);
 - `position`: a month label (peak funding month, payback month), not an amount.
+
+Units: `money` (also a unit cost such as $1.52 per million tokens), `tokens`, `ratio`, `month`,
+`quantity` (GPU-hours: shown like tokens, 1.23M), `count` (months) and `seconds`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Unit = Literal["money", "tokens", "ratio", "month"]
-Aggregation = Literal["flow", "balance", "ratio", "position"]
+Unit = Literal["money", "tokens", "ratio", "month", "quantity", "count", "seconds"]
+Aggregation = Literal["flow", "balance", "ratio", "peak", "position"]
 Sense = Literal["higher", "lower", "neutral"]
 
 
@@ -32,6 +37,7 @@ class Measure:
     aggregation: Aggregation
     sense: Sense = "neutral"  # is a higher value better ("higher") or worse ("lower")?
     ratio_of: tuple[str, str] | None = None  # (numerator, denominator) for ratios
+    scale: float = 1.0  # a ratio is numerator / denominator x scale (per million tokens: 1e6)
 
 
 def _m(
@@ -41,15 +47,27 @@ def _m(
     aggregation: Aggregation = "flow",
     sense: Sense = "neutral",
     ratio_of: tuple[str, str] | None = None,
+    scale: float = 1.0,
 ) -> Measure:
-    return Measure(name, label, unit, aggregation, sense, ratio_of)
+    return Measure(name, label, unit, aggregation, sense, ratio_of, scale)
 
 
 # The monthly table's columns, in the order every output shows them.
 MONTHLY: tuple[Measure, ...] = (
     _m("committed_fees", "Committed fees", "money", sense="lower"),
+    _m("sla_credits", "SLA credits earned", "money"),
     _m("capacity_tokens", "Capacity", "tokens"),
+    _m("available_tokens", "Available capacity (after uptime)", "tokens", sense="higher"),
+    _m("gpu_hours", "GPU-hours", "quantity"),
+    _m(
+        "training_share",
+        "Training share",
+        "ratio",
+        "ratio",
+        ratio_of=("training_tokens", "available_tokens"),
+    ),
     _m("training_tokens", "Training capacity", "tokens"),
+    _m("usable_capacity_tokens", "Usable inference capacity", "tokens", sense="higher"),
     _m("demand_tokens", "Demand", "tokens", sense="higher"),
     _m("served_tokens", "Served on committed capacity", "tokens", sense="higher"),
     _m("overflow_tokens", "Overflow bought on demand", "tokens"),
@@ -62,7 +80,19 @@ MONTHLY: tuple[Measure, ...] = (
         "higher",
         ("served_tokens", "inference_capacity_tokens"),
     ),
+    _m("peak_utilization", "Peak-hour utilization", "ratio", "peak"),
+    _m("queue_wait_seconds", "Peak-hour queue wait", "seconds", "peak", "lower"),
     _m("revenue", "Revenue", "money", sense="higher"),
+    _m("inference_fees", "Inference fees (net of SLA credits)", "money", sense="lower"),
+    _m(
+        "cost_per_million_tokens",
+        "Fees per million tokens served",
+        "money",
+        "ratio",
+        "lower",
+        ("inference_fees", "served_tokens"),
+        scale=1e6,
+    ),
     _m("inference_cost", "Inference cost", "money", sense="lower"),
     _m("training_cost", "Training cost", "money", sense="lower"),
     _m("idle_capacity_cost", "Idle capacity cost", "money", sense="lower"),
@@ -91,7 +121,9 @@ SUPPORTING: tuple[Measure, ...] = (
     _m("usage_revenue", "Usage revenue before unserved demand", "money", sense="higher"),
     _m("flat_revenue", "Flat revenue", "money", sense="higher"),
     _m("served_share", "Share of demand served", "ratio", "ratio", "higher"),
-    _m("inference_fees", "Committed fees for inference", "money", sense="lower"),
+    _m("available_gpus", "GPUs available (average over the month)", "quantity"),
+    _m("serving_slots", "Serving slots per pool at inference", "quantity"),
+    _m("gpu_fees", "Fees of GPU contracts, less credits", "money", sense="lower"),
 )
 
 # Summary figures, in the order every output shows them.
@@ -109,6 +141,19 @@ SUMMARY: tuple[Measure, ...] = (
     _m("average_utilization", "Average utilization", "ratio", "ratio", "higher"),
     _m("total_idle_capacity_cost", "Idle capacity cost", "money", sense="lower"),
     _m("total_overflow_cost", "On-demand overflow cost", "money", sense="lower"),
+    _m("total_sla_credits", "SLA credits earned", "money"),
+    _m("peak_training_share", "Peak training share", "ratio", "ratio"),
+    _m("months_saturated_at_peak", "Months saturated at peak", "count", sense="lower"),
+    _m("max_queue_wait_seconds", "Longest peak-hour queue wait", "seconds", sense="lower"),
+    _m("cost_per_gpu_hour", "Cost per GPU-hour", "money", "ratio", "lower"),
+    _m(
+        "average_cost_per_million_tokens",
+        "Fees per million tokens served",
+        "money",
+        "ratio",
+        "lower",
+    ),
+    _m("premium_over_market", "Premium over the market GPU-hour", "ratio", "ratio", "lower"),
     _m("exit_cost_now", "Exit cost now", "money", "balance", "lower"),
     _m("total_cash_in", "Cash in", "money", sense="higher"),
     _m("total_cash_out", "Cash out", "money", sense="lower"),

@@ -35,8 +35,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from commitcast.core.calendar import MonthGrid, month_number, months_of_days
-from commitcast.model.inputs import CONTRACT_FIELDS, ContractKey, contract_key
+from commitcast.model.inputs import CONTRACT_FIELDS, STEP_TABLES, ContractKey, contract_key
 from commitcast.variants.batch import Batch
+
+SECONDS_A_DAY = 86_400.0
+HOURS_A_DAY = 24.0
 
 # The most elements a block's (runs, contracts, grid months) array holds (512 KB of float64):
 # a block needs some twenty such arrays at once, and they stay in the cache.
@@ -67,14 +70,20 @@ class FullSchedule:
     daily_fee: np.ndarray
     # daily_fee x service_days
     service_fees: np.ndarray
-    # tokens per month x ramp x service_days / days in the month
+    # tokens per month x ramp x service_days / days in the month, or with GPUs
+    # gpus x tokens per GPU-second x 86,400 x service_days x ramp
     capacity_tokens: np.ndarray
+    # capacity_tokens x uptime
+    available_tokens: np.ndarray
+    # SLA credit earned: service_fees x the credit rate of the contract's uptime (at most cap)
+    sla_credits: np.ndarray
     # the termination fee, in the month of the last day of service; 0 elsewhere
     termination_fee: np.ndarray
     # committed fees: service_fees + termination_fee
     fees: np.ndarray
-    # fees paid in the month: its own (advance) or the month before's (arrears); NaN in
-    # column 0 in arrears, whose month before is not on the grid
+    # fees paid in the month: its own (advance) or the month before's (arrears), less the
+    # SLA credits earned the month before; NaN in column 0 in arrears, whose month before is
+    # not on the grid
     fees_paid: np.ndarray
     # service fees from the grid's first month through the month's end
     service_fees_to_date: np.ndarray
@@ -137,8 +146,23 @@ class ContractSchedule:
 
     @property
     def fees_paid(self) -> np.ndarray:
-        """(runs, months)"""
+        """(runs, months), less the SLA credits earned the month before."""
         return self._block.horizon("fees_paid", self._column)
+
+    @property
+    def available_tokens(self) -> np.ndarray:
+        """(runs, months): capacity x uptime."""
+        return self._block.horizon("available_tokens", self._column)
+
+    @property
+    def sla_credits(self) -> np.ndarray:
+        """(runs, months): SLA credits earned in the month."""
+        return self._block.horizon("sla_credits", self._column)
+
+    @property
+    def gpu_hours(self) -> np.ndarray:
+        """(runs, months): gpus x 24 x service days x ramp (0 without GPUs)."""
+        return self._block.horizon("gpu_hours", self._column)
 
     @property
     def termination_fee(self) -> np.ndarray:
@@ -203,6 +227,11 @@ class ContractTotals:
     fees_paid: np.ndarray
     capacity_tokens: np.ndarray
     remaining_obligation: np.ndarray
+    available_tokens: np.ndarray
+    gpu_hours: np.ndarray
+    available_gpus: np.ndarray
+    sla_credits: np.ndarray
+    gpu_fees: np.ndarray
     exit_cost_now: np.ndarray  # (rows,)
 
 
@@ -291,21 +320,19 @@ def _params(
     (rows, contracts, steps); rows = runs if `per_run`, else 1 (the first run's values)."""
     base = batch.contract_inputs
     rows = batch.runs if per_run else 1
-    width = int(base.ramp_steps[start:stop].max(initial=0))
     stacked = {
         name: np.broadcast_to(base.fields[name][start:stop], (rows, stop - start))
         for name in CONTRACT_FIELDS
     }
-    stacked["ramp.months"] = np.broadcast_to(
-        base.ramp_months[start:stop, :width], (rows, stop - start, width)
-    )
-    stacked["ramp.fraction"] = np.broadcast_to(
-        base.ramp_fraction[start:stop, :width], (rows, stop - start, width)
-    )
+    for table, inputs in STEP_TABLES.items():
+        width = int(base.step_counts[table][start:stop].max(initial=0))
+        for name in inputs:
+            values = base.steps[f"{table}.{name}"][start:stop, :width]
+            stacked[f"{table}.{name}"] = np.broadcast_to(values, (rows, stop - start, width))
     for where, values in overrides:
         if not start <= where.contract < stop:
             continue
-        name = where.field if where.step is None else f"ramp.{where.field}"
+        name = where.stacked
         if not stacked[name].flags.writeable:
             stacked[name] = stacked[name].copy()
         column = values if per_run else values[:1]
@@ -316,16 +343,27 @@ def _params(
     return stacked
 
 
+# The rows added up over contracts (ContractTotals; `obligation` is its remaining_obligation)
+TOTALS = (
+    "fees",
+    "fees_paid",
+    "capacity_tokens",
+    "obligation",
+    "available_tokens",
+    "gpu_hours",
+    "available_gpus",
+    "sla_credits",
+    "gpu_fees",
+)
+
+
 class _Totals:
     """Sums over contracts in scenario order, block by block: ((0 + c0) + c1) + ..., the
     additions one contract at a time would make, so that a batch and one run agree."""
 
     def __init__(self, rows: int, months: int):
         self.rows = rows
-        self.sums = {
-            name: np.zeros((1, months))
-            for name in ("fees", "fees_paid", "capacity_tokens", "obligation")
-        }
+        self.sums = {name: np.zeros((1, months)) for name in TOTALS}
         self.exit = np.zeros((1, 1))
 
     def add(self, block: _Block) -> None:
@@ -339,11 +377,10 @@ class _Totals:
         def spread(total: np.ndarray) -> np.ndarray:
             return total if total.shape[0] == rows else np.repeat(total, rows, axis=0)
 
+        sums = {name: spread(total) for name, total in self.sums.items()}
         return ContractTotals(
-            fees=spread(self.sums["fees"]),
-            fees_paid=spread(self.sums["fees_paid"]),
-            capacity_tokens=spread(self.sums["capacity_tokens"]),
-            remaining_obligation=spread(self.sums["obligation"]),
+            remaining_obligation=sums.pop("obligation"),
+            **sums,
             exit_cost_now=spread(self.exit)[:, 0],
         )
 
@@ -434,6 +471,9 @@ def _rows(
     end = column("end")
     fee = column("monthly_fee")
     tokens = column("capacity.tokens_per_month")
+    gpus = column("capacity.gpus")
+    throughput = column("capacity.tokens_per_gpu_second")
+    uptime = column("uptime")
     allowed = column("termination.allowed") > 0
     notice_days = column("termination.notice_days")
     termination_fee = column("termination.fee")
@@ -466,7 +506,18 @@ def _rows(
 
     days = np.clip(np.minimum(stop, month_next) - np.maximum(start, month_first), 0, None)
     service_fees = daily_fee * days
-    capacity = tokens * ramp * days / days_in_month
+    # One of the two forms is 0 (validation), and x + 0.0 is x: a contract given in tokens
+    # per month has the capacity it had before GPUs could be given.
+    gpu_days = gpus * days * ramp
+    gpu_tokens = gpus * throughput * SECONDS_A_DAY * days * ramp
+    capacity = tokens * ramp * days / days_in_month + gpu_tokens
+    available = capacity * uptime
+    # The credit rate: the largest credit among tiers whose `below` exceeds the uptime (padding
+    # tiers lie below 0 and never apply), at most the cap. Credits are on the service fees.
+    tiers = p["sla.credits.below"] > uptime
+    rate = np.max(np.where(tiers, p["sla.credits.credit"], 0.0), axis=2, initial=0.0)
+    rate = np.minimum(rate[:, :, None], column("sla.cap"))
+    credits = rate * service_fees
 
     # the termination fee belongs to the month of the last day of service
     last_day = stop - 1
@@ -482,6 +533,10 @@ def _rows(
     edge = (*committed.shape[:2], 1)
     before = np.concatenate([np.full(edge, np.nan), committed[:, :, :-1]], axis=2)
     paid = np.where(arrears, before, 0.0) + np.where(arrears, 0.0, committed)
+    # SLA credits come off the payment of the month after they are earned, either timing
+    # (credits earned before the grid's first month are not known: none)
+    credited = np.concatenate([np.zeros(edge), credits[:, :, :-1]], axis=2)
+    paid = paid - credited
 
     # Cumulative service fees at each month's first day; fees up to any day follow from it.
     cumulative = np.concatenate([np.zeros(edge), np.cumsum(service_fees, axis=2)], axis=2)
@@ -552,9 +607,17 @@ def _rows(
         otherwise[:, pick] = np.where(allowed[:, pick], exit_now, from_a[:, pick])
         obligation = np.where(given, with_notice, otherwise)
 
+    gpu_contract = gpus > 0
     rows = {
         "fees": committed,
         "capacity_tokens": capacity,
+        "available_tokens": available,
+        "gpu_hours": gpu_days * HOURS_A_DAY,
+        # GPUs available to serve, on average over the month
+        "available_gpus": gpu_days / days_in_month * uptime,
+        "sla_credits": credits,
+        # fees of GPU contracts, less their credits: what GPU-hours cost (cost_per_gpu_hour)
+        "gpu_fees": np.where(gpu_contract, committed - credits, 0.0),
         "fees_paid": paid,
         "termination_fee": charge,
         "obligation": obligation,
@@ -578,6 +641,8 @@ def _rows(
         "daily_fee": daily_fee,
         "service_fees": service_fees,
         "capacity_tokens": capacity,
+        "available_tokens": available,
+        "sla_credits": credits,
         "termination_fee": charge,
         "fees": committed,
         "fees_paid": paid,

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 Period = Literal["month", "quarter", "year"]
 
 FLOW_COLUMNS = tuple(m.name for m in MONTHLY if m.aggregation == "flow")
-RATIOS = tuple((m.name, m.ratio_of) for m in MONTHLY if m.aggregation == "ratio" and m.ratio_of)
+RATIOS = tuple(
+    (m.name, m.ratio_of, m.scale) for m in MONTHLY if m.aggregation == "ratio" and m.ratio_of
+)
+PEAKS = tuple(m.name for m in MONTHLY if m.aggregation == "peak")
 
 
 @dataclass
@@ -145,13 +148,15 @@ def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
 def aggregate_columns(
     month_labels: Sequence[str], columns: Mapping[str, np.ndarray], by: Period
 ) -> tuple[list[str], dict[str, np.ndarray]]:
-    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed.
+    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed,
+    peaks the period's highest month.
 
     Months are grouped by their period's label (in order of first appearance). A flow is the
     sum of the period's months, added as pandas adds a group's (`_group_sum`), so the figures
     are the same floats as when pandas computed this view; a balance is the period's last
     defined value; a ratio is the period's total numerator over its total denominator (as
-    declared in core/measures.py), undefined where the denominator is 0.
+    declared in core/measures.py), undefined where the denominator is 0; a peak is the
+    period's highest month, undefined if any month of it is.
     """
     labels = [period_label(label, by) for label in month_labels]
     codes_of = {label: code for code, label in enumerate(dict.fromkeys(labels))}
@@ -164,14 +169,22 @@ def aggregate_columns(
     # never exceed it month by month, so a fully used period shows exactly 100%.
     flows = {name: column(name) for name in FLOW_COLUMNS}
     with np.errstate(invalid="ignore"):  # inf - inf in a DataFrame given to `aggregate`
-        flows["inference_capacity_tokens"] = column("capacity_tokens") - column("training_tokens")
+        flows["inference_capacity_tokens"] = column("available_tokens") - column("training_tokens")
     groups = len(codes_of)
     totals = {name: _group_sum(values, codes, groups) for name, values in flows.items()}
     out = {name: _group_last(column(name), codes, groups) for name in BALANCE_COLUMNS}
-    for name, (top, bottom) in RATIOS:
+    for name, (top, bottom), scale in RATIOS:
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = totals[top] / totals[bottom]
+            if scale != 1.0:
+                ratio = ratio * scale
         out[name] = np.where(totals[bottom] != 0, ratio, np.nan)
+    for name in PEAKS:
+        # np.maximum keeps a NaN: a period with an undefined month has no peak
+        highest = np.full(groups, -np.inf)
+        with np.errstate(invalid="ignore"):
+            np.maximum.at(highest, codes, column(name))
+        out[name] = highest
     out.update((name, totals[name]) for name in FLOW_COLUMNS)
     return list(codes_of), {name: out[name] for name in MONTHLY_COLUMNS}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commitcast.core.calendar import MonthGrid, month_number
+from commitcast.core.calendar import MonthGrid, month_number, months_of_days
 from commitcast.core.finance import discount_factors
 from commitcast.core.measures import MILLION, MONTH_FIGURES, SUMMARY_KEYS
 from commitcast.engine.contracts import (
@@ -24,6 +24,7 @@ from commitcast.engine.contracts import (
     contract_grid,
     contract_schedules,
 )
+from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 
 
@@ -55,14 +56,23 @@ class BatchResult:
 # The monthly columns, in the order of BatchResult.columns.
 COLUMNS = (
     "committed_fees",
+    "sla_credits",
     "capacity_tokens",
+    "available_tokens",
+    "gpu_hours",
+    "training_share",
     "training_tokens",
+    "usable_capacity_tokens",
     "demand_tokens",
     "served_tokens",
     "overflow_tokens",
     "unserved_tokens",
     "utilization",
+    "peak_utilization",
+    "queue_wait_seconds",
     "revenue",
+    "inference_fees",
+    "cost_per_million_tokens",
     "inference_cost",
     "training_cost",
     "idle_capacity_cost",
@@ -82,7 +92,9 @@ COLUMNS = (
     "usage_revenue",
     "flat_revenue",
     "served_share",
-    "inference_fees",
+    "available_gpus",
+    "serving_slots",
+    "gpu_fees",
 )
 STREAM_ROWS = ("tokens", "price", "usage_revenue", "flat_revenue")
 # Runs x months worked out at a time: each step's arrays (512 KB) stay in the cache from one
@@ -164,13 +176,21 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         "fees_paid": totals.fees_paid,
         "capacity": totals.capacity_tokens,
         "obligation": totals.remaining_obligation,
-        "share": column("costs.training_share"),
+        "available": totals.available_tokens,
+        "gpu_hours": totals.gpu_hours,
+        "gpus": totals.available_gpus,
+        "credits": totals.sla_credits,
+        "gpu_fees": totals.gpu_fees,
+        "share": training_share(scenario, column, horizon),
+        "market": column("benchmarks.market_price_per_gpu_hour"),
         "on_demand": column("costs.overflow.policy") == 1.0,
         "overflow_price": column("costs.overflow.cost_per_million_tokens"),
         "serving_price": column("costs.serving_cost_per_million_tokens"),
         "factors": discount_factors(column("discount_rate")[:, 0], months),
         "lag": column("costs.collection_lag_months").astype(np.int64),
     }
+    if scenario.serving is not None:
+        shared |= {name: column(f"serving.{name}") for name in SERVING_INPUTS}
     one_lag = "costs.collection_lag_months" not in varying
     summary = {
         name: np.empty(runs, dtype=np.int64 if name in MONTH_INDEXES else np.float64)
@@ -192,8 +212,9 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
             for inputs, fixed, per_run in zip(stream_inputs, fixed_rows, stream_rows, strict=True)
         ]
         inputs = _cut(shared, part)
-        _project(inputs, rows, out, one_lag)
-        for name, values in summarize(out, inputs["factors"]).items():
+        _project(inputs, rows, out, one_lag, scenario.serving is not None)
+        _operations(inputs, out, scenario.serving is not None)
+        for name, values in summarize(out, inputs).items():
             summary[name][part] = values
     summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
     result = BatchResult(
@@ -206,6 +227,43 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     )
     check_finite(result, scenario.provenance.file)
     return result
+
+
+SERVING_INPUTS = (
+    "request_seconds",
+    "slots_per_gpu",
+    "pools",
+    "peak_to_average",
+    "arrival_cv",
+    "service_cv",
+    "wait_target_seconds",
+)
+
+
+def training_share(
+    scenario: Scenario, column: Callable[[str], np.ndarray], horizon: MonthGrid
+) -> np.ndarray:
+    """Each month's share of the available capacity used for training: the steady
+    `costs.training_share` plus the shares of the training runs active that month, at most 1
+    ((rows, months); without training runs the steady share, (rows, 1)).
+
+    A run is active from its start month for `months` months and, with
+    `repeat_every_months` R, again from start + k x R for k = 1, 2, ...
+    """
+    share = column("costs.training_share")
+    if not scenario.training_runs:
+        return share
+    month = horizon.months[None, :].astype(np.float64)  # the horizon's month numbers
+    total = share
+    for j in range(len(scenario.training_runs)):
+        p = f"training_runs[{j}]"
+        since = month - months_of_days(column(f"{p}.start")).astype(np.float64)
+        every = column(f"{p}.repeat_every_months")
+        # months since the latest repeat's start: since itself for a run that does not repeat
+        into = np.where(every > 0, np.mod(since, np.where(every > 0, every, 1.0)), since)
+        active = (since >= 0) & (into < column(f"{p}.months"))
+        total = total + np.where(active, column(f"{p}.share"), 0.0)
+    return np.minimum(total, 1.0)
 
 
 STREAM_INPUTS = (
@@ -278,9 +336,11 @@ def _project(
     streams: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     out: dict[str, np.ndarray],
     one_lag: bool,
+    serving: bool,
 ) -> None:
     """Demand, revenue, costs and cash for a chunk of runs, each step written into its column
-    (`out`, (runs, months) each). `c` holds the chunk's inputs and the contracts' totals."""
+    (`out`, (runs, months) each). `c` holds the chunk's inputs and the contracts' totals;
+    `serving`: the scenario models queue latency (then `c` holds the SERVING_INPUTS)."""
     months = out["revenue"].shape[1]
     demand = out["demand_tokens"]
     usage_revenue = out["usage_revenue"]
@@ -294,12 +354,19 @@ def _project(
         np.add(usage_revenue if j else 0.0, usage, out=usage_revenue)
         np.add(flat_revenue if j else 0.0, flat, out=flat_revenue)
 
-    fees, capacity, share = c["fees"], c["capacity"], c["share"]
-    training_tokens = np.multiply(capacity, share, out=out["training_tokens"])
+    fees, share = c["fees"], c["share"]
+    # Training and inference split the capacity available after uptime (uptime 1: all of it)
+    available = c["available"]
+    training_tokens = np.multiply(available, share, out=out["training_tokens"])
     inference_capacity = np.subtract(
-        capacity, training_tokens, out=out["inference_capacity_tokens"]
+        available, training_tokens, out=out["inference_capacity_tokens"]
     )
-    served = np.minimum(demand, inference_capacity, out=out["served_tokens"])
+    usable = out["usable_capacity_tokens"]
+    if serving:
+        _usable_capacity(c, inference_capacity, share, out)
+    else:
+        usable[...] = inference_capacity
+    served = np.minimum(demand, usable, out=out["served_tokens"])
     overflow, unserved = out["overflow_tokens"], out["unserved_tokens"]
     on_demand = c["on_demand"]
     if on_demand.all():
@@ -332,7 +399,10 @@ def _project(
     if not every_month:
         np.copyto(utilization, np.nan, where=~has_capacity)
 
-    inference_fees = np.multiply(fees, 1.0 - share, out=out["inference_fees"])
+    # SLA credits reduce the fees booked as cost in the month they are earned
+    credits = c["credits"]
+    net_fees = fees - credits if credits.any() else fees
+    inference_fees = np.multiply(net_fees, 1.0 - share, out=out["inference_fees"])
     overflow_cost = np.multiply(overflow, c["overflow_price"], out=out["overflow_cost"])
     np.divide(overflow_cost, MILLION, out=overflow_cost)
     serving_cost = np.add(served, overflow, out=out["serving_cost"])
@@ -340,7 +410,7 @@ def _project(
     np.divide(serving_cost, MILLION, out=serving_cost)
     inference_cost = np.add(inference_fees, overflow_cost, out=out["inference_cost"])
     np.add(inference_cost, serving_cost, out=inference_cost)
-    np.multiply(fees, share, out=out["training_cost"])
+    np.multiply(net_fees, share, out=out["training_cost"])
     # With no inference capacity nothing is used: every inference fee is idle. That is
     # inference_fees x (1 - utilization with NaN as 0, +-inf as +-the largest float).
     idle = np.subtract(1.0, utilization, out=out["idle_capacity_cost"])
@@ -368,9 +438,102 @@ def _project(
     net = np.subtract(cash_in, cash_out, out=out["net_cash_flow"])
     np.cumsum(net, axis=1, out=out["cumulative_cash"])
     out["committed_fees"][...] = fees
-    out["capacity_tokens"][...] = capacity
+    out["capacity_tokens"][...] = c["capacity"]
     out["fees_paid"][...] = c["fees_paid"]
     out["remaining_obligation"][...] = c["obligation"]
+
+
+def _usable_capacity(
+    c: dict[str, np.ndarray],
+    inference_capacity: np.ndarray,
+    share: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> None:
+    """Serving slots per pool, and the inference capacity usable within the wait target:
+    inference capacity x min(1, rho* / peak_to_average), rho* the highest peak utilization
+    whose mean queue wait is at most the target (without a target, all of it; with less than
+    one slot per pool, none: no request can be held)."""
+    slots = np.multiply(c["gpus"], 1.0 - share, out=out["serving_slots"])
+    np.multiply(slots, c["slots_per_gpu"], out=slots)
+    np.divide(slots, c["pools"], out=slots)
+    target = c["wait_target_seconds"]
+    usable = out["usable_capacity_tokens"]
+    if np.isnan(target).all():
+        usable[...] = inference_capacity
+        return
+    load = highest_load(slots, target / c["request_seconds"], c["arrival_cv"], c["service_cv"])
+    allowed = np.minimum(load / c["peak_to_average"], 1.0)
+    usable[...] = np.where(np.isnan(target), inference_capacity, inference_capacity * allowed)
+
+
+def queue_wait(
+    load: np.ndarray,
+    slots: np.ndarray,
+    arrival_cv: np.ndarray,
+    service_cv: np.ndarray,
+    request_seconds: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Mean queue wait of a G/G/c queue at utilization `load` with `slots` servers, in units of
+    `request_seconds`: the Allen-Cunneen form of Sakasegawa's approximation,
+    (ca^2 + cs^2) / 2 x load^(sqrt(2(c + 1)) - 1) / (c (1 - load)) x request_seconds.
+    0 at load 0; NaN where load >= 1 (saturated), slots < 1 or the load is undefined."""
+    defined = (load < 1.0) & (slots >= 1.0)
+    safe_load = np.where(defined, load, 0.5)
+    safe_slots = np.where(defined, slots, 1.0)
+    exponent = np.sqrt(2.0 * (safe_slots + 1.0)) - 1.0
+    variability = (arrival_cv * arrival_cv + service_cv * service_cv) / 2.0
+    wait = (
+        variability
+        * np.power(safe_load, exponent)
+        / (safe_slots * (1.0 - safe_load))
+        * request_seconds
+    )
+    return np.where(defined, wait, np.nan)
+
+
+# Bisection halves the interval [0, 1) each step: 60 steps leave less than 1e-18.
+LOAD_STEPS = 60
+
+
+def highest_load(
+    slots: np.ndarray, target: np.ndarray, arrival_cv: np.ndarray, service_cv: np.ndarray
+) -> np.ndarray:
+    """The highest utilization in [0, 1) whose `queue_wait` (in request times) is at most
+    `target` (also in request times), found by bisection: the wait rises with the load. 0
+    where there is less than one slot."""
+    shape = np.broadcast_shapes(slots.shape, target.shape, arrival_cv.shape, service_cv.shape)
+    low = np.zeros(shape)
+    high = np.ones(shape)
+    for _ in range(LOAD_STEPS):
+        middle = (low + high) / 2.0
+        fits = queue_wait(middle, slots, arrival_cv, service_cv) <= target
+        low = np.where(fits, middle, low)
+        high = np.where(fits, high, middle)
+    return np.where(slots >= 1.0, low, 0.0)
+
+
+def _operations(c: dict[str, np.ndarray], out: dict[str, np.ndarray], serving: bool) -> None:
+    """The operating figures of a chunk of runs: GPU-hours, credits, training share, the
+    serving peak and its queue wait, and fees per million tokens served."""
+    out["available_tokens"][...] = c["available"]
+    out["gpu_hours"][...] = c["gpu_hours"]
+    out["available_gpus"][...] = c["gpus"]
+    out["sla_credits"][...] = c["credits"]
+    out["gpu_fees"][...] = c["gpu_fees"]
+    out["training_share"][...] = c["share"]
+    served = out["served_tokens"]
+    per_million = np.divide(out["inference_fees"], served, out=out["cost_per_million_tokens"])
+    np.multiply(per_million, MILLION, out=per_million)
+    _undefined_where(per_million, served > 0)
+    peak, wait = out["peak_utilization"], out["queue_wait_seconds"]
+    if not serving:
+        for column in (peak, wait, out["serving_slots"]):
+            column.fill(np.nan)
+        return
+    np.multiply(out["utilization"], c["peak_to_average"], out=peak)
+    wait[...] = queue_wait(
+        peak, out["serving_slots"], c["arrival_cv"], c["service_cv"], c["request_seconds"]
+    )
 
 
 def _undefined_where(values: np.ndarray, defined: np.ndarray) -> None:
@@ -390,7 +553,17 @@ def _spread(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # Summary figures that are NaN by design when undefined (no revenue, no capacity, no dip).
-UNDEFINED_OK = ("gross_margin_pct", "average_utilization", "peak_funding_month", "payback_month")
+UNDEFINED_OK = (
+    "gross_margin_pct",
+    "average_utilization",
+    "peak_funding_month",
+    "payback_month",
+    "months_saturated_at_peak",
+    "max_queue_wait_seconds",
+    "cost_per_gpu_hour",
+    "average_cost_per_million_tokens",
+    "premium_over_market",
+)
 
 
 def check_finite(result: BatchResult, file: str | None = None) -> None:
@@ -436,9 +609,10 @@ SUMMARY = tuple(name for name in SUMMARY_KEYS if name != "exit_cost_now")
 MONTH_INDEXES = MONTH_FIGURES
 
 
-def summarize(columns: dict[str, np.ndarray], factors: np.ndarray) -> dict[str, np.ndarray]:
-    """Summary figures per run from the monthly columns (docs/commands.md defines each);
-    `factors` are the discount factors (`core.finance.discount_factors`)."""
+def summarize(columns: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Summary figures per run from the monthly columns (docs/conventions.md defines each);
+    `c` are the chunk's inputs: the discount factors (`core.finance.discount_factors`) and the
+    market price of a GPU-hour."""
 
     def total(name: str) -> np.ndarray:
         return columns[name].sum(axis=1)
@@ -468,6 +642,15 @@ def summarize(columns: dict[str, np.ndarray], factors: np.ndarray) -> dict[str, 
     _undefined_where(margin_pct, revenue != 0)
     average_utilization = np.divide(served, inference_capacity)
     _undefined_where(average_utilization, inference_capacity > 0)
+    gpu_hours = total("gpu_hours")
+    per_gpu_hour = np.divide(total("gpu_fees"), gpu_hours)
+    _undefined_where(per_gpu_hour, gpu_hours > 0)
+    per_million = np.divide(total("inference_fees"), served) * MILLION
+    _undefined_where(per_million, served > 0)
+    wait = columns["queue_wait_seconds"]
+    serving = ~np.isnan(columns["serving_slots"]).all(axis=1)
+    saturated = (columns["peak_utilization"] >= 1.0).sum(axis=1).astype(np.float64)
+    factors = c["factors"]
     return {
         "total_committed_fees": total("committed_fees"),
         "total_revenue": revenue,
@@ -482,6 +665,14 @@ def summarize(columns: dict[str, np.ndarray], factors: np.ndarray) -> dict[str, 
         "average_utilization": average_utilization,
         "total_idle_capacity_cost": total("idle_capacity_cost"),
         "total_overflow_cost": total("overflow_cost"),
+        "total_sla_credits": total("sla_credits"),
+        "peak_training_share": columns["training_share"].max(axis=1),
+        "months_saturated_at_peak": np.where(serving, saturated, np.nan),
+        # the longest wait over the months whose peak is not saturated (NaN if none is)
+        "max_queue_wait_seconds": np.fmax.reduce(wait, axis=1),
+        "cost_per_gpu_hour": per_gpu_hour,
+        "average_cost_per_million_tokens": per_million,
+        "premium_over_market": per_gpu_hour / c["market"][:, 0] - 1.0,
         "total_cash_in": total("cash_in"),
         "total_cash_out": total("cash_out"),
         "ending_cash": cumulative[:, -1],

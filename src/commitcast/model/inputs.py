@@ -24,6 +24,8 @@ NO_DATE = math.nan
 
 # Keys whose values are day numbers, choices or whole numbers rather than amounts or rates.
 DATE_FIELDS = ("start", "end", "termination.earliest_notice", "termination.notice_given")
+# Optional inputs held as NaN when absent (shown as null); dates among them are DATE_FIELDS.
+NULLABLE_FIELDS = ("serving.wait_target_seconds", "benchmarks.market_price_per_gpu_hour")
 
 
 CHOICES = {
@@ -46,8 +48,19 @@ CONTRACT_FIELDS = (
     "termination.notice_given",
     "payment.timing",
     "capacity.tokens_per_month",
+    "capacity.gpus",
+    "capacity.tokens_per_gpu_second",
+    "uptime",
+    "sla.cap",
 )
-RAMP_FIELDS = ("months", "fraction")
+# Lists of steps a contract may have, each step's inputs, and the value that pads a contract
+# with fewer steps than another (a ramp step of 0 months covers no month; a credit tier
+# below 0 never applies, uptime being at least 0).
+STEP_TABLES: dict[str, dict[str, float]] = {
+    "ramp": {"months": 0.0, "fraction": 1.0},
+    "sla.credits": {"below": 0.0, "credit": 0.0},
+}
+STEP_FIELDS = {field: table for table, inputs in STEP_TABLES.items() for field in inputs}
 
 
 def contract_values(c: Contract) -> tuple[float, ...]:
@@ -65,8 +78,20 @@ def contract_values(c: Contract) -> tuple[float, ...]:
         day_number(c.earliest_notice),
         day_number(term.notice_given) if term and term.notice_given else NO_DATE,
         CHOICES["payment.timing"][c.payment.timing],
-        c.capacity.tokens_per_month,
+        c.capacity.tokens_per_month or 0.0,
+        c.capacity.gpus or 0.0,
+        c.capacity.tokens_per_gpu_second or 0.0,
+        c.uptime,
+        c.sla.cap if c.sla else 1.0,
     )
+
+
+def contract_steps(c: Contract) -> dict[str, list[tuple[float, ...]]]:
+    """A contract's steps of each of STEP_TABLES, each step's inputs in the table's order."""
+    return {
+        "ramp": [(step.months, step.fraction) for step in c.ramp],
+        "sla.credits": [(tier.below, tier.credit) for tier in c.sla.credits] if c.sla else [],
+    }
 
 
 def base_params(scenario: Scenario) -> dict[str, float]:
@@ -78,9 +103,10 @@ def base_params(scenario: Scenario) -> dict[str, float]:
             f"{p}.{name}": value
             for name, value in zip(CONTRACT_FIELDS, contract_values(c), strict=True)
         }
-        for j, step in enumerate(c.ramp):
-            values[f"{p}.ramp[{j}].months"] = step.months
-            values[f"{p}.ramp[{j}].fraction"] = step.fraction
+        for table, steps in contract_steps(c).items():
+            for j, step in enumerate(steps):
+                for name, value in zip(STEP_TABLES[table], step, strict=True):
+                    values[f"{p}.{table}[{j}].{name}"] = value
     values |= other_params(scenario)
     return {key: float(value) for key, value in values.items()}
 
@@ -105,19 +131,50 @@ def other_params(scenario: Scenario) -> dict[str, float]:
         "costs.overflow.cost_per_million_tokens": costs.overflow.cost_per_million_tokens or 0.0,
         "costs.collection_lag_months": costs.collection_lag_months,
     }
+    for j, run in enumerate(scenario.training_runs):
+        p = f"training_runs[{j}]"
+        values |= {
+            f"{p}.start": day_number(run.start),
+            f"{p}.months": run.months,
+            f"{p}.share": run.share,
+            # 0: the run does not repeat
+            f"{p}.repeat_every_months": run.repeat_every_months or 0,
+        }
+    serving = scenario.serving
+    if serving is not None:
+        target = serving.wait_target_seconds
+        values |= {
+            "serving.request_seconds": serving.request_seconds,
+            "serving.slots_per_gpu": serving.slots_per_gpu,
+            "serving.pools": serving.pools,
+            "serving.peak_to_average": serving.peak_to_average,
+            "serving.arrival_cv": serving.arrival_cv,
+            "serving.service_cv": serving.service_cv,
+            "serving.wait_target_seconds": math.nan if target is None else target,
+        }
+    market = scenario.benchmarks.market_price_per_gpu_hour
+    values["benchmarks.market_price_per_gpu_hour"] = math.nan if market is None else market
     return {key: float(value) for key, value in values.items()}
 
 
-_CONTRACT_KEY = re.compile(r"contracts\[(0|[1-9]\d*)\]\.(?:ramp\[(0|[1-9]\d*)\]\.)?(.+)")
+_CONTRACT_KEY = re.compile(
+    r"contracts\[(0|[1-9]\d*)\]\.(?:(ramp|sla\.credits)\[(0|[1-9]\d*)\]\.)?(.+)"
+)
 
 
 @dataclass(frozen=True)
 class ContractKey:
-    """Where a `contracts[i]. ...` key points: contract i, and ramp step j or None."""
+    """Where a `contracts[i]. ...` key points: contract i, and step j of a step table or None."""
 
     contract: int
-    field: str  # a CONTRACT_FIELDS name, or a RAMP_FIELDS name when `step` is set
+    field: str  # a CONTRACT_FIELDS name, or a step's input (STEP_TABLES) when `step` is set
     step: int | None = None
+    table: str | None = None  # "ramp" or "sla.credits" when `step` is set
+
+    @property
+    def stacked(self) -> str:
+        """The name of the input among a block's stacked inputs: `ramp.months`, `uptime`."""
+        return self.field if self.table is None else f"{self.table}.{self.field}"
 
 
 def contract_key(key: str) -> ContractKey | None:
@@ -126,42 +183,40 @@ def contract_key(key: str) -> ContractKey | None:
     found = _CONTRACT_KEY.fullmatch(key)
     if found is None:
         return None
-    index, step, name = found.groups()
+    index, table, step, name = found.groups()
     if (step is None and name not in CONTRACT_FIELDS) or (
-        step is not None and name not in RAMP_FIELDS
+        step is not None and STEP_FIELDS.get(name) != table
     ):
         return None
-    return ContractKey(int(index), name, None if step is None else int(step))
+    return ContractKey(int(index), name, None if step is None else int(step), table)
 
 
 @dataclass
 class ContractInputs:
     """Every contract's inputs as columns, the form the engine stacks them in.
 
-    `fields[name]` is (contracts,) for each of CONTRACT_FIELDS; `ramp_months` and
-    `ramp_fraction` are (contracts, steps) with `steps` the most any contract has: a contract
-    with fewer is padded with steps of 0 months, which cover no contract month.
+    `fields[name]` is (contracts,) for each of CONTRACT_FIELDS; `steps[f"{table}.{input}"]`
+    is (contracts, width) for each input of each of STEP_TABLES, `width` the most steps any
+    contract has there: a contract with fewer is padded with steps that change nothing.
     """
 
     fields: dict[str, np.ndarray]
-    ramp_months: np.ndarray
-    ramp_fraction: np.ndarray
-    ramp_steps: np.ndarray  # (contracts,) int: each contract's own number of steps
+    steps: dict[str, np.ndarray]
+    step_counts: dict[str, np.ndarray]  # (contracts,) int per table: each contract's own steps
 
     @property
     def count(self) -> int:
-        return len(self.ramp_steps)
+        return len(self.fields["monthly_fee"])
 
     def value(self, key: ContractKey) -> float | None:
         """The base value of a contract key, or None if this scenario has no such input."""
         if not 0 <= key.contract < self.count:
             return None
-        if key.step is None:
+        if key.step is None or key.table is None:
             return float(self.fields[key.field][key.contract])
-        if not 0 <= key.step < self.ramp_steps[key.contract]:
+        if not 0 <= key.step < self.step_counts[key.table][key.contract]:
             return None
-        table = self.ramp_months if key.field == "months" else self.ramp_fraction
-        return float(table[key.contract, key.step])
+        return float(self.steps[key.stacked][key.contract, key.step])
 
 
 def contract_inputs(scenario: Scenario) -> ContractInputs:
@@ -171,19 +226,23 @@ def contract_inputs(scenario: Scenario) -> ContractInputs:
     contracts = scenario.contracts
     table = np.array([contract_values(c) for c in contracts], dtype=np.float64)
     table = table.reshape(len(contracts), len(CONTRACT_FIELDS))
-    steps = np.array([len(c.ramp) for c in contracts], dtype=np.int64)
-    width = int(steps.max(initial=0))
-    months = np.zeros((len(contracts), width))
-    fraction = np.ones((len(contracts), width))
-    for i, c in enumerate(contracts):
-        for j, step in enumerate(c.ramp):
-            months[i, j] = step.months
-            fraction[i, j] = step.fraction
+    listed = [contract_steps(c) for c in contracts]
+    steps: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for name, inputs in STEP_TABLES.items():
+        count = np.array([len(c[name]) for c in listed], dtype=np.int64)
+        width = int(count.max(initial=0))
+        padded = {field: np.full((len(contracts), width), pad) for field, pad in inputs.items()}
+        for i, c in enumerate(listed):
+            for j, step in enumerate(c[name]):
+                for field, value in zip(inputs, step, strict=True):
+                    padded[field][i, j] = value
+        counts[name] = count
+        steps |= {f"{name}.{field}": values for field, values in padded.items()}
     return ContractInputs(
         fields={name: table[:, n] for n, name in enumerate(CONTRACT_FIELDS)},
-        ramp_months=months,
-        ramp_fraction=fraction,
-        ramp_steps=steps,
+        steps=steps,
+        step_counts=counts,
     )
 
 
@@ -194,4 +253,6 @@ def decode(key: str, value: float) -> Any:
             return next(name for name, code in choices.items() if code == value)
     if any(key.endswith(field) for field in DATE_FIELDS):
         return None if math.isnan(value) else date_from_day(value)
+    if key in NULLABLE_FIELDS and math.isnan(value):
+        return None
     return value

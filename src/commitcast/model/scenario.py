@@ -196,6 +196,31 @@ Date = Annotated[dt.date, BeforeValidator(parse_date)]
 OptionalDate = Annotated[dt.date | None, BeforeValidator(parse_optional_date)]
 Month = Annotated[dt.date, BeforeValidator(parse_month)]
 Name = Annotated[str, BeforeValidator(_name)]
+OptionalTokens = Annotated[
+    float | None,
+    BeforeValidator(
+        _number_validator(
+            low=0, high=MAX_TOKENS, optional=True, what="a token count", percent=False
+        )
+    ),
+]
+# GPUs, serving slots: counts that may be fractional on average (a GPU shared by two pools)
+OptionalCount = Annotated[
+    float | None,
+    BeforeValidator(
+        _number_validator(low=0, high=1e9, optional=True, what="a count", percent=False)
+    ),
+]
+Positive = Annotated[
+    float,
+    BeforeValidator(_number_validator(low=0, high=1e9, low_open=True, percent=False)),
+]
+OptionalSeconds = Annotated[
+    float | None,
+    BeforeValidator(
+        _number_validator(low=0, high=1e9, optional=True, what="a time", percent=False)
+    ),
+]
 OptionalName = Annotated[str | None, BeforeValidator(lambda v: None if v is None else _name(v))]
 
 
@@ -249,7 +274,54 @@ class Payment(_Model):
 
 
 class Capacity(_Model):
-    tokens_per_month: Tokens = Field(0.0, description="Tokens the contract provides per month.")
+    """Either `tokens_per_month`, or `gpus` and the throughput of one GPU."""
+
+    tokens_per_month: OptionalTokens = Field(
+        None, description="Tokens the contract provides per month (default 0)."
+    )
+    gpus: OptionalCount = Field(None, description="GPUs reserved (instead of tokens_per_month).")
+    tokens_per_gpu_second: OptionalTokens = Field(
+        None, description="Sustained serving throughput of one GPU, tokens per second."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Capacity:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        if self.gpus is not None and self.tokens_per_month is not None:
+            issues.append(
+                (
+                    ("tokens_per_month",),
+                    "give either tokens_per_month or gpus with tokens_per_gpu_second, not both",
+                )
+            )
+        if self.tokens_per_gpu_second is not None and self.gpus is None:
+            issues.append(
+                (("tokens_per_gpu_second",), "tokens_per_gpu_second needs gpus (how many GPUs)")
+            )
+        if self.gpus is not None and self.tokens_per_gpu_second is None:
+            issues.append(
+                (
+                    ("gpus",),
+                    "gpus needs tokens_per_gpu_second (the sustained throughput of one GPU)",
+                )
+            )
+        if issues:
+            raise FieldIssues(issues)
+        return self
+
+
+class SlaTier(_Model):
+    below: Annotated[
+        float, BeforeValidator(_number_validator(low=0, high=1, low_open=True, what="a share"))
+    ] = Field(description="The tier applies when uptime is strictly below this share.")
+    credit: Share = Field(description="Credit, as a share of the month's fee.")
+
+
+class Sla(_Model):
+    credits: list[SlaTier] = Field(
+        default_factory=list, description="Service-credit tiers: {below, credit} each."
+    )
+    cap: Share = Field(1.0, description="Credit at most this share of the month's fee.")
 
 
 class Contract(_Model):
@@ -265,6 +337,10 @@ class Contract(_Model):
     )
     payment: Payment = Field(default_factory=Payment)
     capacity: Capacity = Field(default_factory=Capacity)
+    uptime: Share = Field(
+        1.0, description="Share of the time the capacity is available (fees do not change)."
+    )
+    sla: Sla | None = Field(None, description="Service credits when uptime falls short.")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Contract:
@@ -345,6 +421,64 @@ class RevenueStream(_Model):
     )
 
 
+class TrainingRun(_Model):
+    """A training run that takes a share of the available capacity for a while."""
+
+    name: Name = Field(description="Unique name of the training run.")
+    start: Month = Field(description="First month of the run, YYYY-MM.")
+    months: Annotated[int, BeforeValidator(_int_validator(1, MAX_HORIZON_MONTHS))] = Field(
+        description="Months the run lasts."
+    )
+    share: Share = Field(description="Share of the available capacity it takes (0..1).")
+    repeat_every_months: Annotated[
+        int | None, BeforeValidator(lambda v: None if v is None else _int_validator(1, 600)(v))
+    ] = Field(None, description="Months from one run's start to the next's (default: once).")
+
+    @model_validator(mode="after")
+    def _repeat_after_end(self) -> TrainingRun:
+        if self.repeat_every_months is not None and self.repeat_every_months < self.months:
+            raise FieldIssues(
+                [
+                    (
+                        ("repeat_every_months",),
+                        f"{self.repeat_every_months} is less than the run's {self.months} "
+                        "months; a run repeats after it ends",
+                    )
+                ]
+            )
+        return self
+
+
+class Serving(_Model):
+    """How requests queue for serving slots: the inputs of the queue-latency estimate."""
+
+    request_seconds: Positive = Field(
+        description="Mean time one request holds a serving slot, seconds."
+    )
+    slots_per_gpu: Positive = Field(description="Requests one GPU serves at once.")
+    pools: Annotated[int, BeforeValidator(_int_validator(1, 1_000_000))] = Field(
+        1, description="Independent serving pools the GPUs are split into."
+    )
+    peak_to_average: Annotated[
+        float, BeforeValidator(_number_validator(low=1, high=1000, percent=False))
+    ] = Field(1.0, description="Busiest hour's demand / the month's average (at least 1).")
+    arrival_cv: Annotated[
+        float, BeforeValidator(_number_validator(low=0, high=100, percent=False))
+    ] = Field(1.0, description="Coefficient of variation of the time between arrivals.")
+    service_cv: Annotated[
+        float, BeforeValidator(_number_validator(low=0, high=100, percent=False))
+    ] = Field(1.0, description="Coefficient of variation of request times.")
+    wait_target_seconds: OptionalSeconds = Field(
+        None, description="Optional cap on the peak-hour mean queue wait, seconds."
+    )
+
+
+class Benchmarks(_Model):
+    market_price_per_gpu_hour: OptionalPrice = Field(
+        None, description="What the same GPUs cost on the market, per GPU-hour."
+    )
+
+
 class Overflow(_Model):
     policy: Literal["on_demand", "unserved"] = Field(
         "unserved",
@@ -397,16 +531,33 @@ class Scenario(_Model):
     contracts: list[Contract] = Field(default_factory=list)
     revenue: list[RevenueStream] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
+    training_runs: list[TrainingRun] = Field(
+        default_factory=list, description="Runs that take extra capacity for a while."
+    )
+    serving: Serving | None = Field(
+        None, description="Queue-latency inputs (every contract must then give gpus)."
+    )
+    benchmarks: Benchmarks = Field(default_factory=Benchmarks)
     correlations: list[Correlation] = Field(
         default_factory=list,
         description="Correlations between inputs given as distributions (Gaussian copula).",
     )
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Scenario:
+    def _whole_scenario_rules(self) -> Scenario:
         issues = duplicate_names(
             {group: [item.name for item in getattr(self, group)] for group in NAMED_GROUPS}
         )
+        if self.serving is not None:
+            issues += [
+                (
+                    ("contracts", i, "capacity", "gpus"),
+                    f"serving (queue latency) needs every contract's gpus; {c.name!r} gives "
+                    "none: give capacity.gpus and tokens_per_gpu_second",
+                )
+                for i, c in enumerate(self.contracts)
+                if c.capacity.gpus is None
+            ]
         if issues:
             raise FieldIssues(issues)
         return self
@@ -440,7 +591,7 @@ class Scenario(_Model):
         return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
 
-NAMED_GROUPS = ("contracts", "revenue")
+NAMED_GROUPS = ("contracts", "revenue", "training_runs")
 
 
 def duplicate_names(groups: dict[str, list[Any]]) -> list[tuple[tuple[str | int, ...], str]]:

@@ -341,6 +341,7 @@ GROUP_FIELDS = {
     "demand": "revenue[*].tokens_per_month, growth",
     "prices": "revenue[*].price_per_million_tokens, price_change, revenue_per_month",
     "costs": "costs.training_share, serving_cost_per_million_tokens, overflow",
+    "operations": "training_runs, serving (queue latency), benchmarks",
     "timing": "contracts[*].payment.timing, termination.notice_given, "
     "costs.collection_lag_months, discount_rate",
 }
