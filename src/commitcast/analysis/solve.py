@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from commitcast.core.display import format_money
+from commitcast.core.display import format_figure
 from commitcast.core.errors import CommitcastError
 from commitcast.core.measures import RATIO_FIGURES
 from commitcast.engine.projection import projection
@@ -157,12 +157,13 @@ def root(
 
 
 def show_figure(figure: str, value: float, currency: str = "USD") -> str:
-    """A figure in an error message: percent for ratios, money otherwise."""
+    """A figure in an error message: percent for ratios (to 4 digits, finer than the tables'
+    rounding, so a missed target is visible), otherwise as the figure's unit displays."""
     if math.isnan(value):
         return "undefined"
     if figure in RATIO_FIGURES:
         return f"{value * 100:.4g}%"
-    return format_money(value, currency)
+    return format_figure(figure, value, currency)
 
 
 def _check(solution: Solution) -> Solution:
