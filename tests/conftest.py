@@ -9,6 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+# The scenarios as shipped before the recalibration of issue 11, frozen: tests whose figures are
+# worked out by hand from these inputs (a 4% growth, a 30% training share, ...) read them here,
+# so a recalibration of the bundled examples does not move their arithmetic.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
 
 os.environ["COLUMNS"] = "200"
 os.environ["NO_COLOR"] = "1"

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import FIXTURES, ROOT
 
-BASE = str(SCENARIOS / "colossus-base.yaml")
+BASE = str(FIXTURES / "colossus-base.yaml")
 
 
 def run_python(code: str) -> str:

@@ -13,10 +13,10 @@ import pytest
 
 from tests.conftest import ROOT
 
-SCENARIOS = ROOT / "scenarios"
-BASE = str(SCENARIOS / "colossus-base.yaml")
-OTHER = str(SCENARIOS / "colossus-early-exit.yaml")
-RISK = str(SCENARIOS / "colossus-risk.yaml")
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
+BASE = str(FIXTURES / "colossus-base.yaml")
+OTHER = str(FIXTURES / "colossus-early-exit.yaml")
+RISK = str(FIXTURES / "colossus-risk.yaml")
 WATCHED = ("pandas", "numpy", "scipy", "openpyxl", "xlsxwriter")
 HEAVY = ("pandas", "openpyxl", "xlsxwriter", "scipy")
 

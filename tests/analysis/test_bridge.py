@@ -12,12 +12,12 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario(SCENARIOS / "colossus-base.yaml")
+    return load_scenario(FIXTURES / "colossus-base.yaml")
 
 
 def changed(base, *sets):
@@ -126,7 +126,7 @@ def test_bridge_problems_name_arguments_in_python_and_options_on_the_command_lin
     (problem,) = caught.value.problems
     assert problem.field == "other" and problem.file is None
     assert "--" not in str(problem)
-    path = SCENARIOS / "colossus-base.yaml"
+    path = FIXTURES / "colossus-base.yaml"
     shorter = write_scenario(path.read_text(encoding="utf-8").replace("months: 48", "months: 36"))
     result = cli("compare", path, shorter, "--bridge", "npv")
     assert result.exit_code == 2

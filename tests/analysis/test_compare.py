@@ -11,14 +11,14 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def pair():
     return (
-        load_scenario(SCENARIOS / "colossus-base.yaml"),
-        load_scenario(SCENARIOS / "colossus-downside.yaml"),
+        load_scenario(FIXTURES / "colossus-base.yaml"),
+        load_scenario(FIXTURES / "colossus-downside.yaml"),
     )
 
 
@@ -105,7 +105,7 @@ def test_compare_needs_two_scenarios(pair):
 
 
 def test_currency_problems_on_the_command_line_name_the_files(cli, write_scenario):
-    base = SCENARIOS / "colossus-base.yaml"
+    base = FIXTURES / "colossus-base.yaml"
     euros = write_scenario(
         base.read_text(encoding="utf-8").replace("currency: USD", "currency: EUR")
     )

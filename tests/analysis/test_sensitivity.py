@@ -12,12 +12,12 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario(SCENARIOS / "colossus-base.yaml")
+    return load_scenario(FIXTURES / "colossus-base.yaml")
 
 
 def projected(scenario, path, value, metric="npv"):
@@ -213,7 +213,7 @@ def test_drivers_are_typed():
     with pytest.raises(ValueError, match="both a low and a high value, or neither"):
         Driver("revenue.API.growth", 0.02)
     with pytest.raises(TypeError, match="Driver"):
-        sensitivity(load_scenario(SCENARIOS / "colossus-base.yaml"), ["revenue.API.growth"])  # type: ignore[list-item]
+        sensitivity(load_scenario(FIXTURES / "colossus-base.yaml"), ["revenue.API.growth"])  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
 from tests.conftest import ROOT
 
-SCENARIOS = ROOT / "scenarios"
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
 
 UNCERTAIN = """\
 name: uncertain
@@ -123,7 +123,7 @@ def test_chunk_size_does_not_change_the_numbers() -> None:
 
 
 def test_percentiles_are_ordered() -> None:
-    result = simulate(load_scenario(SCENARIOS / "colossus-risk.yaml"), runs=2000, seed=7)
+    result = simulate(load_scenario(FIXTURES / "colossus-risk.yaml"), runs=2000, seed=7)
     for name, stats in result.statistics.items():
         levels = [stats[f"p{p}"] for p in (5, 25, 50, 75, 95)]
         assert levels == sorted(levels), name
@@ -135,7 +135,7 @@ def test_percentiles_are_ordered() -> None:
 
 
 def test_same_seed_same_output(cli) -> None:
-    path = SCENARIOS / "colossus-risk.yaml"
+    path = FIXTURES / "colossus-risk.yaml"
     args = ("simulate", path, "--runs", "3000", "--format", "json")
     first = cli(*args, "--seed", "7")
     second = cli(*args, "--seed", "7")
@@ -148,7 +148,7 @@ def test_same_seed_same_output(cli) -> None:
 def test_json_output(cli) -> None:
     result = cli(
         "simulate",
-        SCENARIOS / "colossus-risk.yaml",
+        FIXTURES / "colossus-risk.yaml",
         "--runs",
         "500",
         "--seed",
@@ -173,7 +173,7 @@ def test_json_output(cli) -> None:
 
 
 def test_table_and_csv_output(cli) -> None:
-    path = SCENARIOS / "colossus-risk.yaml"
+    path = FIXTURES / "colossus-risk.yaml"
     table = cli("simulate", path, "--runs", "500", "--funding-limit", "20B")
     assert table.exit_code == 0, table.output
     for expected in (
@@ -195,7 +195,7 @@ def test_output_file_is_written_whole(cli, tmp_path) -> None:
     out = tmp_path / "sim.json"
     result = cli(
         "simulate",
-        SCENARIOS / "colossus-risk.yaml",
+        FIXTURES / "colossus-risk.yaml",
         "--runs",
         "200",
         "--format",
@@ -251,7 +251,7 @@ def test_a_sample_outside_the_field_is_an_error(cli, write_scenario) -> None:
 
 
 def test_bad_options_exit_2(cli) -> None:
-    path = SCENARIOS / "colossus-risk.yaml"
+    path = FIXTURES / "colossus-risk.yaml"
     bad_limit = cli("simulate", path, "--funding-limit", "lots")
     assert bad_limit.exit_code == 2 and "--funding-limit" in bad_limit.stderr
     table_to_file = cli("simulate", path, "--output", "x.txt")
@@ -275,10 +275,10 @@ def test_a_negative_funding_limit_is_a_usage_error(cli, tmp_path, limit) -> None
     assert "--funding-limit" in result.stderr and "negative" in result.stderr
     assert "missing.yaml" not in result.stderr
     # 0 is a limit: P(peak funding need > 0)
-    zero = cli("simulate", SCENARIOS / "colossus-risk.yaml", "-n", "20", "--funding-limit", "0")
+    zero = cli("simulate", FIXTURES / "colossus-risk.yaml", "-n", "20", "--funding-limit", "0")
     assert zero.exit_code == 0, zero.output
     with pytest.raises(CommitcastError):
-        simulate(load_scenario(SCENARIOS / "colossus-risk.yaml"), 10, 0, funding_limit=-1.0)
+        simulate(load_scenario(FIXTURES / "colossus-risk.yaml"), 10, 0, funding_limit=-1.0)
 
 
 @pytest.mark.parametrize(
@@ -295,7 +295,7 @@ def test_a_negative_funding_limit_is_a_usage_error(cli, tmp_path, limit) -> None
     ],
 )
 def test_python_callers_are_told_the_argument_not_the_option(arguments, line) -> None:
-    scenario = load_scenario(SCENARIOS / "colossus-risk.yaml")
+    scenario = load_scenario(FIXTURES / "colossus-risk.yaml")
     with pytest.raises(CommitcastError) as caught:
         simulate(scenario, **{"runs": 10, "seed": 0, **arguments})
     assert str(caught.value).startswith(line)
@@ -317,7 +317,7 @@ def test_runs_and_funding_limit_are_refused_together_before_reading(cli, tmp_pat
 def test_set_fixes_an_input_for_the_simulation(cli) -> None:
     result = cli(
         "simulate",
-        SCENARIOS / "colossus-risk.yaml",
+        FIXTURES / "colossus-risk.yaml",
         "--runs",
         "200",
         "--format",
@@ -332,12 +332,12 @@ def test_set_fixes_an_input_for_the_simulation(cli) -> None:
 
 
 def test_progress_is_reported_per_chunk_and_never_on_stdout(cli) -> None:
-    scenario = load_scenario(SCENARIOS / "colossus-risk.yaml")
+    scenario = load_scenario(FIXTURES / "colossus-risk.yaml")
     done: list[int] = []
     simulate(scenario, runs=2500, seed=1, chunk=1000, progress=done.append)
     assert done == [1000, 1000, 500]
     # long enough for a bar, but stderr is not a terminal under the test runner: no bar at all
-    result = cli("simulate", SCENARIOS / "colossus-risk.yaml", "--runs", "25000", "-f", "json")
+    result = cli("simulate", FIXTURES / "colossus-risk.yaml", "--runs", "25000", "-f", "json")
     assert result.exit_code == 0
     assert "simulating" not in result.stdout and "simulating" not in result.stderr
     assert json.loads(result.stdout)["runs"] == 25000

@@ -12,12 +12,12 @@ from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import Flex
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario(SCENARIOS / "colossus-base.yaml")
+    return load_scenario(FIXTURES / "colossus-base.yaml")
 
 
 def small(**costs) -> Scenario:

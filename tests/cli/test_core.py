@@ -14,9 +14,9 @@ import pytest
 
 from commitcast.core.display import format_money, format_percent
 from commitcast.core.measures import MONTHLY_COLUMNS
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import FIXTURES, ROOT
 
-BASE = SCENARIOS / "colossus-base.yaml"
+BASE = FIXTURES / "colossus-base.yaml"
 CENT = 0.005
 BAD = """\
 name: Bad
@@ -250,7 +250,7 @@ def test_project_error_has_no_traceback(cli, write_scenario):
 
 
 def test_early_exit_scenario_from_the_cli(cli):
-    data = json.loads(cli("project", SCENARIOS / "colossus-early-exit.yaml", "-f", "json").stdout)
+    data = json.loads(cli("project", FIXTURES / "colossus-early-exit.yaml", "-f", "json").stdout)
     fees = [row["committed_fees"] for row in data["monthly"]]
     # June, July 2026 at the 50% ramp (625M each) + Aug 2026 .. Mar 2027 (8 x 1.25B) = 11.25B;
     # nothing from April 2027 (2027-01-01 + 90 days)
@@ -347,8 +347,8 @@ def test_schema_accepts_the_shipped_scenarios_and_rejects_a_typo(cli):
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-    files = [SCENARIOS / "colossus-base.yaml", SCENARIOS / "colossus-downside.yaml"]
-    files += [SCENARIOS / "colossus-early-exit.yaml", ROOT / "templates" / "starter.yaml"]
+    files = [FIXTURES / "colossus-base.yaml", FIXTURES / "colossus-downside.yaml"]
+    files += [FIXTURES / "colossus-early-exit.yaml", ROOT / "templates" / "starter.yaml"]
     for path in files:
         errors = [e.message for e in validator.iter_errors(read_file(path).data)]
         assert errors == [], path

@@ -132,7 +132,7 @@ def test_a_short_run_shows_no_bar_even_on_a_terminal(cli, write_scenario, termin
 
 # ---- --memory and --scheduler -------------------------------------------------------------
 
-RISK = ROOT / "scenarios" / "colossus-risk.yaml"
+RISK = ROOT / "tests" / "fixtures" / "scenarios" / "colossus-risk.yaml"
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import pytest
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
-BASE = SCENARIOS / "colossus-base.yaml"
-DOWN = SCENARIOS / "colossus-downside.yaml"
+BASE = FIXTURES / "colossus-base.yaml"
+DOWN = FIXTURES / "colossus-downside.yaml"
 SET = ("--set", "costs.training_share=0.25")
 
 

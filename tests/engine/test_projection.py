@@ -12,7 +12,7 @@ import commitcast
 from commitcast.core.measures import BALANCE_COLUMNS, MONTHLY_COLUMNS, measure, unit_of
 from commitcast.engine.projection import aggregate_columns, period_label, projection
 from commitcast.model.scenario import Scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 CENT = 0.005
 
@@ -29,7 +29,7 @@ FLOWS = [c for c in MONTHLY_COLUMNS if measure(c).aggregation == "flow"]
 
 @pytest.fixture(scope="module")
 def base():
-    return projection(commitcast.load_scenario(SCENARIOS / "colossus-base.yaml"))
+    return projection(commitcast.load_scenario(FIXTURES / "colossus-base.yaml"))
 
 
 def test_monthly_table_columns_in_order_and_labels(base):
@@ -141,7 +141,7 @@ def test_records_use_none_for_undefined(base):
 
 
 def test_public_api_project_returns_frame_with_summary():
-    scenario = commitcast.load_scenario(SCENARIOS / "colossus-base.yaml")
+    scenario = commitcast.load_scenario(FIXTURES / "colossus-base.yaml")
     frame = commitcast.project(scenario)
     assert list(frame.columns) == ["month", *MONTHLY_COLUMNS]
     summary = frame.attrs["summary"]
@@ -150,7 +150,7 @@ def test_public_api_project_returns_frame_with_summary():
 
 
 def test_projection_keeps_overrides():
-    scenario = commitcast.load_scenario(SCENARIOS / "colossus-base.yaml")
+    scenario = commitcast.load_scenario(FIXTURES / "colossus-base.yaml")
     changed = commitcast.apply_overrides(scenario, ["revenue.API.growth=0.02"])
     result = projection(changed)
     assert result.overrides == ["revenue.API.growth=0.02"]

@@ -14,12 +14,12 @@ import pytest
 from commitcast.core.errors import CommitcastError
 from commitcast.load.addressing import parse_path_text, resolve_path, split_assignment
 from commitcast.load.validation import load_scenario, scenario_from_text
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario(SCENARIOS / "colossus-base.yaml")
+    return load_scenario(FIXTURES / "colossus-base.yaml")
 
 
 @pytest.mark.parametrize(

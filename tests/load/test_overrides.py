@@ -11,9 +11,9 @@ from commitcast.engine.projection import projection
 from commitcast.load.addressing import resolve_path
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
-BASE = SCENARIOS / "colossus-base.yaml"
+BASE = FIXTURES / "colossus-base.yaml"
 
 
 @pytest.fixture(scope="module")

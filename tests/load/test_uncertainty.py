@@ -18,7 +18,7 @@ from commitcast.load.reader import parse_text
 from commitcast.load.uncertainty import central_values, check_values, label_of, support
 from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.model.uncertainty import parse_spec
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 SCENARIO = textwrap.dedent(
     """\
@@ -91,7 +91,7 @@ def test_loaded_distributions_are_attached_with_readable_labels():
 
 
 def test_label_of_uses_names_where_items_have_them():
-    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    base = load_scenario(FIXTURES / "colossus-base.yaml")
     assert label_of(base, ("revenue", 1, "growth")) == "revenue.Subscriptions.growth"
     assert (
         label_of(base, ("contracts", 0, "monthly_fee"))
@@ -118,7 +118,7 @@ def test_support_is_the_finite_extremes_after_clipping(spec, ends):
 
 
 def test_check_values_says_why_a_value_is_refused():
-    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    base = load_scenario(FIXTURES / "colossus-base.yaml")
     share = ("costs", "training_share")
     assert check_values(base, share, [0.0, 0.5, 1.0]) is None
     reason = check_values(base, share, [0.5, 1.5])

@@ -15,7 +15,7 @@ import pytest
 from commitcast.load.validation import load_scenario
 from commitcast.model.inputs import CHOICES, base_params, decode
 from commitcast.model.scenario import Scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 JAN_1_2026 = 1_767_225_600 // 86_400  # 20,454
 
@@ -59,7 +59,7 @@ def test_absent_optional_inputs_get_their_defaults():
 
 
 def test_the_base_case_by_key():
-    params = base_params(load_scenario(SCENARIOS / "colossus-base.yaml"))
+    params = base_params(load_scenario(FIXTURES / "colossus-base.yaml"))
     assert params["contracts[0].monthly_fee"] == 1.25e9
     assert params["contracts[0].escalator.rate"] == pytest.approx(0.03, abs=1e-12)
     assert params["contracts[0].ramp[0].months"] == 2.0
@@ -100,7 +100,7 @@ def test_amounts_and_rates_decode_to_themselves():
 
 
 def test_dates_and_choices_of_a_file_decode_to_the_values_in_it():
-    scenario = load_scenario(SCENARIOS / "colossus-early-exit.yaml")
+    scenario = load_scenario(FIXTURES / "colossus-early-exit.yaml")
     params = base_params(scenario)
     term = scenario.contracts[0].termination
     assert term is not None and term.notice_given is not None

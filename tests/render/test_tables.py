@@ -63,9 +63,9 @@ def test_projection_csv_holds_every_figure_unrounded(by):
     from commitcast.core.measures import MONTHLY_COLUMNS, unit_of
     from commitcast.engine.projection import projection
     from commitcast.render.tables import projection_csv
-    from tests.conftest import SCENARIOS
+    from tests.conftest import FIXTURES
 
-    result = projection(commitcast.load_scenario(SCENARIOS / "colossus-base.yaml"))
+    result = projection(commitcast.load_scenario(FIXTURES / "colossus-base.yaml"))
     rows = parse(projection_csv(result, by))
     first = "month" if by == "month" else "period"
     assert rows[0] == [first, *MONTHLY_COLUMNS]

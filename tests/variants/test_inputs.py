@@ -28,14 +28,14 @@ from commitcast.variants.inputs import (
     input_of,
     value_of,
 )
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 CENT = 0.005
 
 
 @pytest.fixture(scope="module")
 def base():
-    return load_scenario(SCENARIOS / "colossus-base.yaml")
+    return load_scenario(FIXTURES / "colossus-base.yaml")
 
 
 def test_flex_is_a_change_relative_to_the_base():

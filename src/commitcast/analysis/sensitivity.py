@@ -2,8 +2,13 @@
 or a one- or two-way grid of a figure (a spreadsheet's data table). One engine pass each.
 
 Default drivers: every revenue stream's growth, price per million tokens, price change; every
-contract's monthly fee and capacity; the serving and on-demand cost rates; the training share.
-Each is flexed by DEFAULT_FLEX (20%) of its value, down and up. Where that means nothing:
+contract's monthly fee and capacity (tokens per month, or the throughput of one GPU) and its
+uptime when below 1; the serving and on-demand cost rates; the training share; the serving
+peak-to-average ratio under a wait target (which it moves). Each is flexed by DEFAULT_FLEX (20%) of
+its value, down and up. Where that means nothing:
+- an uptime is flexed by UPTIME_STEP (one point) down and up, held at 1 (20% of 99.5% would
+  leave the range, and one point crosses the usual SLA tiers);
+- a peak-to-average ratio is held at 1 or more;
 - a rate of change (growth, price change) of 0 is flexed by RATE_STEP (one point a month) down
   and up: a 20% change of nothing would hide the driver;
 - a training share of 0 is flexed from 0 up to SHARE_STEP, and a high value is capped at 1;
@@ -41,6 +46,7 @@ from commitcast.variants.inputs import (
 __all__ = ["Bar", "Driver", "Flex", "Grid", "Tornado", "grid", "sensitivity"]
 
 DEFAULT_FLEX = 0.20
+UPTIME_STEP = 0.01
 RATE_STEP = 0.01
 SHARE_STEP = 0.10
 MAX_GRID = 10_000
@@ -113,8 +119,12 @@ def default_paths(scenario: Scenario) -> tuple[list[str], list[str]]:
     for i, c in enumerate(scenario.contracts):
         candidates += [
             (f"contracts[{i}].monthly_fee", c.monthly_fee),
-            (f"contracts[{i}].capacity.tokens_per_month", c.capacity.tokens_per_month),
+            (f"contracts[{i}].capacity.tokens_per_gpu_second", c.capacity.tokens_per_gpu_second)
+            if c.capacity.gpus is not None
+            else (f"contracts[{i}].capacity.tokens_per_month", c.capacity.tokens_per_month),
         ]
+        if c.uptime < 1:
+            candidates.append((f"contracts[{i}].uptime", c.uptime))
     for j, s in enumerate(scenario.revenue):
         candidates += [
             (f"revenue[{j}].growth", s.growth),
@@ -131,6 +141,9 @@ def default_paths(scenario: Scenario) -> tuple[list[str], list[str]]:
         candidates.append(
             ("costs.overflow.cost_per_million_tokens", costs.overflow.cost_per_million_tokens)
         )
+    if scenario.serving is not None and scenario.serving.wait_target_seconds is not None:
+        # without a wait target the peak changes the wait, not a summary figure of money
+        candidates.append(("serving.peak_to_average", scenario.serving.peak_to_average))
     paths, left_out = [], []
     for path, value in candidates:
         if _is_rate(path) or path == "costs.training_share" or value:
@@ -169,6 +182,17 @@ def default_range(
         return (
             checked_value(scenario, item, value * (1 - DEFAULT_FLEX), argument),
             checked_value(scenario, item, high, argument),
+        )
+    if item.key.endswith(".uptime"):
+        return (
+            checked_value(scenario, item, max(value - UPTIME_STEP, 0.0), argument),
+            checked_value(scenario, item, min(value + UPTIME_STEP, 1.0), argument),
+        )
+    if item.key == "serving.peak_to_average":
+        low = max(value * (1 - DEFAULT_FLEX), 1.0)
+        return (
+            checked_value(scenario, item, low, argument),
+            checked_value(scenario, item, value * (1 + DEFAULT_FLEX), argument),
         )
     if _is_rate(item.key) and value == 0:
         return (

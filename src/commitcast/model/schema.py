@@ -14,10 +14,12 @@ def scenario_schema() -> dict[str, Any]:
     schema["title"] = "commitcast scenario"
     _allow_amount_text(schema)
     _allow_distributions(schema)
-    # The horizon starts on a month (2026-06); "format": "date" would make editors flag it.
-    start = schema["$defs"]["Horizon"]["properties"]["start"]
-    start.pop("format", None)
-    start["pattern"] = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
+    # A horizon and a training run start on a month (2026-06); "format": "date" would make
+    # editors flag it.
+    for model in ("Horizon", "TrainingRun"):
+        start = schema["$defs"][model]["properties"]["start"]
+        start.pop("format", None)
+        start["pattern"] = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
     return schema
 
 
