@@ -12,7 +12,7 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +246,18 @@ def test_grid_of_dates_and_choices_matches_projections(base):
             sets = [f"{notice}={day}", f"costs.overflow.policy={policy}"]
             expected = projection(apply_overrides(base, sets)).summary["npv"]
             assert table.table[i, j] == pytest.approx(expected, abs=0.005)
+
+
+def test_gpu_throughput_uptime_and_peak_are_default_drivers():
+    # the bundled base case reserves GPUs at 1,400 tokens/s and 99.5% uptime, no wait target
+    gpu = load_scenario(SCENARIOS / "colossus-base.yaml")
+    by_key = {d.input.key: d for d in sensitivity(gpu).drivers}
+    throughput = by_key["contracts[0].capacity.tokens_per_gpu_second"]
+    assert (throughput.low, throughput.high) == pytest.approx((1_120, 1_680))  # 1,400 -/+ 20%
+    uptime = by_key["contracts[0].uptime"]
+    assert (uptime.low, uptime.high) == pytest.approx((0.985, 1.0))  # one point, held at 1
+    assert "contracts[0].capacity.tokens_per_month" not in by_key
+    assert "serving.peak_to_average" not in by_key  # no wait target: it moves no money
+    capped = apply_overrides(gpu, ["serving.wait_target_seconds=2"])
+    peak = {d.input.key: d for d in sensitivity(capped).drivers}["serving.peak_to_average"]
+    assert (peak.low, peak.high) == pytest.approx((1.0, 1.44))  # 1.2 -20% held at 1, +20%
