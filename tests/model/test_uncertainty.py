@@ -10,7 +10,7 @@ import pytest
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.validation import scenario_from_text
-from commitcast.model.uncertainty import Choice, UncertainInput, Uncertainty, parse_spec
+from commitcast.model.uncertainty import Choice, UncertainInput, Uncertainty, _phi, parse_spec
 from tests.conftest import ROOT
 
 N = 200_000  # samples for moment checks: standard errors are ~0.2% of an sd
@@ -77,6 +77,45 @@ def test_choice_without_weights_is_equally_likely() -> None:
     x = draws({"dist": "choice", "values": [1, 2, 3, 4]})
     for value in (1, 2, 3, 4):
         assert close((x == value).mean(), 0.25, math.sqrt(0.25 * 0.75 / N))
+
+
+def test_normal_cdf_agrees_with_scipy_into_the_far_tails() -> None:
+    # the CDF is numpy-only (importing SciPy cost simulate ~0.25 s); SciPy's ndtr is the reference
+    ndtr = pytest.importorskip("scipy.special").ndtr
+    z = np.concatenate(
+        [
+            np.linspace(-38.5, 38.5, 400_001),  # every branch: |z| / sqrt 2 < 0.46875, <= 4, > 4
+            np.random.default_rng(7).standard_normal(100_000),
+            # each side of the branch points, 0.46875 and 4 times sqrt 2
+            np.nextafter(0.46875 * math.sqrt(2), [-np.inf, np.inf]),
+            np.nextafter(4 * math.sqrt(2), [-np.inf, np.inf]),
+            [0.0, -0.0, 5e-324, 1e-10, -1e-10],
+        ]
+    )
+    z = np.concatenate([z, -z])
+    expected = ndtr(z)
+    got = _phi(z)
+    normal = expected >= 1e-300
+    assert normal.sum() > 500_000
+    assert np.abs(got[normal] / expected[normal] - 1).max() <= 1e-14
+    # below 1e-300 (z < -37.0) the values are subnormal or 0 in both: equal in absolute terms
+    assert np.abs(got[~normal] - expected[~normal]).max() <= 1e-300
+
+
+def test_normal_cdf_values_by_hand() -> None:
+    # Phi(0) = 1/2; Phi(-z) = 1 - Phi(z); tables: Phi(1.96) = 0.9750021048517795,
+    # Phi(-8) = 6.22096057427178e-16 (erfc(8 / sqrt 2) / 2)
+    got = _phi(np.array([0.0, 1.96, -1.96, -8.0]))
+    assert got[0] == 0.5
+    assert got[1] == pytest.approx(0.9750021048517795, rel=1e-14)
+    assert got[2] == pytest.approx(1 - 0.9750021048517795, rel=1e-13)
+    assert got[3] == pytest.approx(6.22096057427178e-16, rel=1e-13)
+
+
+def test_normal_cdf_at_the_ends() -> None:
+    got = _phi(np.array([np.inf, -np.inf, 1e300, -1e300, 40.0, -40.0, np.nan]))
+    assert list(got[:6]) == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    assert np.isnan(got[6])
 
 
 @pytest.mark.parametrize(
