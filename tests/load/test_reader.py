@@ -3,11 +3,13 @@ about where each value stood."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from commitcast.core.errors import CommitcastError
 from commitcast.core.paths import format_path
-from commitcast.load.reader import Mark, parse_text, read_file, resolve_scalar
+from commitcast.load.reader import Mark, building, parse_text, read_file, resolve_scalar
 from tests.conftest import ROOT
 
 
@@ -237,3 +239,31 @@ def test_the_fast_path_passes_unusual_files_to_the_careful_path():
         "a: [1, 2\n",  # a syntax error
     ):
         assert reader._fast_document(text, "s.yaml") is None, text
+
+
+def test_building_pauses_the_collector_and_leaves_nothing_frozen() -> None:
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with building():
+        assert not gc.isenabled()
+        document = parse_text("a: 1\nb: [x, 2.5]\n")
+    # what was built is handed to the oldest generation, not frozen for good
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert document.data == {"a": 1, "b": ["x", 2.5]}
+
+
+def test_building_leaves_a_callers_own_freeze_alone() -> None:
+    gc.freeze()  # as a pre-fork server does
+    try:
+        frozen = gc.get_freeze_count()
+        with building():
+            parse_text("a: 1\n")
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_repeated_plain_scalars_resolve_each_time_alike() -> None:
+    # the reader resolves each distinct text once; every occurrence gets the same value
+    data = parse_text("a: [1, 1, '1', 1.5, 1.5, no, no, ~, ~]\n").data
+    assert data["a"] == [1, 1, "1", 1.5, 1.5, "no", "no", None, None]
+    assert [type(v) for v in data["a"][:3]] == [int, int, str]

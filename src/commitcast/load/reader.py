@@ -402,6 +402,12 @@ def building() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:  # (a caller's own frozen objects stay frozen)
+            # What was built goes straight to the oldest generation, where the next full
+            # collection will look at it, instead of being searched by the next two young
+            # collections first (10,000 contracts: ~1M objects, 0.1-0.3 s of scanning).
+            gc.freeze()
+            gc.unfreeze()
         if collecting:
             gc.enable()
 
@@ -432,12 +438,16 @@ def _from_events(events: Any, file: str) -> Document:
     starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     no_key = _NO_KEY
+    # a long file repeats its plain scalars (timings, dates, round fees): each text is resolved
+    # once; the values are immutable (None, bools, numbers, text)
+    resolved: dict[str, Any] = {}
+    new_mark = tuple.__new__  # Mark(line, column) without NamedTuple's Python-level __new__
 
     for event in events:
         kind = event.__class__
         if kind is scalar or kind is alias or kind in starts:
             start = event.start_mark
-            at = Mark(start.line + 1, start.column + 1)
+            at = new_mark(Mark, (start.line + 1, start.column + 1))
             top = stack[-1] if stack else None
             is_key = top is not None and top[2] is no_key and top[0].__class__ is dict
             if kind is scalar:
@@ -464,13 +474,15 @@ def _from_events(events: Any, file: str) -> Document:
                 else:
                     if raw == "=":
                         raise _Unusual  # YAML 1.1's value tag
-                    value = resolve_scalar(raw)
+                    value = resolved.get(raw, no_key)
+                    if value is no_key:
+                        value = resolved[raw] = resolve_scalar(raw)
                     too_large = value.__class__ is float and math.isinf(value)
                     if too_large and raw not in _SPECIAL_FLOATS:
                         raise _Unusual  # "too large": the careful path words it
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1, at, [])
-                inner: list[tuple[Path_, Mark]] = []
+                inner: tuple[tuple[Path_, Mark], ...] | list[tuple[Path_, Mark]] = ()
             elif kind is alias:
                 if is_key or event.anchor not in anchors:
                     raise _Unusual  # an alias as a key, before its anchor, or to itself
@@ -486,7 +498,7 @@ def _from_events(events: Any, file: str) -> Document:
                 if is_key:
                     raise _Unusual  # a collection as a key
                 value = {} if kind is yaml.MappingStartEvent else []
-                inner = []
+                inner = ()
             # place the value: the root, an item of a list, or the value of the pending key
             if top is None:
                 if documents != 1 or root is not _NO_KEY:
