@@ -109,9 +109,9 @@ def test_summary_one_column_per_scenario_and_differences(values, formulas):
     money = formulas["Summary"].cell(r, 2).number_format
     assert '"B"' in money and "(" in money and "#,##0" in money  # $ billions, negatives in ( )
     assert formulas["Summary"].cell(rows["Gross margin %"], 2).number_format.startswith("0.0%")
-    # 36 months of fees (Jun 2026 - May 2029): 1.25B x (0.5 x 2 months + 10 months)
-    # + 1.2875B x 12 + 1.326125B x 12 = 1.25B x 36.0908 = 45.1135B
-    fees = 1.25e9 * 11 + 1.25e9 * 1.03 * 12 + 1.25e9 * 1.03**2 * 12
+    # 36 months of fees (Jun 2026 - May 2029), no escalator: 1.25B x (0.5 x 2 months
+    # + 34 months) = 1.25B x 35 = 43.75B
+    fees = 1.25e9 * 35
     assert ws.cell(rows["Total committed fees"], 2).value == pytest.approx(fees, abs=0.01)
 
 
@@ -120,9 +120,11 @@ def test_assumptions_inputs_styled_and_named(formulas):
     names = formulas.defined_names
     for name, expected in [
         ("S1_DiscountRate", 0.10),
-        ("S1_TrainingShare", 0.30),
+        ("S1_TrainingShare", 0.05),
+        ("S1_C1_Uptime", 0.995),
+        ("S1_C1_Gpus", 220_000),
         ("S1_C1_MonthlyFee", 1_250_000_000),
-        ("S1_R1_Growth", 0.04),
+        ("S1_R1_Growth", 0.025),
         ("S2_C1_MonthlyFee", None),
     ]:
         assert name in names
@@ -138,8 +140,9 @@ def test_assumptions_inputs_styled_and_named(formulas):
 
 def test_calc_sheet_same_formula_across_each_row_and_no_numbers(formulas):
     ws = formulas.worksheets[3]
+    months = load_scenario(BASE).months
     checked = 0
-    for row in ws.iter_rows(min_row=4, min_col=3, max_col=3 + 47):
+    for row in ws.iter_rows(min_row=4, min_col=3, max_col=3 + months - 1):
         cells = [c for c in row if isinstance(c.value, str) and c.value.startswith("=")]
         if len(cells) < 2:
             continue
@@ -149,9 +152,10 @@ def test_calc_sheet_same_formula_across_each_row_and_no_numbers(formulas):
                 cell.coordinate
             )
             assert moved == cell.value, (first.coordinate, cell.coordinate)
-        # no hard-coded figures: only 0, 1 and 12 (months in a year) appear as numbers
+        # no hard-coded figures: only 0, 1, 12 (months in a year) and the queue wait's 2s
+        # ((ca^2 + cs^2) / 2 and sqrt(2(c + 1))) appear as numbers
         body = re.sub(r"'[^']*'!|\$?[A-Z]{1,3}\$?\d+", "", first.value)
-        assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= {"0", "1", "12"}, first.value
+        assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= {"0", "1", "2", "12"}, first.value
         checked += 1
     assert checked >= 30
 
@@ -174,7 +178,9 @@ def test_frozen_panes_print_setup(formulas):
     for ws in formulas.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0
+        # one page wide; the Summary on one page
+        tall = (1, None) if ws.title == "Summary" else (0,)
+        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight in tall
     assert formulas.worksheets[3].freeze_panes == "C5"
     assert formulas["Summary"].freeze_panes == "B5"
 
@@ -195,7 +201,7 @@ def test_stored_values_by_hand(tmp_path):
     cols = [ws.cell(rows[name], 3).value for name in ("Committed fees",)]
     # January: 17 days of 31 at 3,100,000 a month = 100,000 x 17 = 1,700,000
     assert cols[0] == pytest.approx(1_700_000, abs=0.005)
-    month = [ws.cell(rows["Fees paid"], c).value for c in (3, 4, 5)]
+    month = [ws.cell(rows[FEES_PAID], c).value for c in (3, 4, 5)]
     # arrears: nothing in January (no service in December), then January's and February's fees
     assert month == pytest.approx([0, 1_700_000, 3_100_000], abs=0.005)
     net = [ws.cell(rows["Net cash flow"], c).value for c in (3, 4, 5)]
@@ -346,7 +352,10 @@ revenue:
   - {name: Flat, revenue_per_month: 400_000, growth: 0.01}
 """
 
+FEES_PAID = "Fees paid (less the month before's SLA credits)"  # the calculation sheet's label
 # Contracts sheet label -> (the engine's FullSchedule row, kind); the sheet shows every row.
+# "Ramp fraction" is shown only for a contract with a ramp, "SLA credits earned" only for one
+# with credit tiers (its fees paid then say they are net of them).
 CONTRACT_ROWS = {
     "Contract month": ("contract_month", "count"),
     "Escalation factor": ("escalation", "ratio"),
@@ -356,6 +365,8 @@ CONTRACT_ROWS = {
     "Fee per day": ("daily_fee", "money"),
     "Service fees (prorated by days)": ("service_fees", "money"),
     "Capacity": ("capacity_tokens", "ratio"),
+    "Available capacity (after uptime)": ("available_tokens", "ratio"),
+    "SLA credits earned": ("sla_credits", "money"),
     "Termination fee": ("termination_fee", "money"),
     "Committed fees": ("fees", "money"),
     "Fees paid": ("fees_paid", "money"),
@@ -453,6 +464,13 @@ def test_contracts_sheet_stores_the_engines_schedule(tmp_path, source):
             if label == "Ramp fraction" and not contract.ramp:
                 assert label not in block
                 continue
+            tiers = bool(contract.sla and contract.sla.credits)
+            if label == "SLA credits earned" and not tiers:
+                assert label not in block
+                assert not getattr(schedule.full, name)[0].any()  # no tiers: no credits
+                continue
+            if label == "Fees paid" and tiers:
+                label = FEES_PAID
             first = 1 if name == "fees_paid" else 0  # no payment known for the month before
             stored = [_number(ws.cell(block[label], c).value) for c in columns][first:]
             engine = getattr(schedule.full, name)[0][first:]

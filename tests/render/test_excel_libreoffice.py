@@ -109,19 +109,111 @@ costs:
   overflow: {policy: on_demand, cost_per_million_tokens: 2.5}
 """
 
+# Every operating metric (issue 11): GPU capacity from a partial first month, a ramp and a
+# February; uptime below 1 with SLA tiers (Cluster A: 98.5% is below 99.9% and 99%, not 95%:
+# 25%, capped at 20%; Cluster B: 99.9% is not strictly below 99.9%: no credit), paid in arrears
+# and in advance; a repeating training run on top of the steady share (30% + 80% = 110%, held
+# at 100%: no inference capacity in those months) and a run that does not repeat; serving with
+# a wait target (the latency cap sends demand to on-demand overflow) and a market benchmark.
+OPS = """
+name: Operations
+horizon: {start: 2026-01, months: 18}
+contracts:
+  - name: Cluster A
+    monthly_fee: 31_000_000
+    start: 2026-01-10
+    end: 2027-09-30
+    ramp: [{months: 2, fraction: 0.5}]
+    payment: {timing: arrears}
+    capacity: {gpus: 2000, tokens_per_gpu_second: 1500}
+    uptime: 0.985
+    sla:
+      credits: [{below: 0.999, credit: 0.10}, {below: 0.99, credit: 0.25},
+                {below: 0.95, credit: 1.0}]
+      cap: 0.2
+  - name: Cluster B
+    monthly_fee: 10_000_000
+    start: 2026-03-01
+    end: 2027-12-31
+    escalator: {rate: 0.04, every_months: 6}
+    capacity: {gpus: 800, tokens_per_gpu_second: 1200}
+    uptime: 0.999
+    sla: {credits: [{below: 0.999, credit: 0.05}]}
+revenue:
+  - {name: API, tokens_per_month: 6.0e12, growth: 0.08, price_per_million_tokens: 6}
+costs:
+  training_share: 0.3
+  serving_cost_per_million_tokens: 0.05
+  overflow: {policy: on_demand, cost_per_million_tokens: 8}
+training_runs:
+  - {name: pretraining, start: 2026-04, months: 3, share: 0.8, repeat_every_months: 7}
+  - {name: fine-tuning, start: 2026-02, months: 2, share: 0.1}
+serving:
+  request_seconds: 20
+  slots_per_gpu: 4
+  pools: 20
+  peak_to_average: 1.5
+  arrival_cv: 1.2
+  service_cv: 0.8
+  wait_target_seconds: 2.0
+benchmarks: {market_price_per_gpu_hour: 2.35}
+"""
+# the same without a wait target: usable capacity is the inference capacity (a formula), and
+# the peak saturates in the months demand fills it
+OPS_NO_TARGET = OPS.replace("name: Operations", "name: Operations, no wait target").replace(
+    "  wait_target_seconds: 2.0\n", ""
+)
+# tokens per month and GPUs side by side (only the GPU contract counts in the cost per
+# GPU-hour), no serving inputs (no queue rows), notice given on the GPU contract
+MIXED = """
+name: Tokens and GPUs
+horizon: {start: 2026-02, months: 14}
+contracts:
+  - name: Tokens
+    monthly_fee: 5_000_000
+    start: 2026-02-01
+    end: 2027-06-30
+    capacity: {tokens_per_month: 4.0e12}
+    uptime: 0.992
+    sla: {credits: [{below: 0.99, credit: 0.1}]}
+    payment: {timing: arrears}
+  - name: GPUs
+    monthly_fee: 2_000_000
+    start: 2026-02-15
+    end: 2027-03-31
+    capacity: {gpus: 500, tokens_per_gpu_second: 1000}
+    uptime: 0.995
+    termination: {notice_days: 30, fee: 1_000_000, notice_given: 2026-10-10}
+revenue:
+  - {name: API, tokens_per_month: 3.0e12, growth: 0.05, price_per_million_tokens: 3}
+costs: {training_share: 0.25}
+training_runs:
+  - {name: run, start: 2026-03, months: 1, share: 0.9, repeat_every_months: 4}
+benchmarks: {market_price_per_gpu_hour: 1.9}
+"""
+
 # LibreOffice saves charts openpyxl cannot parse back; the charts are not what is read here.
 pytestmark = pytest.mark.filterwarnings("ignore:Unable to read chart:UserWarning")
 
 LABELS = {
     "committed_fees": "Committed fees",
+    "sla_credits": "SLA credits earned",
     "capacity_tokens": "Capacity",
+    "available_tokens": "Available capacity (after uptime)",
+    "gpu_hours": "GPU-hours",
+    "training_share": "Training share",
     "training_tokens": "Training capacity",
+    "usable_capacity_tokens": "Usable inference capacity",
     "demand_tokens": "Demand",
     "served_tokens": "Served on committed capacity",
     "overflow_tokens": "Overflow bought on demand",
     "unserved_tokens": "Demand left unserved",
     "utilization": "Utilization of inference capacity",
+    "peak_utilization": "Peak-hour utilization",
+    "queue_wait_seconds": "Peak-hour queue wait (empty: saturated)",
     "revenue": "Revenue",
+    "inference_fees": "Inference fees (net of SLA credits)",
+    "cost_per_million_tokens": "Fees per million tokens served",
     "inference_cost": "Inference cost",
     "training_cost": "Training cost",
     "idle_capacity_cost": "Idle capacity cost",
@@ -143,7 +235,16 @@ SUMMARY_LABELS = {
     "peak_funding_need": "Peak funding need",
     "average_utilization": "Average utilization",
     "ending_cash": "Ending cumulative cash",
+    "total_sla_credits": "SLA credits earned",
+    "peak_training_share": "Peak training share",
+    "cost_per_gpu_hour": "Cost per GPU-hour",
+    "premium_over_market": "Premium over the market GPU-hour",
+    "average_cost_per_million_tokens": "Fees per million tokens served",
+    "months_saturated_at_peak": "Months saturated at peak",
+    "max_queue_wait_seconds": "Longest peak-hour queue wait",
 }
+# rows a calculation sheet has only with serving inputs (the queue is not modelled without)
+SERVING_ROWS = ("peak_utilization", "queue_wait_seconds")
 
 
 @dataclass(frozen=True)
@@ -178,6 +279,34 @@ EDITS = {
             "costs.collection_lag_months=1",
             "contracts[0].termination.notice_given=2027-09-30",
         ),
+    ),
+    # uptime and GPUs (and a training run) edited without a wait target: all live
+    "ops-uptime-gpus-run": Edit(
+        "ops-no-target",
+        {
+            "S1_C1_Uptime": 0.93,
+            "S1_C2_Gpus": 1200,
+            "S1_T1_Share": 0.5,
+            "S1_T1_Start": dt.datetime(2026, 5, 1),
+        },
+        (
+            "contracts[0].uptime=0.93",
+            'contracts."Cluster B".capacity.gpus=1200',
+            "training_runs.pretraining.share=0.5",
+            "training_runs.pretraining.start=2026-05",
+        ),
+    ),
+    # with a wait target, inputs the latency cap does not depend on: the fee, the market price
+    "ops-fee-market": Edit(
+        "ops",
+        {"S1_C1_MonthlyFee": 40_000_000, "S1_MarketGpuHour": 3.1},
+        ("contracts[0].monthly_fee=40M", "benchmarks.market_price_per_gpu_hour=3.1"),
+    ),
+    # uptime across a tier's bound (99.2% -> 98.5%: below 99%, a 10% credit) and more GPUs
+    "mixed-uptime-gpus": Edit(
+        "mixed",
+        {"S1_C1_Uptime": 0.985, "S1_C2_Gpus": 800},
+        ("contracts[0].uptime=0.985", "contracts[1].capacity.gpus=800"),
     ),
 }
 
@@ -251,7 +380,14 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     folder = tmp_path_factory.mktemp("books")
     out = folder / "recalculated"
     out.mkdir()
-    texts = {"edge": EDGE, "no-revenue": NO_REVENUE, "no-contracts": NO_CONTRACTS}
+    texts = {
+        "edge": EDGE,
+        "no-revenue": NO_REVENUE,
+        "no-contracts": NO_CONTRACTS,
+        "ops": OPS,
+        "ops-no-target": OPS_NO_TARGET,
+        "mixed": MIXED,
+    }
     paths = {"base": BASE}
     for key, text in texts.items():
         paths[key] = folder / f"{key}.yaml"
@@ -269,6 +405,8 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     export("edge", [paths["edge"]])
     export("no-revenue", [paths["no-revenue"]])
     export("no-contracts", [paths["no-contracts"]])
+    for key in ("ops", "ops-no-target", "mixed"):
+        export(key, [paths[key]])
     export("all", [*SCENARIO_FILES, *(paths[key] for key in texts)])
     for key, edit in EDITS.items():
         source = exported["scenario-colossus-base" if edit.source == "base" else edit.source]
@@ -297,6 +435,9 @@ WORKBOOKS = [f"scenario-{p.stem}" for p in SCENARIO_FILES] + [
     "edge",
     "no-revenue",
     "no-contracts",
+    "ops",
+    "ops-no-target",
+    "mixed",
     "all",
 ]
 
@@ -342,6 +483,9 @@ def test_changed_inputs_recalculate_like_set(books, key):
     assert set(LABELS) == set(MONTHLY_COLUMNS)
     changed = False
     for column, label in LABELS.items():
+        if label not in rows:
+            assert column in SERVING_ROWS and expected.scenario.serving is None, label
+            continue
         cells = [ws.cell(rows[label], 3 + m) for m in range(expected.scenario.months)]
         for month, (cell, want) in enumerate(zip(cells, expected.columns[column], strict=True)):
             got = cell.value

@@ -54,6 +54,17 @@ CONVENTIONS = (
     "of the next month (or the earliest notice day if later), including fees after the horizon.",
     "NPV discounts month t = 1..N at the monthly rate (1 + annual)^(1/12) - 1, as the "
     "spreadsheet function NPV over the monthly net cash flow row.",
+    "Capacity given in GPUs: GPUs x tokens per GPU-second x 86,400 x days of service x ramp; "
+    "GPU-hours: GPUs x 24 x days of service x ramp.",
+    "Available capacity = capacity x uptime; training (the steady share plus the training runs "
+    "running that month, at most 100%) and inference split the available capacity.",
+    "SLA credit rate: the largest credit among the tiers whose bound is strictly above the "
+    "uptime, at most the cap, times the month's service fees. Credits reduce the fees booked as "
+    "inference and training cost that month and the payment of the month after.",
+    "Peak-hour queue wait (Allen-Cunneen / Sakasegawa): (ca^2 + cs^2) / 2 x rho^(sqrt(2(c + 1)) - "
+    "1) / (c (1 - rho)) x request time, rho = utilization x peak-to-average, c = slots per pool; "
+    "empty when rho >= 1 (saturated). With a wait target, the usable capacity is the inference "
+    "capacity x min(1, rho* / peak-to-average), rho* found by the engine (bisection).",
     "Money is never rounded; the formats round for display only.",
 )
 
@@ -181,7 +192,22 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Peak funding need", "peak_funding_need", "money", "peak"),
     ("Peak funding month", "peak_funding_month", "month", "peak_month"),
     ("Payback month", "payback_month", "month", "payback"),
+    ("Operations", "", "section", ""),
+    ("SLA credits earned", "total_sla_credits", "money", "sum:sla_credits"),
+    ("Peak training share", "peak_training_share", "ratio", "max:training_share"),
+    ("Cost per GPU-hour", "cost_per_gpu_hour", "unit_money", "gpu_hour"),
+    ("Premium over the market GPU-hour", "premium_over_market", "ratio", "premium"),
+    (
+        "Fees per million tokens served",
+        "average_cost_per_million_tokens",
+        "unit_money",
+        "per_million",
+    ),
+    ("Months saturated at peak", "months_saturated_at_peak", "count", "saturated"),
+    ("Longest peak-hour queue wait", "max_queue_wait_seconds", "seconds", "wait"),
 )
+# kinds whose figure may be undefined (an empty cell): their differences are empty there too
+MAYBE_EMPTY = ("ratio", "unit_money", "count", "seconds")
 CHART_FIGURES = ("total_revenue", "total_inference_cost", "gross_margin", "npv")
 
 
@@ -196,11 +222,12 @@ def _summary(
 ) -> dict[str, int]:
     """The Summary sheet; returns the 0-based row of each figure."""
     count = len(results)
+    unit_money = [money_format(r.scenario.currency, 0, "", 2) for r in results]
     diff_cols = list(range(1 + count, 2 * count)) if count > 1 else []
     ws.set_column(0, 0, 34)
     ws.set_column(1, 2 * count, 21)
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(1, 1)  # the board's page: one sheet of paper
     ws.hide_gridlines(2)
     first_name = results[0].scenario.name
     ws.write_string(0, 0, "Compute commitment: board summary", formats.title())
@@ -264,7 +291,9 @@ def _summary(
         for i, r in enumerate(results):
             formula = _summary_formula(how, calcs[i], inputs[i], contract_cells[i], 1 + i, rows)
             value = _summary_value(r, key)
-            fmt = _summary_format(formats, kind, money[i], strong)
+            # per GPU-hour and per million tokens: in the currency's units, not in billions
+            shown = unit_money[i] if kind == "unit_money" else money[i]
+            fmt = _summary_format(formats, kind, shown, strong)
             ws.write_formula(
                 row, 1 + i, formula, fmt, cell_value(value, "date" if kind == "month" else "")
             )
@@ -275,10 +304,12 @@ def _summary(
                 ws.write_blank(row, col, None)
                 continue
             va, vb = _summary_value(results[0], key), _summary_value(results[n], key)
-            if kind == "ratio":
+            if kind in MAYBE_EMPTY:
                 formula = f'=IF({a}="","",IF({b}="","",{b}-{a}))'
                 value = "" if va is None or vb is None else vb - va
-                fmt = formats.get(num_format='+0.0%_);(0.0%);"–"_)', italic=True)
+                fmt = formats.get(num_format=DIFF_FORMATS.get(kind, ""), italic=True)
+                if kind == "unit_money":
+                    fmt = _summary_format(formats, kind, unit_money[0], strong, italic=True)
             else:
                 formula = f"={b}-{a}"
                 value = vb - va
@@ -286,17 +317,26 @@ def _summary(
             ws.write_formula(row, col, formula, fmt, value)
         row += 1
     note = row + 1
-    ws.set_row(note, 30)
+    ws.set_row(note, 45)
     ws.merge_range(note, 0, note, width, "", note_format)
     ws.write_string(
         note,
         0,
         "Exit cost now: what is owed if notice were given at the start of the horizon "
         "(termination fee included, capped at the fees left). Payback: first month cumulative "
-        "cash is back at or above zero after its first dip.",
+        "cash is back at or above zero after its first dip. Empty: undefined (a cost per "
+        "GPU-hour without GPUs, a premium without a market price, queue figures without "
+        "serving inputs, a wait when every peak is saturated).",
         note_format,
     )
     return rows
+
+
+DIFF_FORMATS = {
+    "ratio": '+0.0%_);(0.0%);"–"_)',
+    "count": '+0_);(0);"–"_)',
+    "seconds": '+0.00" s"_);(0.00" s");"–"_)',
+}
 
 
 def _summary_formula(
@@ -310,6 +350,27 @@ def _summary_formula(
     here = _col(col)
     if how.startswith("sum:"):
         return f"=SUM({calc.ref(how[4:])})"
+    if how.startswith("max:"):
+        return f"=MAX({calc.ref(how[4:])})"
+    if how == "gpu_hour":
+        hours = calc.ref("gpu_hours")
+        return f'=IF(SUM({hours})>0,SUM({calc.ref("gpu_fees")})/SUM({hours}),"")'
+    if how == "premium":
+        market = inputs["benchmarks.market_price_per_gpu_hour"]
+        cost = f"{here}{rows['cost_per_gpu_hour'] + 1}"
+        return f'=IF({market}="","",IF({cost}="","",{cost}/{market}-1))'
+    if how == "per_million":
+        srv = calc.ref("served_tokens")
+        fees = calc.ref("inference_fees")
+        return f'=IF(SUM({srv})>0,SUM({fees})/SUM({srv})*{inputs["million"]},"")'
+    if how in ("saturated", "wait") and "peak_utilization" not in calc.sheet.rows:
+        return '=""'  # no serving inputs: the queue is not modelled
+    if how == "saturated":
+        return f'=COUNTIF({calc.ref("peak_utilization")},">=1")'
+    if how == "wait":
+        wait = calc.ref("queue_wait_seconds")
+        return f'=IF(COUNT({wait})>0,MAX({wait}),"")'
+
     if how == "exit":
         return "=" + ("+".join(c.exit_now for c in contracts) if contracts else "0")
     if how == "util":
@@ -350,6 +411,10 @@ def _summary_format(
         extra["italic"] = True
     if kind == "ratio":
         return formats.get(num_format="0.0%_)", **extra)
+    if kind == "count":
+        return formats.get(num_format="0_)", **extra)
+    if kind == "seconds":
+        return formats.get(num_format='0.00" s"_)', **extra)
     if kind == "month":
         return formats.get(num_format="mmm yyyy_)", align="right", **extra)
     return formats.get(num_format=money, **extra)
@@ -555,6 +620,9 @@ def _audit(
     row += 1
     line(
         "Formulas",
-        "Only SUM, SUMPRODUCT, INDEX, MATCH, MIN, MAX, IF, EOMONTH, DATE, YEAR, MONTH, INT and "
-        "NPV, so Excel, LibreOffice and Google Sheets compute the same figures.",
+        "Only SUM, SUMPRODUCT, INDEX, MATCH, MIN, MAX, IF, COUNT, COUNTIF, EOMONTH, DATE, YEAR, "
+        "MONTH, INT, MOD, POWER, SQRT and NPV, so Excel, LibreOffice and Google Sheets compute "
+        "the same figures. One row is values, not formulas: with a wait target, the highest peak "
+        "utilization within it (a bisection in the engine); export again after changing the "
+        "inputs it depends on.",
     )

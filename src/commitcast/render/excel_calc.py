@@ -2,9 +2,13 @@
 
 Every row of the projection table is computed here by one formula repeated across the months,
 referring only to the Assumptions sheet, the Contracts sheet and rows above; yearly totals sit
-at the right. The arithmetic is the engine's (see `engine.run`), in the same order, so a
-recalculation reproduces the stored figures to the cent; the figures stored beside the formulas
-are the engine's own (its columns and revenue streams), not worked out again here.
+at the right. One row is values, and says so: with a wait target, the highest peak utilization
+within it, which the engine finds by bisection (`engine.run.highest_load`) and no spreadsheet
+formula can; the usable capacity is a formula over it.
+
+The arithmetic is the engine's (see `engine.run`), in the same order, so a recalculation
+reproduces the stored figures to the cent; the figures stored beside the formulas are the
+engine's own (its columns and revenue streams), not worked out again here.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from commitcast.core.calendar import month_number
+from commitcast.core.measures import MILLION
 from commitcast.engine.projection import Projection
+from commitcast.engine.run import highest_load
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells
 from commitcast.render.excel_inputs import Inputs
@@ -25,6 +32,7 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
+    money_format,
     serial,
     sheet_ref,
 )
@@ -48,9 +56,12 @@ class CalcSheet:
         return f"{sheet_ref(self.name)}!{self.sheet.last(key)}"
 
 
-def calc_formats(money: str) -> dict[str, str]:
+def calc_formats(money: str, currency: str = "USD") -> dict[str, str]:
     return {
         "money": money,
+        "unit_money": money_format(currency, 0, "", 2),  # per million tokens, unscaled
+        "count": "#,##0.0",
+        "seconds": '0.00" s"',
         "tokens": '#,##0.0,,,,"T"',
         "ratio": "0.0%",
         "price": "#,##0.00",
@@ -58,6 +69,15 @@ def calc_formats(money: str) -> dict[str, str]:
         "int": "0",
         "flag": "0",
     }
+
+
+def quantity_format(largest: float) -> str:
+    """A format for GPU-hours up to `largest`: millions, thousands or units."""
+    if largest >= 1e6:
+        return '#,##0.00,,"M"'
+    if largest >= 1e4:
+        return '#,##0.0,"K"'
+    return "#,##0.0"
 
 
 def write_calc(
@@ -72,7 +92,7 @@ def write_calc(
     scenario = result.scenario
     months = scenario.months
     cols = result.columns
-    s = SeriesSheet(ws, formats, FIRST_COL, months, calc_formats(money))
+    s = SeriesSheet(ws, formats, FIRST_COL, months, calc_formats(money, scenario.currency))
     calc = CalcSheet(name, s, months)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 7)
@@ -161,11 +181,14 @@ def write_calc(
         return "=" + ("+".join(f"{C}{r}" for r in rows) if rows else f"0*{C}{tr}")
 
     def contract_sum(attribute: str) -> str:
-        refs = [f"{sheet_ref(CONTRACTS)}!{N}{getattr(c, attribute)}" for c in contracts]
+        """The sum of a row over the contracts that have it (none: 0)."""
+        rows = [getattr(c, attribute) for c in contracts]
+        refs = [f"{sheet_ref(CONTRACTS)}!{N}{row}" for row in rows if row is not None]
         return "=" + ("+".join(refs) if refs else f"0*{C}{tr}")
 
     share = a["costs.training_share"]
     policy = a["costs.overflow.policy"]
+    serving = scenario.serving
     s.section("Capacity and usage")
     s.series(
         "committed_fees",
@@ -175,7 +198,23 @@ def write_calc(
         contract_sum("committed"),
         cols["committed_fees"],
     )
-    s.series("fees_paid", "Fees paid", "", "money", contract_sum("paid"), cols["fees_paid"])
+    s.series(
+        "sla_credits",
+        "SLA credits earned",
+        "",
+        "money",
+        contract_sum("credits"),
+        cols["sla_credits"],
+    )
+    credits = s.r("sla_credits")
+    s.series(
+        "fees_paid",
+        "Fees paid (less the month before's SLA credits)",
+        "",
+        "money",
+        contract_sum("paid"),
+        cols["fees_paid"],
+    )
     s.series(
         "capacity_tokens",
         "Capacity",
@@ -184,13 +223,94 @@ def write_calc(
         contract_sum("capacity"),
         cols["capacity_tokens"],
     )
-    cap = s.r("capacity_tokens")
+    s.series(
+        "available_tokens",
+        "Available capacity (after uptime)",
+        "tokens",
+        "tokens",
+        contract_sum("available"),
+        cols["available_tokens"],
+    )
+    available = s.r("available_tokens")
+
+    def per_contract(term: Any) -> str:
+        terms = [term(i, c) for i, c in enumerate(contracts)]
+        return "=" + ("+".join(terms) if terms else f"0*{C}{tr}")
+
+    def at(row: int | None) -> str:
+        return f"*{sheet_ref(CONTRACTS)}!{N}{row}" if row is not None else ""
+
+    def gpu_days(i: int, c: ContractCells) -> str:
+        return f"{a[f'contracts[{i}].capacity.gpus']}{at(c.days)}{at(c.ramp)}"
+
+    s.num_formats["hours"] = quantity_format(float(np.max(cols["gpu_hours"], initial=0.0)))
+    s.series(
+        "gpu_hours",
+        "GPU-hours",
+        "hours",
+        "hours",
+        per_contract(lambda i, c: f"{gpu_days(i, c)}*{a['hours_a_day']}"),
+        cols["gpu_hours"],
+    )
+
+    def gpu_fees(i: int, c: ContractCells) -> str:
+        fees = f"{sheet_ref(CONTRACTS)}!{N}{c.committed}"
+        if c.credits is not None:
+            fees += f"-{sheet_ref(CONTRACTS)}!{N}{c.credits}"
+        return f"IF({a[f'contracts[{i}].capacity.gpus']}>0,{fees},0)"
+
+    s.series(
+        "gpu_fees",
+        "Fees of GPU contracts, less SLA credits",
+        "",
+        "money",
+        per_contract(gpu_fees),
+        cols["gpu_fees"],
+    )
+    ms_ref = f"{C}${ms}"
+    runs = []
+    for j, run in enumerate(scenario.training_runs):
+        p = f"training_runs[{j}]"
+        first = a[f"{p}.start"]
+        since = result.result.grid.months.astype(np.float64) - month_number(run.start)
+        every = run.repeat_every_months or 0
+        into = np.mod(since, every) if every > 0 else since
+        active = ((since >= 0) & (into < run.months)).astype(np.float64)
+        s.series(
+            f"run{j}.since",
+            f"{run.name}: months since its first start",
+            "#",
+            "int",
+            f"=(YEAR({ms_ref})-YEAR({first}))*12+MONTH({ms_ref})-MONTH({first})",
+            since,
+        )
+        since_ref = f"{C}{s.r(f'run{j}.since')}"
+        every_ref = a[f"{p}.repeat_every_months"]
+        s.series(
+            f"run{j}.active",
+            f"{run.name}: running (1 = yes)",
+            "flag",
+            "flag",
+            f"=IF({since_ref}<0,0,IF(IF({every_ref}>0,MOD({since_ref},{every_ref}),{since_ref})"
+            f"<{a[f'{p}.months']},1,0))",
+            active,
+        )
+        runs.append(f"{C}{s.r(f'run{j}.active')}*{a[f'{p}.share']}")
+    s.series(
+        "training_share",
+        "Training share",
+        "%",
+        "ratio",
+        f"=MIN(1,{'+'.join([share, *runs])})" if runs else f"={share}",
+        cols["training_share"],
+    )
+    share_t = f"{C}{s.r('training_share')}"
     s.series(
         "training_tokens",
         "Training capacity",
         "tokens",
         "tokens",
-        f"={C}{cap}*{share}",
+        f"={C}{available}*{share_t}",
         cols["training_tokens"],
     )
     s.series(
@@ -198,10 +318,68 @@ def write_calc(
         "Inference capacity",
         "tokens",
         "tokens",
-        f"={C}{cap}-{C}{s.r('training_tokens')}",
+        f"={C}{available}-{C}{s.r('training_tokens')}",
         cols["inference_capacity_tokens"],
     )
     inf = s.r("inference_capacity_tokens")
+    usable_formula = f"={C}{inf}"
+    if serving is not None:
+        s.series(
+            "available_gpus",
+            "GPUs available (average over the month)",
+            "GPUs",
+            "count",
+            per_contract(
+                lambda i, c: (
+                    f"{gpu_days(i, c)}/{sheet_ref(CONTRACTS)}!{N}{c.dim}"
+                    f"*{a[f'contracts[{i}].uptime']}"
+                )
+            ),
+            cols["available_gpus"],
+        )
+        s.series(
+            "serving_slots",
+            "Serving slots per pool at inference",
+            "slots",
+            "count",
+            f"={C}{s.r('available_gpus')}*(1-{share_t})*{a['serving.slots_per_gpu']}"
+            f"/{a['serving.pools']}",
+            cols["serving_slots"],
+        )
+        target = serving.wait_target_seconds
+        if target is not None:
+            # rho*: a bisection in the engine (engine.run.highest_load), not a formula
+            slots = np.asarray(cols["serving_slots"], dtype=np.float64)
+            load = highest_load(
+                slots,
+                np.full_like(slots, target / serving.request_seconds),
+                np.full_like(slots, serving.arrival_cv),
+                np.full_like(slots, serving.service_cv),
+            )
+            s.numbers(
+                "highest_load",
+                "Highest peak utilization within the wait target",
+                "%",
+                "ratio",
+                load,
+            )
+            s.note(
+                "The row above holds the engine's values, not formulas: the highest peak "
+                "utilization whose queue wait is within the target is found by bisection. "
+                "Export again after changing the serving inputs, GPUs, uptime or training."
+            )
+            usable_formula = (
+                f"={C}{inf}*MIN({C}{s.r('highest_load')}/{a['serving.peak_to_average']},1)"
+            )
+    s.series(
+        "usable_capacity_tokens",
+        "Usable inference capacity",
+        "tokens",
+        "tokens",
+        usable_formula,
+        cols["usable_capacity_tokens"],
+    )
+    usable = s.r("usable_capacity_tokens")
     s.series(
         "demand_tokens", "Demand", "tokens", "tokens", total(token_rows), cols["demand_tokens"]
     )
@@ -211,7 +389,7 @@ def write_calc(
         "Served on committed capacity",
         "tokens",
         "tokens",
-        f"=MIN({C}{dem},{C}{inf})",
+        f"=MIN({C}{dem},{C}{usable})",
         cols["served_tokens"],
     )
     srv = s.r("served_tokens")
@@ -240,6 +418,30 @@ def write_calc(
         cols["utilization"],
         bold=True,
     )
+    if serving is not None:
+        util = s.r("utilization")
+        s.series(
+            "peak_utilization",
+            "Peak-hour utilization",
+            "%",
+            "ratio",
+            f'=IF({C}{util}="","",{C}{util}*{a["serving.peak_to_average"]})',
+            cols["peak_utilization"],
+        )
+        peak, slots_ref = f"{C}{s.r('peak_utilization')}", f"{C}{s.r('serving_slots')}"
+        ca, cs = a["serving.arrival_cv"], a["serving.service_cv"]
+        # Allen-Cunneen / Sakasegawa: (ca^2 + cs^2) / 2 x rho^(sqrt(2(c + 1)) - 1)
+        # / (c (1 - rho)) x request time; empty when the peak is saturated or c < 1
+        s.series(
+            "queue_wait_seconds",
+            "Peak-hour queue wait (empty: saturated)",
+            "s",
+            "seconds",
+            f'=IF({peak}="","",IF({peak}<1,IF({slots_ref}>=1,({ca}*{ca}+{cs}*{cs})/2'
+            f"*POWER({peak},SQRT(2*({slots_ref}+1))-1)/({slots_ref}*(1-{peak}))"
+            f'*{a["serving.request_seconds"]},""),""))',
+            cols["queue_wait_seconds"],
+        )
 
     s.section("Revenue and margin")
     s.series(
@@ -272,13 +474,21 @@ def write_calc(
     fees = s.r("committed_fees")
     s.series(
         "inference_fees",
-        "Committed fees for inference",
+        "Inference fees (net of SLA credits)",
         "",
         "money",
-        f"={C}{fees}*(1-{share})",
+        f"=({C}{fees}-{C}{credits})*(1-{share_t})",
         cols["inference_fees"],
     )
     inf_fees = s.r("inference_fees")
+    s.series(
+        "cost_per_million_tokens",
+        "Fees per million tokens served",
+        "",
+        "unit_money",
+        f'=IF({C}{srv}>0,{C}{inf_fees}/{C}{srv}*{million},"")',
+        cols["cost_per_million_tokens"],
+    )
     s.series(
         "overflow_cost",
         "On-demand overflow cost",
@@ -310,7 +520,7 @@ def write_calc(
         "Training cost",
         "",
         "money",
-        f"={C}{fees}*{share}",
+        f"=({C}{fees}-{C}{credits})*{share_t}",
         cols["training_cost"],
     )
     s.series(
@@ -414,7 +624,7 @@ def write_calc(
         f"=IF({C}{s.r('below_before')}>0,IF({C}{cum}>=0,1,0),0)",
         ((before > 0) & (cumulative >= 0)).astype(np.float64),
     )
-    _years(calc, formats, result, start)
+    _years(calc, formats, result, start, million)
     ws.repeat_columns(0, 1)
     ws.repeat_rows(ms - 1)
     return calc
@@ -422,10 +632,15 @@ def write_calc(
 
 FLOWS = (
     "committed_fees",
+    "sla_credits",
     "fees_paid",
     "capacity_tokens",
+    "available_tokens",
+    "gpu_hours",
+    "gpu_fees",
     "training_tokens",
     "inference_capacity_tokens",
+    "usable_capacity_tokens",
     "demand_tokens",
     "served_tokens",
     "overflow_tokens",
@@ -445,13 +660,16 @@ FLOWS = (
     "net_cash_flow",
 )
 BALANCES = ("cumulative_cash", "remaining_obligation")
+# ratio rows: (numerator, denominator, scaled by the tokens-per-million cell)
 RATIOS = {
-    "utilization": ("served_tokens", "inference_capacity_tokens"),
-    "gross_margin_pct": ("gross_margin", "revenue"),
+    "training_share": ("training_tokens", "available_tokens", False),
+    "utilization": ("served_tokens", "inference_capacity_tokens", False),
+    "cost_per_million_tokens": ("inference_fees", "served_tokens", True),
+    "gross_margin_pct": ("gross_margin", "revenue", False),
 }
 
 
-def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str) -> None:
+def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str, million: str) -> None:
     s, ws = calc.sheet, calc.sheet.ws
     labels = result.labels
     years = sorted({int(label[:4]) for label in labels})
@@ -490,12 +708,13 @@ def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str) ->
                 formula = f"=INDEX({span},MATCH(DATE({y},12,1),{months_span},1))"
                 value = s.values[key][mask][-1]
             else:
-                top, bottom = RATIOS[key]
+                top, bottom, scaled = RATIOS[key]
                 num = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(top)})"
                 den = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(bottom)})"
-                formula = f'=IF({den}<>0,{num}/{den},"")'
+                scale = f"*{million}" if scaled else ""
+                formula = f'=IF({den}<>0,{num}/{den}{scale},"")'
                 n = s.values[top][mask].sum()
                 d = s.values[bottom][mask].sum()
-                value = n / d if d != 0 else np.nan
+                value = n / d * (MILLION if scaled else 1.0) if d != 0 else np.nan
             ws.write_formula(row - 1, first + i, formula, fmt, cell_value(value, kind))
     calc.year_cols = list(range(first, first + len(years)))

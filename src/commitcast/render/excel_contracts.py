@@ -19,7 +19,7 @@ import numpy as np
 from commitcast.core.calendar import MonthGrid
 from commitcast.engine.contracts import ContractSchedule
 from commitcast.engine.projection import Projection
-from commitcast.model.scenario import Scenario
+from commitcast.model.scenario import Contract, Scenario
 from commitcast.render.excel_inputs import Inputs
 from commitcast.render.excel_style import (
     C,
@@ -43,6 +43,11 @@ class ContractCells:
     committed: int
     paid: int
     capacity: int
+    available: int
+    credits: int | None  # the SLA credits row; None without credit tiers
+    days: int  # days of service
+    dim: int  # days in the month (the scenario's row)
+    ramp: int | None  # the ramp fraction row; None without a ramp
     obligation: int
     exit_now: str  # absolute reference with the sheet
     after: str
@@ -55,6 +60,7 @@ def num_formats(money: str) -> dict[str, str]:
         "month": "mmm yyyy",
         "int": "0",
         "factor": "0.0000",
+        "ratio": "0.0%",
         "tokens": '#,##0.0,,,,"T"',
         "flag": "0",
     }
@@ -144,6 +150,8 @@ def _contract(
     fee, start, end = a[f"{p}.monthly_fee"], a[f"{p}.start"], a[f"{p}.end"]
     rate, every = a[f"{p}.escalator.rate"], a[f"{p}.escalator.every_months"]
     tokens, timing = a[f"{p}.capacity.tokens_per_month"], a[f"{p}.payment.timing"]
+    gpus, throughput = a[f"{p}.capacity.gpus"], a[f"{p}.capacity.tokens_per_gpu_second"]
+    uptime = a[f"{p}.uptime"]
     allowed, days = a[f"{p}.termination.allowed"], a[f"{p}.termination.notice_days"]
     tfee, earliest = a[f"{p}.termination.fee"], a[f"{p}.termination.earliest_notice"]
     notice = a[f"{p}.termination.notice_given"]
@@ -186,6 +194,21 @@ def _contract(
         "date",
     )
     last = scalar("last", "Last day of service", f"={stop}-1", schedule.last_service_day[0], "date")
+    tiers = len(contract.sla.credits) if contract.sla else 0
+    credit_rate = None
+    if tiers:
+        # the largest credit among the tiers whose bound is above the uptime, at most the cap
+        applies = ",".join(
+            f"IF({a[f'{p}.sla.credits[{j}].below']}>{uptime},{a[f'{p}.sla.credits[{j}].credit']},0)"
+            for j in range(tiers)
+        )
+        credit_rate = scalar(
+            "rate",
+            "SLA credit rate (share of the service fees)",
+            f"=MIN(MAX(0,{applies}),{a[f'{p}.sla.cap']})",
+            _credit_rate(contract),
+            "ratio",
+        )
 
     ms, dim = s.r("ms"), s.r("dim")
     key = f"c{index}."
@@ -254,14 +277,36 @@ def _contract(
     )
     service = s.r(key + "service")
     cap_ramp = f"*{ramp_ref}" if ramp_ref else ""
+    # tokens per month prorated by days, plus GPUs x throughput x seconds of service (one of
+    # the two is 0)
     s.series(
         key + "capacity",
         "Capacity",
         "tokens",
         "tokens",
-        f"={tokens}{cap_ramp}*{C}{daysr}/{C}{dim}",
+        f"={tokens}{cap_ramp}*{C}{daysr}/{C}{dim}"
+        f"+{gpus}*{throughput}*{a['seconds_a_day']}*{C}{daysr}{cap_ramp}",
         full.capacity_tokens[0],
     )
+    s.series(
+        key + "available",
+        "Available capacity (after uptime)",
+        "tokens",
+        "tokens",
+        f"={C}{s.r(key + 'capacity')}*{uptime}",
+        full.available_tokens[0],
+    )
+    credits = None
+    if credit_rate is not None:
+        s.series(
+            key + "credits",
+            "SLA credits earned",
+            "",
+            "money",
+            f"={credit_rate}*{C}{service}",
+            full.sla_credits[0],
+        )
+        credits = s.r(key + "credits")
     s.series(
         key + "tfee",
         "Termination fee",
@@ -282,10 +327,11 @@ def _contract(
     committed = s.r(key + "committed")
     s.series(
         key + "paid",
-        "Fees paid",
+        "Fees paid" + (" (less the month before's SLA credits)" if credits else ""),
         "",
         "money",
-        f'=IF({timing}="arrears",{P}{committed},{C}{committed})',
+        f'=IF({timing}="arrears",{P}{committed},{C}{committed})'
+        + (f"-{P}{credits}" if credits else ""),
         full.fees_paid[0],
         start=1,
     )
@@ -416,7 +462,22 @@ def _contract(
         committed=committed,
         paid=s.r(key + "paid"),
         capacity=s.r(key + "capacity"),
+        available=s.r(key + "available"),
+        credits=credits,
+        days=daysr,
+        dim=dim,
+        ramp=s.r(key + "ramp") if ramp_ref else None,
         obligation=obligation,
         exit_now=f"{ref}!{exit_now}",
         after=f"{ref}!{after}",
     )
+
+
+def _credit_rate(contract: Contract) -> float:
+    """The SLA credit rate the sheet's formula gives: the largest credit among the tiers whose
+    bound is above the uptime (none: 0), at most the cap (the engine's rule, engine.contracts)."""
+    sla = contract.sla
+    if sla is None:
+        return 0.0
+    rate = max([0.0, *(t.credit for t in sla.credits if t.below > contract.uptime)])
+    return min(rate, sla.cap)

@@ -23,8 +23,13 @@ INPUT_FORMATS = {
     "share": "0.0%",
     "date": "yyyy-mm-dd",
     "int": "0",
+    "count": "#,##0.##",
+    "uptime": "0.000%",
+    "seconds": '0.00" s"',
     "tokens": "#,##0",
     "price": "#,##0.00##",
+    "factor": "0.00##",
+    "month": "yyyy-mm",
     "choice": "@",
     "text": "@",
 }
@@ -180,6 +185,22 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "unit constant: prices are per million tokens",
         editable=False,
     )
+    b.value(
+        "Seconds per day",
+        "seconds_a_day",
+        86_400,
+        "int",
+        "unit constant: GPU capacity is tokens per GPU-second x seconds of service",
+        editable=False,
+    )
+    b.value(
+        "Hours per day",
+        "hours_a_day",
+        24,
+        "int",
+        "unit constant: GPU-hours are GPUs x hours of service",
+        editable=False,
+    )
     for i, c in enumerate(scenario.contracts, start=0):
         tag = f"C{i + 1}"
         p = f"contracts[{i}]"
@@ -235,12 +256,62 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
                 "share",
                 "share of fee and capacity in those months",
             )
+        capacity = c.capacity
         b.value(
             "Capacity (tokens per month)",
             f"{p}.capacity.tokens_per_month",
-            c.capacity.tokens_per_month,
+            capacity.tokens_per_month or 0.0,
             "tokens",
-            "tokens per full month of service",
+            "tokens per full month of service (0: capacity given in GPUs)",
+            name=f"{tag}_TokensPerMonth",
+        )
+        b.value(
+            "GPUs",
+            f"{p}.capacity.gpus",
+            capacity.gpus or 0.0,
+            "count",
+            "GPUs reserved (0: capacity given in tokens per month)",
+            name=f"{tag}_Gpus",
+        )
+        b.value(
+            "Tokens per GPU-second",
+            f"{p}.capacity.tokens_per_gpu_second",
+            capacity.tokens_per_gpu_second or 0.0,
+            "tokens",
+            "sustained serving throughput of one GPU, in tokens per second",
+            name=f"{tag}_TokensPerGpuSecond",
+        )
+        b.value(
+            "Uptime",
+            f"{p}.uptime",
+            c.uptime,
+            "uptime",
+            "share of the time the capacity is available (fees do not change)",
+            name=f"{tag}_Uptime",
+        )
+        tiers = c.sla.credits if c.sla else []
+        for j, tier in enumerate(tiers):
+            b.value(
+                f"SLA tier {j + 1}: uptime below",
+                f"{p}.sla.credits[{j}].below",
+                tier.below,
+                "uptime",
+                "the tier applies when uptime is strictly below this share",
+            )
+            b.value(
+                f"SLA tier {j + 1}: credit",
+                f"{p}.sla.credits[{j}].credit",
+                tier.credit,
+                "share",
+                "credit as a share of the month's service fees",
+            )
+        b.value(
+            "SLA credit cap",
+            f"{p}.sla.cap",
+            c.sla.cap if c.sla else 1.0,
+            "share",
+            "credit at most this share of the month's service fees"
+            + ("" if tiers else " (no credit tiers: no credits)"),
         )
         b.value(
             "Payment timing",
@@ -337,7 +408,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "costs.training_share",
         costs.training_share,
         "share",
-        "share of committed capacity and fees used for training",
+        "share of available capacity and of fees (net of credits) used for training",
         name="TrainingShare",
     )
     b.value(
@@ -371,4 +442,98 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "int",
         "months between earning revenue and collecting the cash",
         name="CollectionLag",
+    )
+    for j, run in enumerate(scenario.training_runs):
+        tag = f"T{j + 1}"
+        p = f"training_runs[{j}]"
+        b.heading(f"Training run {j + 1}: {run.name}")
+        b.value(
+            "First month",
+            f"{p}.start",
+            run.start,
+            "month",
+            "the run is active from this month",
+            name=f"{tag}_Start",
+        )
+        b.value("Months", f"{p}.months", run.months, "int", "months each run lasts")
+        b.value(
+            "Share of available capacity",
+            f"{p}.share",
+            run.share,
+            "share",
+            "added to the training share while the run is active (at most 100% in all)",
+            name=f"{tag}_Share",
+        )
+        b.value(
+            "Repeats every (months)",
+            f"{p}.repeat_every_months",
+            run.repeat_every_months or 0,
+            "int",
+            "months from one run's start to the next's; 0: runs once",
+        )
+    serving = scenario.serving
+    if serving is not None:
+        b.heading("Serving (queue latency)")
+        b.value(
+            "Request time (seconds)",
+            "serving.request_seconds",
+            serving.request_seconds,
+            "seconds",
+            "mean time one request holds a serving slot",
+            name="RequestSeconds",
+        )
+        b.value(
+            "Slots per GPU",
+            "serving.slots_per_gpu",
+            serving.slots_per_gpu,
+            "count",
+            "requests one GPU serves at once",
+            name="SlotsPerGpu",
+        )
+        b.value(
+            "Serving pools",
+            "serving.pools",
+            serving.pools,
+            "int",
+            "independent pools the GPUs are split into",
+            name="Pools",
+        )
+        b.value(
+            "Peak to average",
+            "serving.peak_to_average",
+            serving.peak_to_average,
+            "factor",
+            "busiest hour's demand / the month's average",
+            name="PeakToAverage",
+        )
+        b.value(
+            "Arrival variability (CV)",
+            "serving.arrival_cv",
+            serving.arrival_cv,
+            "factor",
+            "coefficient of variation of the time between arrivals (1: Poisson)",
+        )
+        b.value(
+            "Service variability (CV)",
+            "serving.service_cv",
+            serving.service_cv,
+            "factor",
+            "coefficient of variation of request times",
+        )
+        b.value(
+            "Wait target (seconds)",
+            "serving.wait_target_seconds",
+            serving.wait_target_seconds,
+            "seconds",
+            "cap on the peak-hour mean wait (empty: none; export again to change it)",
+            editable=False,
+        )
+    b.heading("Benchmarks")
+    b.value(
+        "Market price per GPU-hour",
+        "benchmarks.market_price_per_gpu_hour",
+        scenario.benchmarks.market_price_per_gpu_hour,
+        "price",
+        f"{money} per GPU-hour for the same GPUs on the market; empty: no comparison",
+        name="MarketGpuHour",
     )

@@ -25,6 +25,7 @@ INPUT_FILL = "#FFF2CC"
 INPUT_FONT = "#1F4E9E"
 HEADER_FILL = "#1F3864"
 SECTION_FILL = "#D9E1F2"
+FIXED_FILL = "#EDEDED"  # values that need a new export to change (the horizon, ...)
 FONT = "Calibri"
 
 
@@ -207,6 +208,33 @@ class SeriesSheet:
         self.values[key] = np.asarray(values, dtype=np.float64)
         self.row += 1
         return row
+
+    def numbers(
+        self, key: str, label: str, unit: str, kind: str, values: Sequence[Any] | np.ndarray
+    ) -> int:
+        """A row of values, not formulas (what no spreadsheet formula can work out), in the
+        grey of a cell that needs a new export to change; returns its 0-based row index."""
+        ws, row = self.ws, self.row
+        ws.write_string(row, 0, label)
+        ws.write_string(row, 1, unit, self.formats.text(font_color="#7F7F7F"))
+        fmt = self.formats.get(num_format=self.num_formats[kind], bg_color=FIXED_FILL)
+        for j in range(self.count):
+            value = cell_value(values[j], kind)
+            if value == "":
+                ws.write_blank(row, self.first_col + j, None, fmt)
+            else:
+                ws.write_number(row, self.first_col + j, value, fmt)
+        self.rows[key] = row + 1
+        self.kinds[key] = kind
+        self.values[key] = np.asarray(values, dtype=np.float64)
+        self.row += 1
+        return row
+
+    def note(self, text: str) -> None:
+        """A line of explanation under a row, in the label column (it runs on across the
+        empty cells to its right)."""
+        self.ws.write_string(self.row, 0, text, self.formats.subtitle())
+        self.row += 1
 
 
 FAST_FORMULAS = True  # tests switch it off to check both paths write the same file
