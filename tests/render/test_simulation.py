@@ -65,6 +65,14 @@ def test_compact_ratios_and_other_currencies():
     assert compact("npv", 2.5e6, "CHF") == "CHF 2.50M"
 
 
+def test_compact_other_units_as_the_display_rules_show_them():
+    # seconds and a count of months are not money: shown as project shows them
+    assert compact("max_queue_wait_seconds", 1.234, "USD") == "1.23 s"
+    assert compact("months_saturated_at_peak", 3.0, "USD") == "3"
+    assert compact("cost_per_gpu_hour", 2.3456, "USD") == "$2.35"  # a unit cost is money
+    assert compact("premium_over_market", 0.25, "USD") == "25.0%"
+
+
 def row(text: str, label: str) -> list[str]:
     """The cells after `label` on its line (a label is followed by two spaces or more)."""
     (line,) = [line for line in text.splitlines() if line.strip().startswith(label + "  ")]

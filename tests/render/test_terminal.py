@@ -15,11 +15,15 @@ from rich.console import Console
 from rich.table import Table
 
 from commitcast.core.errors import Problem
+from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import scenario_from_text
+from commitcast.render.tables import projection_csv
 from commitcast.render.terminal import (
+    ABSENT_WHEN_ZERO,
     KEEP,
+    SAME_AS,
     TABLE_GROUPS,
     break_label,
     fit_first_column,
@@ -31,6 +35,8 @@ from commitcast.render.terminal import (
     phrase,
     print_problems,
     print_projection,
+    shown_columns,
+    shows,
     split_evenly,
     summary_panel,
     wrap_prose,
@@ -56,9 +62,58 @@ def text_of(width: int, *renderables) -> str:
     return out.export_text()
 
 
+# GPUs, uptime below an SLA tier, serving and a market benchmark: every operating figure has a
+# value. 10 GPUs x 1 token a second x 86,400 x 31 days = 26.78M tokens a month; 7,440 GPU-hours
+# (10 x 24 x 31); uptime 99% < 99.9%: a credit of 10% of £3,100 = £310.00 a month.
+OPS = """\
+name: Ops
+currency: GBP
+horizon: {start: 2026-12, months: 2}
+contracts:
+  - name: C
+    monthly_fee: 3100
+    start: 2026-12-01
+    end: 2027-01-31
+    capacity: {gpus: 10, tokens_per_gpu_second: 1}
+    uptime: 0.99
+    sla: {credits: [{below: 0.999, credit: 0.1}]}
+revenue:
+  - {name: API, tokens_per_month: 1.0e6, price_per_million_tokens: 1000}
+costs: {training_share: 0.1}
+serving: {request_seconds: 1, slots_per_gpu: 1, peak_to_average: 20}
+benchmarks: {market_price_per_gpu_hour: 1}
+"""
+OPERATING = (
+    "available_tokens",
+    "gpu_hours",
+    "training_share",
+    "sla_credits",
+    "peak_utilization",
+    "queue_wait_seconds",
+    "cost_per_million_tokens",
+)
+
+
 @pytest.fixture(scope="module")
 def tiny():
     return projection(apply_overrides(scenario_from_text(TINY, "tiny.yaml"), ["discount_rate=0"]))
+
+
+@pytest.fixture(scope="module")
+def ops():
+    return projection(scenario_from_text(OPS, "ops.yaml"))
+
+
+def headers(tables: list[Table]) -> list[str]:
+    """Every column shown in `tables` but the first, as the CSV names it."""
+    return [str(c.header).replace("_\n", "_") for t in tables for c in t.columns[1:]]
+
+
+def summary_labels(result) -> list[str]:
+    return [
+        line.strip("│ ").split("  ")[0]
+        for line in text_of(100, summary_panel(result)).splitlines()[1:-1]
+    ]
 
 
 # ---- layout helpers ------------------------------------------------------------------------
@@ -164,27 +219,29 @@ def test_summary_panel_in_the_scenarios_currency(tiny):
     assert shown("Gross margin %") == "100.0%"
     assert shown("Total committed fees") == "£0.00"
     assert shown("Payback month") == "—"  # never below zero: no payback month
-    assert shown("Average utilization") == ""  # no capacity: undefined
+    # no capacity: utilization is undefined, and the line is left out (the JSON has it, null)
+    assert not any(line.startswith("│ Average utilization") for line in lines)
 
 
 def test_monthly_tables_in_their_groups(tiny):
     tables = monthly_tables(tiny)
     assert [t.title for t in tables] == [title for title, _ in TABLE_GROUPS]
-    assert [c.header for c in tables[2].columns] == ["month", *TABLE_GROUPS[2][1]]
+    revenue = dict(TABLE_GROUPS)["Revenue and margin"]
+    (table,) = [t for t in tables if t.title == "Revenue and margin"]
+    assert [c.header for c in table.columns] == ["month", *revenue]
     text = text_of(200, *tables)
     assert "│ 2026-12 │   £1.5K │" in text
     assert "│ 2027-01 │   £1.5K │    £0.00 │         £1.5K │           £3.0K │" in text
 
 
-def test_a_group_too_wide_goes_on_in_a_second_table(tiny):
-    tables = monthly_tables(tiny, console=console(60))
+def test_a_group_too_wide_goes_on_in_a_second_table(ops):
+    tables = monthly_tables(ops, console=console(60))
     titles = [t.title for t in tables]
     assert titles[:2] == ["Commitments and capacity (1 of 2)", "Commitments and capacity (2 of 2)"]
-    assert "Demand" in titles
+    assert "Operations (1 of 2)" in titles and "Operations (2 of 2)" in titles
     assert all(fits(console(60), [t]) for t in tables)
     # every column is still there, once
-    headers = [c.header.replace("_\n", "_") for t in tables for c in t.columns[1:]]
-    assert headers == [name for _, names in TABLE_GROUPS for name in names]
+    assert headers(tables) == [name for _, names in TABLE_GROUPS for name in names]
 
 
 def test_by_year(tiny):
@@ -199,6 +256,104 @@ def test_print_projection_header_tables_and_summary(tiny):
     text = out.export_text()
     assert text.startswith("Tiny  (GBP, 2026-12 to 2027-01)\noverrides: discount_rate=0\n")
     assert text.index("Cash and obligations") < text.index("Summary")
+
+
+# ---- which figures the terminal leaves out --------------------------------------------------
+
+
+def test_every_monthly_column_is_in_one_group():
+    names = [name for _, group in TABLE_GROUPS for name in group]
+    assert sorted(names) == sorted(MONTHLY_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "expected"),
+    [
+        ("queue_wait_seconds", [None, None], False),  # no `serving`: undefined throughout
+        ("queue_wait_seconds", [None, 0.5], True),  # one month with a wait
+        ("queue_wait_seconds", [0.0, 0.0], True),  # a wait of 0 is a figure
+        ("peak_utilization", [float("nan")], False),
+        ("cost_per_gpu_hour", [None], False),  # no contract gives GPUs
+        ("premium_over_market", [None, 0.25], True),  # a comparison: one scenario has it
+        ("gpu_hours", [0.0, 0.0, 0.0], False),  # declared absent when 0
+        ("gpu_hours", [0.0, 7440.0], True),
+        ("sla_credits", [0.0, None], False),
+        ("total_sla_credits", [310.0], True),
+        ("committed_fees", [0.0, 0.0], True),  # 0 is news for any other figure
+        ("months_saturated_at_peak", [0], True),
+        ("payback_month", [None], True),  # a month's blank says "never"
+        ("average_utilization", [None], False),
+    ],
+)
+def test_shows(name, values, expected):
+    assert shows(name, values) is expected
+
+
+def test_a_column_equal_to_the_one_it_repeats_is_left_out():
+    (name, same) = next(iter(SAME_AS.items()))
+    assert not shows(name, [1.0, 2.0], {same: [1.0, 2.0]})
+    assert shows(name, [0.99, 2.0], {same: [1.0, 2.0]})
+    assert shows(name, [1.0, 2.0])  # nothing to compare with
+
+
+def test_shown_columns_keeps_the_first_column_and_the_order():
+    header = ["month", "gpu_hours", "committed_fees", "queue_wait_seconds", "sla_credits"]
+    rows = [["2026-12", 0.0, 5.0, None, 0.0], ["2027-01", 0.0, 5.0, 0.2, 0.0]]
+    assert shown_columns(header, rows) == ["month", "committed_fees", "queue_wait_seconds"]
+
+
+def test_the_operating_columns_show_where_the_scenario_has_them(ops):
+    shown = headers(monthly_tables(ops))
+    assert all(name in shown for name in OPERATING)
+    text = text_of(250, *monthly_tables(ops))
+    assert "7,440" in text  # GPU-hours: 10 x 24 x 31
+    assert "£310.00" in text  # the SLA credit: 10% of £3,100
+    assert " s │" in text  # a queue wait, in seconds
+
+
+def test_the_operating_columns_are_left_out_where_they_are_empty(tiny):
+    # no capacity, no GPUs, no serving, no training, no SLA: none of them has a value
+    shown = headers(monthly_tables(tiny))
+    assert not any(name in shown for name in OPERATING)
+    assert "utilization" not in shown  # no capacity: undefined in every month
+    assert "inference_fees" in shown and "committed_fees" in shown  # £0.00 is a figure
+    # CSV and JSON carry every column all the same
+    assert projection_csv(tiny).splitlines()[0] == ",".join(["month", *MONTHLY_COLUMNS])
+
+
+def test_a_saturated_peak_says_so_where_the_wait_has_no_value(ops):
+    # peak utilization 3.77% x 30 = 113% in both months: the queue grows without end, the
+    # engine's wait is undefined (empty in the CSV); the terminal writes "saturated"
+    scenario = apply_overrides(ops.scenario, ["serving.peak_to_average=30"])
+    saturated = projection(scenario)
+    records = saturated.records()
+    assert all(r["queue_wait_seconds"] is None and r["peak_utilization"] > 1 for r in records)
+    tables = monthly_tables(saturated)
+    assert "queue_wait_seconds" in headers(tables)  # shown with peak utilization
+    text = text_of(250, *tables)
+    assert text.count(" saturated │") == 2
+    labels = summary_labels(saturated)
+    assert "Months saturated at peak" in labels
+    assert "Longest peak-hour queue wait" not in labels  # no unsaturated month: no value
+    assert " saturated │" not in text_of(250, *monthly_tables(ops))  # 75% at peak: a wait
+
+
+def test_the_operating_summary_lines_follow_the_same_rule(ops, tiny):
+    labels = {figure.name: figure.label for figure in SUMMARY}
+    operating = (
+        "total_sla_credits",
+        "peak_training_share",
+        "months_saturated_at_peak",
+        "max_queue_wait_seconds",
+        "cost_per_gpu_hour",
+        "premium_over_market",
+    )
+    with_them, without = summary_labels(ops), summary_labels(tiny)
+    assert all(labels[name] in with_them for name in operating)
+    assert not any(labels[name] in without for name in operating)
+    assert labels["payback_month"] in without  # never paid back: shown, blank
+    assert len(with_them) == len(SUMMARY)
+    assert set(ABSENT_WHEN_ZERO) <= {*MONTHLY_COLUMNS, *labels}
 
 
 def test_print_problems_one_line_each_however_narrow():

@@ -29,6 +29,7 @@ from commitcast.core.display import (
 )
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, unit_of
 from commitcast.render.simulation import compact
+from commitcast.render.terminal import shown_columns, shows
 from tests.conftest import SCENARIOS
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -71,13 +72,18 @@ def _cells(*values: str | None) -> list[str]:
 
 
 def projection_figures(doc: dict[str, Any]) -> list[str]:
+    # every column and summary figure but those the terminal leaves out (render/terminal.py's
+    # `shows`, tested in test_terminal.py): the CSV and JSON carry them all
     currency = doc["scenario"]["currency"]
-    cells = [
-        format_figure(name, row[name], currency)
-        for row in doc["monthly"]
-        for name in MONTHLY_COLUMNS
+    monthly = doc["monthly"]
+    header = [next(iter(monthly[0])), *MONTHLY_COLUMNS]  # month or period, then the columns
+    columns = shown_columns(header, [[row.get(name) for name in header] for row in monthly])
+    cells = [format_figure(name, row[name], currency) for row in monthly for name in columns[1:]]
+    cells += [
+        format_figure(name, doc["summary"][name], currency)
+        for name in SUMMARY_KEYS
+        if shows(name, [doc["summary"][name]])
     ]
-    cells += [format_figure(name, doc["summary"][name], currency) for name in SUMMARY_KEYS]
     return _cells(*cells)
 
 
@@ -87,7 +93,9 @@ def _change(figure: str, value: float | None, currency: str, decimals: int = 1) 
         return ""
     if unit_of(figure) == "ratio":
         return format_points(value, decimals, sign=True)
-    return format_money(value, currency)
+    if unit_of(figure) == "money":
+        return format_money(value, currency)
+    return format_figure(figure, value, currency)  # seconds, a count: as the figure itself
 
 
 def _delta_row(figure: str, value: Any, record: dict[str, Any], currency: str) -> list[str]:
@@ -100,9 +108,13 @@ def _delta_row(figure: str, value: Any, record: dict[str, Any], currency: str) -
 
 def compare_figures(doc: dict[str, Any]) -> list[str]:
     currency = doc["currency"]
+    values: dict[str, list[Any]] = {}
+    for record in doc["figures"]:
+        values.setdefault(record["figure"], []).append(record["value"])
     return [
         cell
         for record in doc["figures"]
+        if shows(record["figure"], values[record["figure"]])
         for cell in _delta_row(record["figure"], record["value"], record, currency)
     ]
 
@@ -187,6 +199,7 @@ def simulate_figures(doc: dict[str, Any]) -> list[str]:
     cells = [
         compact(name, stats[key], currency)
         for name, stats in doc["figures"].items()
+        if not stats["defined_runs"] or shows(name, [stats[key] for key in statistics])
         for key in statistics
     ]
     probabilities = doc["probabilities"]

@@ -25,10 +25,10 @@ from commitcast.analysis.exit import ExitAnalysis, NoticeOption
 from commitcast.analysis.sensitivity import Bar, Grid, Tornado
 from commitcast.analysis.solve import Solution
 from commitcast.load.overrides import apply_overrides
-from commitcast.load.validation import load_scenario
+from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render import whatif
 from commitcast.variants.inputs import input_of
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 SET = "costs.training_share=0.25"
 
@@ -45,12 +45,12 @@ def printed(show, result, width: int = 160) -> str:
 
 @pytest.fixture(scope="module")
 def base():
-    return apply_overrides(load_scenario(SCENARIOS / "colossus-base.yaml"), [SET])
+    return apply_overrides(load_scenario(FIXTURES / "colossus-base.yaml"), [SET])
 
 
 @pytest.fixture(scope="module")
 def down():
-    return apply_overrides(load_scenario(SCENARIOS / "colossus-downside.yaml"), [SET])
+    return apply_overrides(load_scenario(FIXTURES / "colossus-downside.yaml"), [SET])
 
 
 def held(*scenarios):
@@ -73,7 +73,7 @@ def test_legend_and_overrides(base, down):
     ]
     # the same --set on both scenarios is stated once
     assert whatif.overrides_line([base, down]) == f"overrides: {SET}"
-    assert whatif.overrides_line([load_scenario(SCENARIOS / "colossus-base.yaml")]) is None
+    assert whatif.overrides_line([load_scenario(FIXTURES / "colossus-base.yaml")]) is None
     assert whatif.scenario_info(base) == {
         "name": "Colossus reservation, base case",
         "currency": "USD",
@@ -120,6 +120,76 @@ def test_compare_table(comparison):
     assert lines[1].startswith("A = Colossus reservation, base case (")
     assert lines[3] == f"overrides: {SET}"
     assert "│ npv              │  $1.00B │ $950.0M │ ($50.0M) │ (5.0%) │" in text
+
+
+@pytest.fixture
+def operating(base, down):
+    # the base has no `serving` section and earns no SLA credit; the other has a queue wait
+    return Comparison(
+        held(base, down),
+        (
+            "total_sla_credits",
+            "months_saturated_at_peak",
+            "max_queue_wait_seconds",
+            "cost_per_gpu_hour",
+            "premium_over_market",
+        ),
+        {
+            "total_sla_credits": [0.0, 0.0],
+            "months_saturated_at_peak": [None, 3],
+            "max_queue_wait_seconds": [None, 1.25],
+            "cost_per_gpu_hour": [None, None],
+            "premium_over_market": [0.10, 0.25],
+        },
+        {
+            "total_sla_credits": [Delta(0.0, None)],
+            "months_saturated_at_peak": [Delta(None, None)],
+            "max_queue_wait_seconds": [Delta(None, None)],
+            "cost_per_gpu_hour": [Delta(None, None)],
+            "premium_over_market": [Delta(0.15, 1.5)],  # 15 points, 150% of 10%
+        },
+    )
+
+
+def test_compare_leaves_out_a_figure_no_scenario_has(operating):
+    text = printed(whatif.print_compare, operating)
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in text.splitlines()
+        if line.startswith("│")
+    ]
+    # shown where one scenario has it; left out where every one is empty, or 0 for SLA credits
+    assert rows == [
+        ["months_saturated_at_peak", "", "3", "", ""],  # a count, not money
+        ["max_queue_wait_seconds", "", "1.25 s", "", ""],
+        ["premium_over_market", "10.0%", "25.0%", "+15.0pt", "150.0%"],
+    ]
+    # the machine formats keep every figure
+    header, rows = whatif.compare_cells(operating)
+    assert [row[0] for row in rows] == list(operating.figures)
+    assert {r["figure"] for r in whatif.compare_records(operating)} == set(operating.figures)
+
+
+@pytest.mark.parametrize(
+    ("figure", "amount", "text"),
+    [
+        ("npv", -5.0e7, "($50.0M)"),
+        ("gross_margin_pct", 0.012, "+1.2pt"),  # a ratio moves in points
+        ("premium_over_market", -0.05, "-5.0pt"),
+        ("max_queue_wait_seconds", 0.5, "0.50 s"),  # in the figure's own unit, not money
+        ("months_saturated_at_peak", -2, "-2"),
+        ("cost_per_gpu_hour", 0.25, "$0.25"),
+        (None, None, ""),
+    ],
+)
+def test_format_change(figure, amount, text):
+    assert whatif.format_change(figure or "npv", amount, "USD") == text
+
+
+def test_a_bridge_of_seconds_moves_in_seconds(walk):
+    wait = Bridge("max_queue_wait_seconds", walk.base, walk.other, 1.0, 1.5, [], [])
+    _, rows = whatif.bridge_cells(wait)
+    assert rows == [["A (base)", "1.00 s", ""], ["B (total)", "1.50 s", "0.50 s"]]
 
 
 def test_compare_machine_formats_carry_unrounded_figures(comparison):
@@ -285,6 +355,46 @@ def test_input_value(base, path, value, text):
     assert whatif.input_value(input_of(base, path, "drivers"), value, "USD") == text
 
 
+# The operating inputs: GPUs, uptime, a training run, serving and a market benchmark.
+GPUS = """\
+name: GPUs
+horizon: {start: 2026-06, months: 12}
+contracts:
+  - {name: Colossus 1, monthly_fee: 1.25B, start: 2026-06-01, end: 2027-05-31,
+     capacity: {gpus: 220000, tokens_per_gpu_second: 1400}, uptime: 0.995}
+revenue:
+  - {name: API, tokens_per_month: 0.4e15, price_per_million_tokens: 3.40}
+training_runs:
+  - {name: post-training, start: 2026-09, months: 2, share: 0.15}
+serving: {request_seconds: 20, slots_per_gpu: 4}
+benchmarks: {market_price_per_gpu_hour: 2.35}
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "label", "value", "text"),
+    [
+        ("contracts[0].capacity.gpus", "Colossus 1 GPUs", 176_000.0, "176,000"),
+        (
+            "contracts[0].capacity.tokens_per_gpu_second",
+            "Colossus 1 tokens per GPU-second",
+            1120.0,
+            "1120",
+        ),
+        ("contracts[0].uptime", "Colossus 1 uptime", 0.985, "98.5%"),
+        ("training_runs[0].share", "post-training share", 0.12, "12%"),
+        ("serving.request_seconds", "request time", 16.0, "16 s"),
+        ("serving.peak_to_average", "peak to average", 1.2, "1.2"),
+        ("benchmarks.market_price_per_gpu_hour", "market GPU-hour price", 2.35, "$2.35"),
+    ],
+)
+def test_the_operating_inputs_as_drivers(path, label, value, text):
+    scenario = scenario_from_text(GPUS, "gpus.yaml")
+    item = input_of(scenario, path, "drivers")
+    assert whatif.driver_label(scenario, item) == label
+    assert whatif.input_value(item, value, "USD") == text
+
+
 @pytest.fixture
 def tornado(base):
     fee = input_of(base, "contracts[0].monthly_fee", "drivers")
@@ -371,7 +481,7 @@ def test_one_way_grid(base):
 
 
 def test_a_grid_of_a_ratio_figure_prints():
-    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    base = load_scenario(FIXTURES / "colossus-base.yaml")
     rows = input_of(base, "revenue.API.growth", "axes")
     table = np.array([[0.25], [0.35]])  # what grid() holds: numpy values
     grid = Grid(base, "gross_margin_pct", 0.3, rows, [0.02, 0.04], None, [], table)

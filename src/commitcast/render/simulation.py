@@ -16,6 +16,7 @@ from commitcast.render.terminal import (
     fits,
     natural_width,
     print_prose,
+    shows,
     split_evenly,
 )
 
@@ -32,6 +33,18 @@ LABELS = {
     "average_utilization": "Avg utilization",
     "total_idle_capacity_cost": "Idle capacity cost",
     "total_overflow_cost": "Overflow cost",
+    "total_sla_credits": "SLA credits",
+    "peak_training_share": "Peak training share",
+    "months_saturated_at_peak": "Months saturated",
+    "max_queue_wait_seconds": "Longest queue wait",
+    "cost_per_gpu_hour": "Cost per GPU-hour",
+    "average_cost_per_million_tokens": "Fees per M tokens",
+    "premium_over_market": "Premium over market",
+}
+# why a figure is undefined in a run, for the note under the table
+UNDEFINED_BECAUSE = {
+    "gross_margin_pct": "no revenue or no capacity",
+    "average_utilization": "no revenue or no capacity",
 }
 
 
@@ -42,6 +55,8 @@ def compact(name: str, value: float | int | None, currency: str) -> str:
         return ""
     if unit_of(name) == "ratio":
         return format_percent(value)
+    if unit_of(name) != "money":  # seconds, a count of months: as the display rules show them
+        return format_figure(name, value, currency)
     symbol = currency_symbol(currency)
     magnitude = abs(float(value))
     if magnitude < 0.005:
@@ -84,11 +99,14 @@ def print_simulation(console: Console, result: Simulation) -> None:
     keys = ("mean", "p5", "p25", "p50", "p75", "p95")
     for name, stats in result.statistics.items():
         label = LABELS.get(name, name)
+        if stats["defined_runs"] and not shows(name, (stats[k] for k in keys)):
+            continue  # 0 in every run, where 0 means the scenario has none (SLA credits)
         if stats["defined_runs"] != result.runs:
             label += " *"
+            because = UNDEFINED_BECAUSE.get(name, "undefined")
             notes.append(
                 f"* {LABELS.get(name, name)}: defined in {stats['defined_runs']:,} of "
-                f"{result.runs:,} runs (no revenue or no capacity in the others); the "
+                f"{result.runs:,} runs ({because} in the others); the "
                 "figures are over those runs"
             )
         rows.append([label, *(compact(name, stats[k], currency) for k in keys)])

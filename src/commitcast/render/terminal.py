@@ -9,9 +9,10 @@ fold or ellipsise a number. Prose lines wrap between words, never inside one.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -23,13 +24,16 @@ from rich.text import Text
 
 from commitcast.core.display import format_figure
 from commitcast.core.errors import Problem
-from commitcast.core.measures import SUMMARY
+from commitcast.core.measures import SUMMARY, unit_of
 
 if TYPE_CHECKING:
     from commitcast.engine.projection import Period, Projection
 
 # The monthly table's columns in groups, one table each; a group that does not fit the
-# terminal is continued in a second table rather than squeezed.
+# terminal is continued in a second table rather than squeezed. Usable capacity sits beside
+# demand (demand above it is overflow); Operations holds what the capacity delivered and what
+# a token served cost: available capacity after uptime, GPU-hours, training share, SLA credits,
+# the peak hour's utilization and queue wait, and the fees per million tokens served.
 TABLE_GROUPS = (
     (
         "Commitments and capacity",
@@ -37,7 +41,26 @@ TABLE_GROUPS = (
     ),
     (
         "Demand",
-        ("demand_tokens", "served_tokens", "overflow_tokens", "unserved_tokens"),
+        (
+            "demand_tokens",
+            "usable_capacity_tokens",
+            "served_tokens",
+            "overflow_tokens",
+            "unserved_tokens",
+        ),
+    ),
+    (
+        "Operations",
+        (
+            "available_tokens",
+            "gpu_hours",
+            "training_share",
+            "sla_credits",
+            "peak_utilization",
+            "queue_wait_seconds",
+            "inference_fees",
+            "cost_per_million_tokens",
+        ),
     ),
     (
         "Revenue and margin",
@@ -55,6 +78,26 @@ TABLE_GROUPS = (
         ("cash_in", "cash_out", "net_cash_flow", "cumulative_cash", "remaining_obligation"),
     ),
 )
+
+# Which figures the terminal leaves out, decided here only (CSV, JSON and Markdown carry every
+# figure): one undefined throughout (queue wait and peak utilization without a `serving`
+# section, cost per GPU-hour without a GPU contract, the premium over the market without a
+# benchmark); one of ABSENT_WHEN_ZERO at 0 throughout (no contract gives GPUs, no SLA credit
+# earned, no training at all); one equal throughout to the figure SAME_AS names (available
+# capacity when uptime is 100%). A month (payback month) always shows: its blank says "never".
+# A column of SHOWN_WITH shows whenever the one it names does: the queue wait beside the peak
+# hour's utilization, "saturated" where that is 100% or more (the wait has no value there).
+ABSENT_WHEN_ZERO = frozenset(
+    {
+        "sla_credits",
+        "total_sla_credits",
+        "gpu_hours",
+        "training_share",
+        "peak_training_share",
+    }
+)
+SAME_AS = {"available_tokens": "capacity_tokens"}
+SHOWN_WITH = {"queue_wait_seconds": "peak_utilization"}
 
 # A space that prose wrapping must not break at: "--set x=1", "90 days'" stay on one line.
 KEEP = "\u00a0"
@@ -187,20 +230,75 @@ def header_lines(result: Projection) -> list[str]:
     return lines
 
 
+def _defined(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def shows(
+    name: str, values: Iterable[Any], others: Mapping[str, Sequence[Any]] | None = None
+) -> bool:
+    """Whether the terminal shows figure `name` with these `values` (a column's over its
+    periods, a summary figure's over the scenarios compared, a simulated figure's statistics):
+    the rule above. `others` are the table's other columns by name, for SAME_AS and
+    SHOWN_WITH."""
+    if unit_of(name) == "month":
+        return True
+    others = others or {}
+    if name in SHOWN_WITH and SHOWN_WITH[name] in others:
+        return shows(SHOWN_WITH[name], others[SHOWN_WITH[name]], others)
+    values = list(values)
+    defined = [value for value in values if _defined(value)]
+    if not defined:
+        return False
+    if name in ABSENT_WHEN_ZERO and all(value == 0 for value in defined):
+        return False
+    same = others.get(SAME_AS.get(name, ""))
+    return same is None or list(same) != values
+
+
+def shown_columns(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The columns of a table (`header`, `rows` as `Projection.table` gives them) the terminal
+    shows, in order; the first (month or period) always."""
+    columns = {name: [row[index] for row in rows] for index, name in enumerate(header)}
+    return [
+        name
+        for index, name in enumerate(header)
+        if index == 0 or shows(name, columns[name], columns)
+    ]
+
+
+SATURATED = "saturated"
+
+
+def saturated_waits(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], cells: Mapping[str, list[str]]
+) -> list[str]:
+    """The queue wait column as shown: 'saturated' where the peak hour's utilization is 100%
+    or more (the engine leaves the wait undefined there: the queue grows without end), rather
+    than a blank a reader could take for no wait at all."""
+    wait, peak = header.index("queue_wait_seconds"), header.index("peak_utilization")
+    return [
+        SATURATED if not _defined(row[wait]) and _defined(row[peak]) and row[peak] >= 1 else cell
+        for row, cell in zip(rows, cells["queue_wait_seconds"], strict=True)
+    ]
+
+
 def summary_panel(result: Projection) -> Panel:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(justify="right", no_wrap=True)
     for figure in SUMMARY:
         value = result.summary.get(figure.name)
-        table.add_row(figure.label, format_figure(figure.name, value, result.scenario.currency))
+        if shows(figure.name, [value]):
+            table.add_row(figure.label, format_figure(figure.name, value, result.scenario.currency))
     return Panel(table, title="Summary", expand=False)
 
 
 def monthly_tables(
     result: Projection, by: Period = "month", console: Console | None = None
 ) -> list[Table]:
-    """The monthly (or quarterly, yearly) table in groups of columns.
+    """The monthly (or quarterly, yearly) table in groups of columns, without the columns
+    `shows` leaves out (a group left with none is not shown).
 
     Headers are the column names of the CSV and JSON. Where a group would not fit the console
     they break after an underscore (committed_ / fees) rather than in the middle of a word;
@@ -208,6 +306,7 @@ def monthly_tables(
     """
     header, rows = result.table(by)
     first = header[0]
+    visible = set(shown_columns(header, rows))
     currency = result.scenario.currency
     # Each column is one cell of one row, its periods' figures a line each: Rich lays out the
     # same text as with a row per period, without measuring and rendering every figure as a
@@ -218,6 +317,8 @@ def monthly_tables(
         if index > 0
     }
     columns[first] = [row[0] for row in rows]
+    if "queue_wait_seconds" in columns:
+        columns["queue_wait_seconds"] = saturated_waits(header, rows, columns)
 
     def cells(widest: bool) -> dict[str, Text]:
         # A table's natural width depends on the widest line of each column only: whether a
@@ -242,7 +343,10 @@ def monthly_tables(
         return console is None or fits(console, [table(title, names, narrow, trial)])
 
     tables = []
-    for title, names in TABLE_GROUPS:
+    for title, group in TABLE_GROUPS:
+        names = [name for name in group if name in visible]
+        if not names:
+            continue
         if fit(title, names, narrow=False):
             tables.append(table(title, names, narrow=False, cell=whole))
             continue

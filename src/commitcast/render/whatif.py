@@ -24,7 +24,7 @@ from commitcast.core.display import (
     format_points,
     format_tokens,
 )
-from commitcast.core.measures import MONTHLY, SUMMARY
+from commitcast.core.measures import MONTHLY, SUMMARY, unit_of
 from commitcast.render.tables import csv_rows, markdown_table, to_json
 from commitcast.render.terminal import (
     KEEP,
@@ -33,6 +33,7 @@ from commitcast.render.terminal import (
     fits,
     phrase,
     print_prose,
+    shows,
     split_evenly,
 )
 
@@ -92,13 +93,22 @@ def note_overrides(console: Console, scenarios: Sequence[Scenario]) -> None:
         console.print(Text(line), soft_wrap=True)
 
 
+def format_change(figure: str, amount: float | None, currency: str, decimals: int = 1) -> str:
+    """A difference in `figure`: a ratio's in percentage points (+1.2pt), money as money, any
+    other unit as the figure itself is shown (seconds, a count of months, tokens)."""
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return ""
+    if figure in RATIOS:
+        return format_points(amount, decimals, sign=True)
+    if unit_of(figure) == "money":
+        return format_money(amount, currency)
+    return format_figure(figure, amount, currency)
+
+
 def _delta_cells(figure: str, item: Delta, currency: str) -> list[str]:
     if item.amount is None:
         return ["", ""]
-    if figure in RATIOS:
-        amount = format_points(item.amount, sign=True)
-    else:
-        amount = format_money(item.amount, currency)
+    amount = format_change(figure, item.amount, currency)
     return [amount, format_percent(item.percent) if item.percent is not None else ""]
 
 
@@ -216,7 +226,14 @@ def compare_cells(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
 def print_compare(console: Console, comparison: Comparison) -> None:
     scenarios = [p.scenario for p in comparison.projections]
     _header(console, f"compare ({comparison.currency})", scenarios, lettered=True)
-    print_delta_tables(console, *compare_cells(comparison))
+    header, rows = compare_cells(comparison)
+    # the terminal leaves out a figure no scenario has (render/terminal.py: shows)
+    rows = [
+        row
+        for figure, row in zip(comparison.figures, rows, strict=True)
+        if shows(figure, comparison.values[figure])
+    ]
+    print_delta_tables(console, header, rows)
 
 
 def compare_records(comparison: Comparison) -> list[dict[str, Any]]:
@@ -351,9 +368,7 @@ def bridge_cells(bridge: Bridge) -> tuple[list[str], list[list[str]]]:
     currency = bridge.base.currency
 
     def change(value: float) -> str:
-        if bridge.figure in RATIOS:
-            return format_points(value, 2, sign=True)
-        return format_money(value, currency)
+        return format_change(bridge.figure, value, currency, 2)
 
     rows = [["A (base)", format_figure(bridge.figure, bridge.start, currency), ""]]
     for step in bridge.steps:
@@ -452,14 +467,30 @@ SHORT_FIELDS = {
     "escalator.rate": "escalator",
     "termination.fee": "termination fee",
     "termination.notice_given": "notice date",
+    "capacity.gpus": "GPUs",
+    "capacity.tokens_per_gpu_second": "tokens per GPU-second",
+    "uptime": "uptime",
+    "sla.cap": "SLA credit cap",
 }
-RATE_FIELDS = ("growth", "price_change", "share", "escalator.rate", "discount_rate", "fraction")
+RATE_FIELDS = (
+    "growth",
+    "price_change",
+    "share",
+    "escalator.rate",
+    "discount_rate",
+    "fraction",
+    "uptime",
+    "sla.cap",
+    ".below",
+    ".credit",
+)
+SECONDS_FIELDS = ("request_seconds", "wait_target_seconds")
 
 
 def driver_label(scenario: Scenario, item: Input) -> str:
     """A short label for a table: 'API price', 'Colossus reservation fee'."""
     key = item.key
-    for group in ("contracts", "revenue"):
+    for group in ("contracts", "revenue", "training_runs"):
         prefix = f"{group}["
         if key.startswith(prefix):
             index = int(key[len(prefix) : key.index("]")])
@@ -470,6 +501,14 @@ def driver_label(scenario: Scenario, item: Input) -> str:
         "costs.serving_cost_per_million_tokens": "serving cost",
         "costs.overflow.cost_per_million_tokens": "on-demand cost",
         "costs.training_share": "training share",
+        "serving.request_seconds": "request time",
+        "serving.slots_per_gpu": "slots per GPU",
+        "serving.pools": "serving pools",
+        "serving.peak_to_average": "peak to average",
+        "serving.arrival_cv": "arrival variability",
+        "serving.service_cv": "request-time variability",
+        "serving.wait_target_seconds": "queue wait target",
+        "benchmarks.market_price_per_gpu_hour": "market GPU-hour price",
     }
     return short.get(key, key)
 
@@ -481,11 +520,15 @@ def input_value(item: Input, value: float, currency: str) -> str:
         return item.show(value)
     if key.endswith("tokens_per_month"):
         return format_tokens(value)
-    if key.endswith("per_million_tokens"):
+    if key.endswith(("per_million_tokens", "per_gpu_hour")):
         symbol = currency_symbol(currency)
         return f"{symbol}{value:,.4g}" if value >= 0 else f"-{symbol}{-value:,.4g}"
     if key.endswith(RATE_FIELDS):
         return f"{value * 100:.4g}%"
+    if key.endswith(SECONDS_FIELDS):
+        return f"{value:.4g} s"
+    if key.endswith("capacity.gpus"):
+        return f"{value:,.0f}"
     if key.endswith(("monthly_fee", "revenue_per_month", ".fee")):
         return format_money(value, currency)
     return f"{value:.6g}"
@@ -710,7 +753,9 @@ def grid_json(grid: Grid) -> str:
 def _figure(name: str, value: float, currency: str) -> str:
     if name in RATIOS:
         return f"{value * 100:.4f}%"
-    return format_money(value, currency)
+    if unit_of(name) == "money":
+        return format_money(value, currency)
+    return format_figure(name, value, currency)
 
 
 def print_solution(console: Console, solution: Solution) -> None:
