@@ -12,7 +12,7 @@ from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import Flex
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,15 @@ def test_breakeven_utilization_reprojected(base):
     again = projection(apply_overrides(cheap, answer.sets)).summary
     assert again["gross_margin"] == pytest.approx(0, abs=0.01)
     assert answer.extra["average_utilization"] == pytest.approx(again["average_utilization"])
+
+
+def test_breakeven_utilization_with_gpu_capacity():
+    # the bundled base case gives its capacity in GPUs, not tokens per month
+    gpu = load_scenario(SCENARIOS / "colossus-base.yaml")
+    answer = breakeven_utilization(gpu)
+    again = projection(apply_overrides(gpu, answer.sets)).summary
+    assert again["gross_margin"] == pytest.approx(0, abs=0.01)
+    assert 0 < answer.extra["average_utilization"] < 1
 
 
 def test_unreachable_target_says_what_range_was_seen():

@@ -143,3 +143,12 @@ def test_format_points():
     assert format_points(-0.012, sign=True) == "-1.2pt"
     assert format_points(0.0123, 2) == "1.23pt"
     assert format_points(0.0) == "0.0pt"
+
+
+def test_quantities_read_as_a_cfo_writes_counts():
+    # GPU-hours: 220,000 GPUs x 24 x 31 days = 163,680,000 -> 163.68M
+    assert format_figure("gpu_hours", 163_680_000.0) == "163.68M"
+    assert format_figure("gpu_hours", 1_927_200_000.0) == "1.93B"
+    assert format_figure("gpu_hours", 6_720.0) == "6,720"
+    assert format_figure("months_saturated_at_peak", 32.0) == "32"
+    assert format_figure("max_queue_wait_seconds", 3.2747977) == "3.27 s"

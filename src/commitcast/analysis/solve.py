@@ -284,7 +284,10 @@ def breakeven_utilization(scenario: Scenario) -> Solution:
             kind="breakeven",
             named=False,
         )
-    if not any(c.capacity.tokens_per_month for c in scenario.contracts):
+    if not any(
+        c.capacity.tokens_per_month or (c.capacity.gpus and c.capacity.tokens_per_gpu_second)
+        for c in scenario.contracts
+    ):
         raise argument_error(
             "no contract has capacity: utilization is undefined",
             "breakeven_utilization",

@@ -66,6 +66,19 @@ def format_tokens(value: float | None) -> str:
     return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
 
 
+def format_quantity(value: float | None) -> str:
+    """A count of things (GPU-hours, GPUs) as a CFO writes it: 1.93B, 158.40M, 6,720."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    magnitude = abs(float(value))
+    sign = "-" if value < 0 else ""
+    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        shown = _round_half_up(magnitude / size, 2)
+        if shown >= 1:
+            return f"{sign}{shown:,.2f}{unit}"
+    return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
+
+
 def format_percent(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -83,8 +96,10 @@ def format_figure(name: str, value: Any, currency: str = "USD") -> str:
         return str(value)
     if unit == "ratio":
         return format_percent(value)
-    if unit in ("tokens", "quantity"):
+    if unit == "tokens":
         return format_tokens(value)
+    if unit == "quantity":
+        return format_quantity(value)
     if unit == "count":
         return f"{_round_half_up(value, 0):,.0f}"
     if unit == "seconds":
