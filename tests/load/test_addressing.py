@@ -123,7 +123,8 @@ def test_a_wrong_top_level_field_lists_the_fields_there(base):
     (problem,) = caught.value.problems
     assert problem.message == (
         "no field 'discount_rat' in the scenario; fields there: name, currency, horizon, "
-        "discount_rate, contracts, revenue, costs, training_runs, serving, benchmarks, correlations"
+        "fiscal_year_start_month, discount_rate, contracts, revenue, costs, training_runs, "
+        "serving, benchmarks, correlations"
     )
     assert problem.hint == "did you mean 'discount_rate'?"
 

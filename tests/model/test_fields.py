@@ -13,6 +13,7 @@ def test_the_top_level_fields_in_declaration_order():
         "name",
         "currency",
         "horizon",
+        "fiscal_year_start_month",
         "discount_rate",
         "contracts",
         "revenue",

@@ -324,6 +324,31 @@ class Sla(_Model):
     cap: Share = Field(1.0, description="Credit at most this share of the month's fee.")
 
 
+class Accounting(_Model):
+    """How a contract is accounted for: a stated policy, the user's judgment (the tool does not
+    decide whether a contract is a lease)."""
+
+    treatment: Literal["lease", "service"] = Field(
+        "service", description="lease: on the balance sheet; service: fees expensed as incurred."
+    )
+    standard: Literal["asc842", "ifrs16"] = Field(
+        "asc842",
+        description="asc842: operating lease, one straight-line cost; ifrs16: depreciation "
+        "+ interest.",
+    )
+    borrowing_rate: Annotated[
+        float, BeforeValidator(_number_validator(low=-1, high=10, low_open=True))
+    ] = Field(0.0, description="Annual incremental borrowing rate that discounts the payments.")
+    term: Literal["noncancelable", "full"] = Field(
+        "noncancelable",
+        description="noncancelable: to the end of service if notice were given at the earliest; "
+        "full: to the end (or the notice given).",
+    )
+    short_term_exemption: bool = Field(
+        True, description="A lease term of 12 months or less stays off the balance sheet."
+    )
+
+
 class Contract(_Model):
     name: Name = Field(description="Unique name of the contract.")
     counterparty: OptionalName = Field(None, description="Who provides the capacity.")
@@ -341,6 +366,9 @@ class Contract(_Model):
         1.0, description="Share of the time the capacity is available (fees do not change)."
     )
     sla: Sla | None = Field(None, description="Service credits when uptime falls short.")
+    accounting: Accounting = Field(
+        default_factory=Accounting, description="Accounting policy (default: a service)."
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Contract:
@@ -525,6 +553,9 @@ class Scenario(_Model):
         "USD", description="ISO currency code of every amount."
     )
     horizon: Horizon
+    fiscal_year_start_month: Annotated[int, BeforeValidator(_int_validator(1, 12))] = Field(
+        1, description="First month of the fiscal year (1 = January); FY named by its end year."
+    )
     discount_rate: Annotated[
         float, BeforeValidator(_number_validator(low=-1, high=10, low_open=True))
     ] = Field(0.0, description="Annual discount rate for NPV, e.g. 0.10.")
