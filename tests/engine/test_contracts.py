@@ -131,9 +131,14 @@ def test_termination_fee_in_the_last_month_of_service_after_the_horizon():
     # the fee is still to come at the end of each month up to March (next day 1 April <= 15
     # April), not at the end of April
     assert row(full.termination_fee_to_come) == money([700] * 4 + [0] * 9)
-    # owed at the end of February: March 3,100 + April 1,550 + the fee 700 = 5,350
-    assert row(full.obligation)[2] == money(5350)
-    assert s.remaining_obligation[0][-1] == money(5350)
+    # owed at the end of February, before the notice month: as if no notice were planned,
+    # notice could be given on 1 March, ending service before 31 March: 30 days x 100 = 3,000
+    # + the fee 700 = 3,700
+    assert row(full.obligation)[2] == money(3700)
+    assert s.remaining_obligation[0][-1] == money(3700)
+    # at the end of March, the notice month: March's rest is paid, April 1,550 + the fee 700
+    assert row(full.obligation)[3] == money(2250)
+    # scheduled after the horizon: March 3,100 + April 1,550 + the fee 700 = 5,350
     assert s.fees_after_horizon[0] == money(5350)
     assert list(s.termination_fee[0]) == money([0, 0])  # not in the horizon
 
@@ -184,6 +189,39 @@ def test_exit_cost_and_notice_deadline_with_an_option_not_used():
     deadlines = row(full.notice_deadline)
     assert deadlines[4] == day("2026-03-02")
     assert math.isnan(deadlines[3]) and math.isnan(deadlines[0])
+
+
+def test_before_the_notice_month_the_obligation_is_as_if_no_notice_were_planned():
+    # 3,000 a month for 2026, 60 days' notice, fee 500, notice given on 1 June (service ends
+    # before 31 July: June + July 30/31 = 3,000 + 2,903.23, fee 500 in July)
+    terms = {"notice_days": 60, "fee": 500, "notice_given": "2026-06-01"}
+    s, _ = schedule({"monthly_fee": 3000, "end": "2026-12-31", "termination": terms}, months=2)
+    with_notice = row(s.full.obligation)
+    # at the end of March (column 3): notice could still be given on 1 April, ending service
+    # before 31 May: April 3,000 + May 30/31 x 3,000 (2,903.23) + the fee 500 = 6,403.23
+    assert with_notice[3] == money(6_403.23)
+    # the same as without the notice planned, in every month before June
+    without = {"notice_days": 60, "fee": 500}
+    plain, _ = schedule({"monthly_fee": 3000, "end": "2026-12-31", "termination": without})
+    assert with_notice[:6] == money(row(plain.full.obligation)[:6])
+    # from June (column 6) on: the rest of the shortened schedule and the fee to come:
+    # end of June: July 2,903.23 + 500 = 3,403.23; end of July: 0
+    assert with_notice[6] == money(3_403.23)
+    assert with_notice[7] == money(0)
+
+
+def test_a_notice_reaching_past_the_end_changes_nothing_at_all():
+    # 90 days' notice given on 1 November: 1 November + 90 days is past 31 December
+    late = {"notice_days": 90, "notice_given": "2026-11-01"}
+    s, _ = schedule({"monthly_fee": 3000, "end": "2026-12-31", "termination": late})
+    plain, _ = schedule(
+        {"monthly_fee": 3000, "end": "2026-12-31", "termination": {"notice_days": 90}}
+    )
+    # e.g. at the end of March: 90 days from 1 April is before 30 June: April + May + June
+    # 29/30 x 3,000 = 8,900 in both
+    assert row(s.full.obligation)[3] == money(8_900)
+    assert row(s.full.obligation) == money(row(plain.full.obligation))
+    assert row(s.full.fees) == money(row(plain.full.fees))
 
 
 def test_each_run_has_its_own_grid_rows_and_shared_runs_repeat_one():

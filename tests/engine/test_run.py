@@ -544,8 +544,12 @@ def test_obligation_with_notice_given_is_rest_of_schedule_plus_pending_fee():
     # and the fee 500 is charged in March.
     march = 1000 * 11 / 31
     obligation, exit_now = _obligation(s)
-    assert exit_now == approx(1000 + 1000 + march + 500)
-    assert obligation == approx([1000 + march + 500, march + 500, 0, 0])
+    # Before February, the notice month, as if no notice were planned: at the horizon's start
+    # notice on 1 January + 30 days ends service before 31 January: 30/31 x 1000 + 500
+    assert exit_now == approx(1000 * 30 / 31 + 500)
+    # end of January: notice on 1 February, service to 2 March: 1000 + 2/31 x 1000 + 500;
+    # from the end of February: the rest of the shortened schedule and the fee to come
+    assert obligation == approx([1000 + 1000 * 2 / 31 + 500, march + 500, 0, 0])
 
 
 def test_obligation_sums_over_contracts():

@@ -84,10 +84,12 @@ def reference(c: dict, horizon_start: dt.date, months: int) -> dict[str, list[fl
     arrears = c.get("payment") == "arrears"
     paid = committed[0:months] if arrears else committed[1:]
 
-    def fees_from(a: dt.date, until: dt.date) -> float:
+    def fees_from(a: dt.date, until: dt.date, planned: bool = True) -> float:
+        """Service fees from day a to before `until`, of the schedule with its notice
+        (`planned`) or as if no notice were planned."""
         total, day = 0.0, a
         while day < until:
-            total += daily(day, stop if notice is not None else end + DAY)
+            total += daily(day, stop if planned else end + DAY)
             day += DAY
         return total
 
@@ -95,12 +97,14 @@ def reference(c: dict, horizon_start: dt.date, months: int) -> dict[str, list[fl
         left = fees_from(a, end + DAY)
         if term is None:
             return left
-        if notice is not None:
+        # at the end of the month before a: the notice counts from the month it is given in
+        if notice is not None and month_index(a) > month_index(notice):
             return left + (term["fee"] if terminated and stop - DAY >= a else 0.0)
+        left = fees_from(a, end + DAY, planned=False)
         earliest = term.get("earliest_notice") or start
         d = max(a, earliest)
         window_end = d + dt.timedelta(days=term["notice_days"])
-        owed = fees_from(a, min(window_end, end + DAY))
+        owed = fees_from(a, min(window_end, end + DAY), planned=False)
         if window_end <= end:
             owed += term["fee"]
         return min(owed, left)

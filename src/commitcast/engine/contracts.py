@@ -101,13 +101,15 @@ class FullSchedule:
     # service fees for the days after the month (of the schedule as given)
     fees_left: np.ndarray
     # owed if notice were given at the month's end: service fees up to service_ends, plus the
-    # termination fee if that ends service early, at most fees_left
+    # termination fee if that ends service early, at most the fees left if no notice were
+    # planned (fees_left without a notice given)
     exit_cost: np.ndarray
     # with notice given and service ending early: the termination fee while its month (the
     # last of service) is still to come, else 0
     termination_fee_to_come: np.ndarray
-    # remaining obligation at the month's end: with notice given, fees_left +
-    # termination_fee_to_come; with a termination option, exit_cost; else fees_left
+    # remaining obligation at the month's end: from the month notice is given in, fees_left +
+    # termination_fee_to_come; before it, or without notice, with a termination option
+    # exit_cost; else fees_left
     obligation: np.ndarray
     # latest notice day for service to end with the month (notice_day - notice days); NaN
     # without a termination option or when that is before the earliest notice day
@@ -586,26 +588,40 @@ def _rows(
     pending_fee = np.where(terminated & (last_day >= a), termination_fee, 0.0)
     with_notice = from_a + pending_fee
     # Otherwise: notice on max(A, earliest) ending service at D + N, capped by running out.
-    # The obligation reads this only for a termination option without notice given; the full
-    # rows show it for every contract.
+    # The obligation reads this for a termination option without notice given, and for one
+    # with notice given in the months before the notice (when notice could still be given the
+    # next month, as if none were planned); the full rows show it for every contract.
     pick: slice | np.ndarray = ALL
     if not full:
-        pick = np.flatnonzero((allowed & ~given)[:, :, 0].any(axis=0))
+        pick = np.flatnonzero(allowed[:, :, 0].any(axis=0))
         if pick.size == allowed.shape[1]:
             pick = ALL
+    # Running out without the notice: what the schedule would leave if no notice were planned
+    # (the schedule as given where there is none, so the same figures there)
+    run_out = from_a
+    if given.any():
+        days_to_end = np.clip(
+            np.minimum(end + 1, month_next) - np.maximum(start, month_first), 0, None
+        )
+        whole_term = np.sum(daily_fee * days_to_end, axis=2, keepdims=True)
+        run_out = np.where(given, whole_term - to_a, from_a)
     d = np.maximum(a, earliest[:, pick])
     early = (d + notice_days[:, pick]) <= end[:, pick]
     service_ends = np.minimum(d + notice_days[:, pick], end[:, pick] + 1)
     to_end = fees_before(service_ends, pick=pick)
     window = to_end - to_a[:, pick]
-    exit_now = np.minimum(window + np.where(early, termination_fee[:, pick], 0.0), from_a[:, pick])
+    fee = np.where(early, termination_fee[:, pick], 0.0)
+    exit_now = np.minimum(window + fee, run_out[:, pick])
+    # the notice counts from the end of the month it is given in (grid column), not before
+    notice_column = np.searchsorted(starts, np.nan_to_num(notice[:, :, 0], nan=np.inf), "right") - 1
+    noticed = given & (np.arange(count) >= notice_column[:, :, None])
     if isinstance(pick, slice):
-        obligation = np.where(given, with_notice, np.where(allowed, exit_now, from_a))
+        obligation = np.where(noticed, with_notice, np.where(allowed, exit_now, from_a))
     else:
-        # the others' exit cost is never read: they have no option, or notice was given
+        # the others' exit cost is never read: they have no option
         otherwise = from_a.copy()
         otherwise[:, pick] = np.where(allowed[:, pick], exit_now, from_a[:, pick])
-        obligation = np.where(given, with_notice, otherwise)
+        obligation = np.where(noticed, with_notice, otherwise)
 
     gpu_contract = gpus > 0
     rows = {

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from commitcast.core.calendar import MonthGrid
-from commitcast.engine.contracts import ContractSchedule
+from commitcast.core.calendar import MonthGrid, day_number
+from commitcast.engine.contracts import ContractSchedule, FullSchedule
 from commitcast.engine.projection import Projection
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.render.excel_inputs import Inputs
@@ -130,6 +130,19 @@ def _scenario(
     for index, schedule in enumerate(result.result.contracts):
         out.append(_contract(s, formats, scenario, a, grid, index, schedule, horizon_end))
     return out
+
+
+def _term_days(contract: Contract, grid: MonthGrid) -> np.ndarray:
+    """Service days of each grid month if the contract ran to its end (no notice planned)."""
+    starts = grid.starts.astype(np.float64)
+    first, stop = day_number(contract.start), day_number(contract.end) + 1
+    return np.clip(np.minimum(stop, starts[1:]) - np.maximum(first, starts[:-1]), 0, None)
+
+
+def _run_out(full: FullSchedule, contract: Contract, grid: MonthGrid) -> np.ndarray:
+    """The fees for service after each month as if no notice were planned (run 0)."""
+    whole = float(np.sum(full.daily_fee[0] * _term_days(contract, grid)))
+    return whole - full.service_fees_to_date[0]
 
 
 def _contract(
@@ -405,12 +418,35 @@ def _contract(
         full.fees_left[0],
     )
     left = s.r(key + "left")
+    # Before the month a notice is given in, the exit cost is capped by running out as if no
+    # notice were planned: the fees for service through `end`
+    s.series(
+        key + "termdays",
+        "Service days if no notice were planned",
+        "days",
+        "int",
+        f"=MAX(MIN({end}+1,{C}{ms}+{C}{dim})-MAX({start},{C}{ms}),0)",
+        _term_days(contract, grid),
+    )
+    whole = (
+        f"SUMPRODUCT(${first}{daily}:${last_col}{daily},"
+        f"${first}{s.r(key + 'termdays')}:${last_col}{s.r(key + 'termdays')})"
+    )
+    s.series(
+        key + "runout",
+        "Fees for service after this month if no notice were planned",
+        "",
+        "money",
+        f"={whole}-{C}{through}",
+        _run_out(full, contract, grid),
+    )
     s.series(
         key + "exit",
         "Exit cost if notice is given at this month's end",
         "",
         "money",
-        f"=MIN({C}{s.r(key + 'fb')}-{C}{through}+IF({C}{dr}+{days}<={end},{tfee},0),{C}{left})",
+        f"=MIN({C}{s.r(key + 'fb')}-{C}{through}+IF({C}{dr}+{days}<={end},{tfee},0),"
+        f"{C}{s.r(key + 'runout')})",
         full.exit_cost[0],
         bold=True,
     )
@@ -427,7 +463,8 @@ def _contract(
         "Remaining obligation at this month's end",
         "",
         "money",
-        f"=IF({given}=1,{C}{left}+{C}{s.r(key + 'pending')},"
+        # notice counts from the end of the month it is given in
+        f"=IF({given}*({C}{ms}+{C}{dim}>{notice})=1,{C}{left}+{C}{s.r(key + 'pending')},"
         f'IF({allowed}="yes",{C}{s.r(key + "exit")},{C}{left}))',
         full.obligation[0],
         bold=True,
