@@ -357,3 +357,15 @@ def test_scenario_problems_pass_unchanged(base):
     with pytest.raises(CommitcastError) as plain:
         refuse()
     assert in_options(refuse, **VARY) == [str(p) for p in plain.value.problems]
+
+
+def test_a_month_is_read_as_its_first_day():
+    import datetime as dt
+
+    assert parsing.parse_month("2027-01", "--as-of") == dt.date(2027, 1, 1)
+    assert parsing.parse_month(" 2026-6 ", "--as-of") == dt.date(2026, 6, 1)
+    for text in ("2027-13", "2027-00", "Jan 2027", "2027-01-15", "2027"):
+        assert refusal(parsing.parse_month, text, "--as-of") == [
+            f"command line: --as-of: cannot read {text!r} as a month "
+            "(write YYYY-MM, e.g. --as-of 2027-01)"
+        ]

@@ -14,6 +14,7 @@ input path; `options_named` rewords them for the command line, naming the option
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -174,6 +175,20 @@ def check_runs(runs: int, scheduler: bool = False) -> int:
     if reason:
         raise _refuse(f"--runs {reason}", hint="e.g. --runs 10000")
     return runs
+
+
+_MONTH = re.compile(r"\s*([0-9]{4})-([0-9]{1,2})\s*")
+
+
+def parse_month(text: str, option: str) -> dt.date:
+    """A month written YYYY-MM (`--as-of 2027-01`), as the date of its first day."""
+    match = _MONTH.fullmatch(text)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise _refuse(
+            f"{option}: cannot read {text!r} as a month",
+            hint=f"write YYYY-MM, e.g. {option} 2027-01",
+        )
+    return dt.date(int(match[1]), int(match[2]), 1)
 
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([KMGT])(?:I?B)?\s*", re.IGNORECASE)
