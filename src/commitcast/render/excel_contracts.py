@@ -11,7 +11,7 @@ schedule's `full` rows); nothing is worked out here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,10 @@ class ContractCells:
     obligation: int
     exit_now: str  # absolute reference with the sheet
     after: str
+    month: int = 0  # the month row (first day of each month; the scenario's row)
+    # every row of the contract's block by its key (`service`, `through`, `fb`, `runout`, ...:
+    # see `_contract`), for sheets that read further rows of it (Obligations)
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 def num_formats(money: str) -> dict[str, str]:
@@ -507,6 +511,8 @@ def _contract(
         obligation=obligation,
         exit_now=f"{ref}!{exit_now}",
         after=f"{ref}!{after}",
+        month=ms,
+        rows={name[len(key) :]: row for name, row in s.rows.items() if name.startswith(key)},
     )
 
 
