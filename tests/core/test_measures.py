@@ -48,7 +48,13 @@ def test_ratios_name_a_numerator_and_denominator_that_exist():
 
 def test_derived_tuples_follow_the_declarations():
     assert MONTHLY_COLUMNS[0] == "committed_fees"
-    assert BALANCE_COLUMNS == ("cumulative_cash", "remaining_obligation")
+    assert BALANCE_COLUMNS == (
+        "cumulative_cash",
+        "receivables",
+        "fees_payable",
+        "sla_credits_receivable",
+        "remaining_obligation",
+    )
     assert RATIO_COLUMNS == (
         "training_share",
         "utilization",

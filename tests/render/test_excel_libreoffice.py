@@ -223,6 +223,9 @@ LABELS = {
     "cash_out": "Cash out (fees paid, overflow, serving)",
     "net_cash_flow": "Net cash flow",
     "cumulative_cash": "Cumulative cash",
+    "receivables": "Receivables: revenue earned, not yet collected",
+    "fees_payable": "Fees payable: arrears fees incurred, not yet paid",
+    "sla_credits_receivable": "SLA credits earned, not yet deducted",
     "remaining_obligation": "Remaining obligation at month end",
 }
 SUMMARY_LABELS = {

@@ -225,7 +225,8 @@ def test_summary_panel_in_the_scenarios_currency(tiny):
 
 def test_monthly_tables_in_their_groups(tiny):
     tables = monthly_tables(tiny)
-    assert [t.title for t in tables] == [title for title, _ in TABLE_GROUPS]
+    # no collection lag, no arrears, no credits: the balances are 0 throughout, left out
+    assert [t.title for t in tables] == [title for title, _ in TABLE_GROUPS if title != "Balances"]
     revenue = dict(TABLE_GROUPS)["Revenue and margin"]
     (table,) = [t for t in tables if t.title == "Revenue and margin"]
     assert [c.header for c in table.columns] == ["month", *revenue]
@@ -240,8 +241,12 @@ def test_a_group_too_wide_goes_on_in_a_second_table(ops):
     assert titles[:2] == ["Commitments and capacity (1 of 2)", "Commitments and capacity (2 of 2)"]
     assert "Operations (1 of 2)" in titles and "Operations (2 of 2)" in titles
     assert all(fits(console(60), [t]) for t in tables)
-    # every column is still there, once
-    assert headers(tables) == [name for _, names in TABLE_GROUPS for name in names]
+    # every column is still there, once (the balances but the credits not yet deducted are 0
+    # throughout, so left out)
+    hidden = {"receivables", "fees_payable"}
+    assert headers(tables) == [
+        name for _, names in TABLE_GROUPS for name in names if name not in hidden
+    ]
 
 
 def test_by_year(tiny):

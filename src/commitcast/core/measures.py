@@ -109,6 +109,9 @@ MONTHLY: tuple[Measure, ...] = (
     _m("cash_out", "Cash out", "money", sense="lower"),
     _m("net_cash_flow", "Net cash flow", "money", sense="higher"),
     _m("cumulative_cash", "Cumulative cash", "money", "balance", "higher"),
+    _m("receivables", "Receivables (revenue not yet collected)", "money", "balance"),
+    _m("fees_payable", "Fees payable (incurred, not yet paid)", "money", "balance"),
+    _m("sla_credits_receivable", "SLA credits not yet deducted", "money", "balance"),
     _m("remaining_obligation", "Remaining obligation", "money", "balance", "lower"),
 )
 

@@ -234,7 +234,12 @@ class ContractTotals:
     available_gpus: np.ndarray
     sla_credits: np.ndarray
     gpu_fees: np.ndarray
+    fees_payable: np.ndarray
     exit_cost_now: np.ndarray  # (rows,)
+    # the balances at the start of the horizon: the month before's arrears fees, not yet paid,
+    # and its SLA credits, not yet deducted
+    opening_fees_payable: np.ndarray  # (rows,)
+    opening_sla_credits: np.ndarray  # (rows,)
 
 
 def contract_grid(batch: Batch) -> MonthGrid:
@@ -347,6 +352,7 @@ def _params(
 
 # The rows added up over contracts (ContractTotals; `obligation` is its remaining_obligation)
 TOTALS = (
+    "fees_payable",
     "fees",
     "fees_paid",
     "capacity_tokens",
@@ -359,6 +365,14 @@ TOTALS = (
 )
 
 
+# ContractTotals' figures for the month before the horizon, and the rows they come from
+OPENING = {
+    "exit_cost_now": "obligation",
+    "opening_fees_payable": "fees_payable",
+    "opening_sla_credits": "sla_credits",
+}
+
+
 class _Totals:
     """Sums over contracts in scenario order, block by block: ((0 + c0) + c1) + ..., the
     additions one contract at a time would make, so that a batch and one run agree."""
@@ -366,12 +380,14 @@ class _Totals:
     def __init__(self, rows: int, months: int):
         self.rows = rows
         self.sums = {name: np.zeros((1, months)) for name in TOTALS}
-        self.exit = np.zeros((1, 1))
+        # before the horizon (grid column 0): the exit cost now and the opening balances
+        self.opening = {name: np.zeros((1, 1)) for name in OPENING}
 
     def add(self, block: _Block) -> None:
         for name, total in self.sums.items():
             self.sums[name] = _add_in_order(total, block.horizon_block(name))
-        self.exit = _add_in_order(self.exit, block.rows["obligation"][:, :, :1])
+        for name, total in self.opening.items():
+            self.opening[name] = _add_in_order(total, block.rows[OPENING[name]][:, :, :1])
 
     def result(self) -> ContractTotals:
         rows = self.rows
@@ -380,11 +396,8 @@ class _Totals:
             return total if total.shape[0] == rows else np.repeat(total, rows, axis=0)
 
         sums = {name: spread(total) for name, total in self.sums.items()}
-        return ContractTotals(
-            remaining_obligation=sums.pop("obligation"),
-            **sums,
-            exit_cost_now=spread(self.exit)[:, 0],
-        )
+        opening = {name: spread(total)[:, 0] for name, total in self.opening.items()}
+        return ContractTotals(remaining_obligation=sums.pop("obligation"), **sums, **opening)
 
 
 def _add_in_order(total: np.ndarray, part: np.ndarray) -> np.ndarray:
@@ -634,6 +647,8 @@ def _rows(
         "sla_credits": credits,
         # fees of GPU contracts, less their credits: what GPU-hours cost (cost_per_gpu_hour)
         "gpu_fees": np.where(gpu_contract, committed - credits, 0.0),
+        # fees incurred and not yet paid at the month's end: an arrears contract's fees
+        "fees_payable": np.where(arrears, committed, 0.0),
         "fees_paid": paid,
         "termination_fee": charge,
         "obligation": obligation,

@@ -51,6 +51,10 @@ class BatchResult:
     contract_grid: MonthGrid  # the month before the horizon .. the last contract's end
     contracts: list[ContractSchedule] = field(default_factory=list)
     streams: list[StreamSchedule] = field(default_factory=list)  # empty with run's columns=
+    # the balances at the horizon's start, (runs,) each: `fees_payable` (the month before's
+    # arrears fees) and `sla_credits_receivable` (its credits); receivables open at 0 (revenue
+    # before the horizon is outside the projection)
+    opening: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 # The monthly columns, in the order of BatchResult.columns.
@@ -82,6 +86,9 @@ COLUMNS = (
     "cash_out",
     "net_cash_flow",
     "cumulative_cash",
+    "receivables",
+    "fees_payable",
+    "sla_credits_receivable",
     "remaining_obligation",
     # not columns of the table, but summaries, simulate and the workbook need them
     "overflow_cost",
@@ -180,6 +187,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         "gpu_hours": totals.gpu_hours,
         "gpus": totals.available_gpus,
         "credits": totals.sla_credits,
+        "payable": totals.fees_payable,
         "gpu_fees": totals.gpu_fees,
         "share": training_share(scenario, column, horizon),
         "market": column("benchmarks.market_price_per_gpu_hour"),
@@ -217,6 +225,10 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         for name, values in summarize(out, inputs).items():
             summary[name][part] = values
     summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
+    opening = {
+        "fees_payable": _spread(totals.opening_fees_payable, (runs,)),
+        "sla_credits_receivable": _spread(totals.opening_sla_credits, (runs,)),
+    }
     result = BatchResult(
         grid=horizon,
         columns=results,
@@ -224,6 +236,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         contract_grid=grid,
         contracts=schedules,
         streams=streams,
+        opening=opening,
     )
     check_finite(result, scenario.provenance.file)
     return result
@@ -441,6 +454,12 @@ def _project(
     out["capacity_tokens"][...] = c["capacity"]
     out["fees_paid"][...] = c["fees_paid"]
     out["remaining_obligation"][...] = c["obligation"]
+    # Balances at each month's end: revenue earned and not yet collected, arrears fees not yet
+    # paid, SLA credits not yet deducted (each month's credits come off the next payment)
+    receivables = np.subtract(revenue, cash_in, out=out["receivables"])
+    np.cumsum(receivables, axis=1, out=receivables)
+    out["fees_payable"][...] = c["payable"]
+    out["sla_credits_receivable"][...] = c["credits"]
 
 
 def _usable_capacity(

@@ -588,6 +588,35 @@ def write_calc(
     )
     cum = s.r("cumulative_cash")
     s.series(
+        "receivables",
+        "Receivables: revenue earned, not yet collected",
+        "",
+        "money",
+        f"=SUM({s.first('revenue')}:{C}{rev})-SUM({s.first('cash_in')}:{C}{s.r('cash_in')})",
+        cols["receivables"],
+    )
+    payable = [
+        f'IF({a[f"contracts[{i}].payment.timing"]}="arrears",'
+        f"{sheet_ref(CONTRACTS)}!{N}{c.committed},0)"
+        for i, c in enumerate(contracts)
+    ]
+    s.series(
+        "fees_payable",
+        "Fees payable: arrears fees incurred, not yet paid",
+        "",
+        "money",
+        "=" + ("+".join(payable) if payable else f"0*{C}{tr}"),
+        cols["fees_payable"],
+    )
+    s.series(
+        "sla_credits_receivable",
+        "SLA credits earned, not yet deducted",
+        "",
+        "money",
+        f"={C}{credits}",
+        cols["sla_credits_receivable"],
+    )
+    s.series(
         "remaining_obligation",
         "Remaining obligation at month end",
         "",
@@ -659,7 +688,13 @@ FLOWS = (
     "cash_out",
     "net_cash_flow",
 )
-BALANCES = ("cumulative_cash", "remaining_obligation")
+BALANCES = (
+    "cumulative_cash",
+    "receivables",
+    "fees_payable",
+    "sla_credits_receivable",
+    "remaining_obligation",
+)
 # ratio rows: (numerator, denominator, scaled by the tokens-per-million cell)
 RATIOS = {
     "training_share": ("training_tokens", "available_tokens", False),

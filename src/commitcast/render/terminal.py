@@ -77,6 +77,10 @@ TABLE_GROUPS = (
         "Cash and obligations",
         ("cash_in", "cash_out", "net_cash_flow", "cumulative_cash", "remaining_obligation"),
     ),
+    (
+        "Balances",
+        ("receivables", "fees_payable", "sla_credits_receivable"),
+    ),
 )
 
 # Which figures the terminal leaves out, decided here only (CSV, JSON and Markdown carry every
@@ -94,6 +98,9 @@ ABSENT_WHEN_ZERO = frozenset(
         "gpu_hours",
         "training_share",
         "peak_training_share",
+        "receivables",
+        "fees_payable",
+        "sla_credits_receivable",
     }
 )
 SAME_AS = {"available_tokens": "capacity_tokens"}
