@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from commitcast.core.calendar import (
     EPOCH,
@@ -74,3 +75,26 @@ def test_grid_across_a_year_end():
 def test_a_grid_is_a_value():
     assert MonthGrid(600, 12) == MonthGrid(600, 12)
     assert hash(MonthGrid(600, 12)) == hash(MonthGrid(600, 12))  # frozen: usable as a key
+
+
+def test_a_fiscal_year_is_named_by_the_calendar_year_it_ends_in():
+    from commitcast.core.calendar import fiscal_year, fiscal_year_label
+
+    # starting in February: Feb 2026 .. Jan 2027 is FY2027, so Jan 2026 still ends FY2026
+    assert fiscal_year(2026, 1, 2) == 2026
+    assert fiscal_year(2026, 2, 2) == 2027
+    assert fiscal_year(2026, 12, 2) == 2027
+    assert fiscal_year(2027, 1, 2) == 2027
+    assert fiscal_year_label(2027, 2, 2) == "FY2028"
+    # July: Jul 2026 .. Jun 2027 is FY2027 (the US federal style with October: Oct 2026 is FY2027)
+    assert fiscal_year(2026, 6, 7) == 2026
+    assert fiscal_year(2026, 7, 7) == 2027
+    assert fiscal_year(2026, 10, 10) == 2027
+    # January: the calendar year, every month
+    assert [fiscal_year(2026, m) for m in (1, 6, 12)] == [2026, 2026, 2026]
+    assert fiscal_year_label(2026, 12, 1) == "FY2026"
+    # December: only December belongs to the next year's name
+    assert fiscal_year(2026, 11, 12) == 2026
+    assert fiscal_year(2026, 12, 12) == 2027
+    with pytest.raises(ValueError):
+        fiscal_year(2026, 1, 13)

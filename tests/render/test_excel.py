@@ -85,7 +85,15 @@ def labels(ws) -> dict[str, int]:
 
 def test_sheets_in_board_order(formulas):
     names = calc_sheet_names(["Colossus reservation, base case", "Colossus reservation, downside"])
-    assert formulas.sheetnames == ["Summary", "Charts", "Assumptions", *names, "Contracts", "Audit"]
+    assert formulas.sheetnames == [
+        "Summary",
+        "Charts",
+        "Assumptions",
+        *names,
+        "Contracts",
+        "Obligations",
+        "Audit",
+    ]
     assert all(len(name) <= 31 for name in formulas.sheetnames)
 
 

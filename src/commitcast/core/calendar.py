@@ -75,3 +75,17 @@ class MonthGrid:
 
     def labels(self) -> list[str]:
         return [month_label(int(m)) for m in self.months]
+
+
+def fiscal_year(year: int, month: int, start_month: int = 1) -> int:
+    """The fiscal year calendar month `year`-`month` falls in, named by the calendar year in
+    which that fiscal year ends: with `start_month` 2 (February), February 2026 to January 2027
+    is fiscal 2027. With `start_month` 1 the fiscal year is the calendar year."""
+    if not 1 <= start_month <= 12 or not 1 <= month <= 12:
+        raise ValueError(f"months run from 1 to 12 (month {month}, start month {start_month})")
+    return year + 1 if start_month > 1 and month >= start_month else year
+
+
+def fiscal_year_label(year: int, month: int, start_month: int = 1) -> str:
+    """`FY2027`: the fiscal year of `year`-`month` (see `fiscal_year`)."""
+    return f"FY{fiscal_year(year, month, start_month)}"

@@ -5,9 +5,10 @@
 
 Sheets: Summary (one column per scenario, differences to the first), Assumptions (every input,
 styled as an input), one calculation sheet per scenario (one formula per row, months across,
-yearly totals at the right), Contracts (each contract month by month, to its end), Charts and
-Audit. Every formula cell stores the engine's value, so the workbook shows the CLI's figures
-before any recalculation, and a spreadsheet that recalculates arrives at the same figures.
+yearly totals at the right), Contracts (each contract month by month, to its end),
+Obligations (what the contracts commit each scenario to pay, and when), Charts and Audit.
+Every formula cell stores the engine's value, so the workbook shows the CLI's figures before any
+recalculation, and a spreadsheet that recalculates arrives at the same figures.
 Text from a scenario is only ever written as text. With SOURCE_DATE_EPOCH set, two exports of
 the same inputs are byte-identical.
 """
@@ -31,13 +32,15 @@ from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells, write_contracts
 from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
 from commitcast.render.excel_inputs import Inputs, write_assumptions
+from commitcast.render.excel_obligations import SHEET as OBLIGATIONS
+from commitcast.render.excel_obligations import write_obligations
 from commitcast.render.excel_style import Formats, cell_value, money_format, money_scale, utc_now
 from commitcast.render.files import write_with
 
 SUMMARY = "Summary"
 CHARTS = "Charts"
 AUDIT = "Audit"
-RESERVED = {SUMMARY, ASSUMPTIONS, CONTRACTS, CHARTS, AUDIT}
+RESERVED = {SUMMARY, ASSUMPTIONS, CONTRACTS, OBLIGATIONS, CHARTS, AUDIT}
 
 CONVENTIONS = (
     "Fees and capacity are prorated by days of service in each calendar month.",
@@ -118,12 +121,14 @@ def _build(path: Path, results: list[Projection], command_line: str) -> None:
     assumptions_ws = workbook.add_worksheet(ASSUMPTIONS)
     calc_ws = [workbook.add_worksheet(name) for name in names]
     contracts_ws = workbook.add_worksheet(CONTRACTS)
+    obligations_ws = workbook.add_worksheet(OBLIGATIONS)
     audit_ws = workbook.add_worksheet(AUDIT)
 
     summary_money = _summary_money(results)
     monthly_money = [money_format(r.scenario.currency, *_monthly_scale(r)) for r in results]
     inputs = write_assumptions(assumptions_ws, workbook, formats, scenarios)
     contract_cells = write_contracts(contracts_ws, formats, results, inputs, monthly_money)
+    write_obligations(obligations_ws, formats, results, inputs, contract_cells, monthly_money)
     calcs = [
         write_calc(ws, name, formats, result, cells, contracts, money)
         for ws, name, result, cells, contracts, money in zip(

@@ -1,0 +1,354 @@
+"""Obligations: what the contracts commit the company to pay, and when (the commitments note).
+
+As of the first day A of a month (by default the horizon's first day), for each contract and
+in total, by the month each payment is made (`advance`: the month of service; `arrears`: the
+month after):
+
+- scheduled: every payment for service from A on as the scenario schedules it (escalator, ramp,
+  proration, a `notice_given` and its termination fee applied). SLA credits are left out (they
+  are contingent); fees for service before A are not obligations (an arrears contract's fees of
+  the month before A are a payable, paid in A's month).
+- noncancelable: the payments left if notice were given on A, or on `earliest_notice` if that
+  is later: the fees for service through the last day of that notice window (never past `end`),
+  plus the termination fee if the contract then ends before `end` (paid with the last month of
+  service), capped at running out (then the fees for every service day left, as if no notice
+  were planned). From the month a `notice_given` falls in on, the notice has been given: the
+  rest of the shortened schedule. A contract without `termination` is wholly noncancelable.
+  This is the engine's remaining obligation (docs/conventions.md) split into the months it is
+  paid: the total at A is `remaining_obligation` at the end of the month before A.
+- cancelable: scheduled - noncancelable.
+
+Payments are added up by bucket of months from A's month to the payment month (0-11 "within 1
+year", 12-35 "1–3 years", 36-59 "3–5 years", 60 and later "after 5 years"), by calendar year, or
+by fiscal year (`fiscal_year_start_month`; a fiscal year is named by the year it ends in).
+
+Every figure is read from the engine's contract schedules over the whole contract grid
+(`FullSchedule`): fees by month, and for the notice window the fees before the day service
+would end. Nothing here works out a fee a second way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from commitcast.core.calendar import (
+    day_number,
+    fiscal_year_label,
+    month_label,
+    month_number,
+    month_start,
+)
+from commitcast.engine.contracts import FullSchedule
+from commitcast.engine.run import run
+from commitcast.model.scenario import Scenario
+from commitcast.variants.batch import Batch
+from commitcast.variants.inputs import argument_error
+
+BY = ("bucket", "year", "fiscal-year")
+# label, first and last month (from A's month) of each bucket; None: no last month
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("within 1 year", 0, 11),
+    ("1–3 years", 12, 35),
+    ("3–5 years", 36, 59),
+    ("after 5 years", 60, None),
+)
+FIGURES = ("scheduled", "noncancelable", "cancelable")
+
+
+@dataclass(frozen=True)
+class Line:
+    """Scheduled and noncancelable payments by period (`Obligations.periods`); cancelable is
+    the difference. `total(figure)` is the sum of the periods."""
+
+    scheduled: tuple[float, ...]
+    noncancelable: tuple[float, ...]
+
+    @property
+    def cancelable(self) -> tuple[float, ...]:
+        return tuple(s - n for s, n in zip(self.scheduled, self.noncancelable, strict=True))
+
+    def figure(self, name: str) -> tuple[float, ...]:
+        if name not in FIGURES:
+            raise ValueError(f"no figure {name!r}; figures: {', '.join(FIGURES)}")
+        return getattr(self, name)  # type: ignore[no-any-return]
+
+    def total(self, name: str) -> float:
+        return math.fsum(self.figure(name))
+
+
+@dataclass(frozen=True)
+class ContractObligations(Line):
+    """One contract's payments by period, and by month from A's month (`monthly_*[k]` is paid
+    in the month k months after A's; `Obligations.months` labels them)."""
+
+    name: str = ""
+    index: int = 0
+    timing: str = "advance"  # advance | arrears
+    terminable: bool = False  # has a termination section
+    # the scenario's notice_given counts at A (given in a month before A's): noncancelable is
+    # the rest of the shortened schedule
+    notice_applied: bool = False
+    # notice on A (or the earliest notice day; what noncancelable assumes unless the notice
+    # given counts or there are no termination terms): the fees for service through the last
+    # day of the window, whether it ends service before `end` (the termination fee is charged),
+    # and whether letting the contract run out costs less (then noncancelable is every fee
+    # left, as if no notice were planned)
+    window_fees: float = 0.0
+    ends_early: bool = False
+    runs_out: bool = False
+    monthly_scheduled: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    monthly_noncancelable: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+
+@dataclass
+class Obligations:
+    scenario: Scenario
+    as_of: dt.date  # A: the first day of a month
+    by: str  # bucket | year | fiscal-year
+    periods: list[str]  # the labels of the periods, in order
+    months: list[str]  # YYYY-MM of each payment month, from A's month on
+    contracts: list[ContractObligations]
+    total: Line  # the contracts added up, period by period
+
+    @property
+    def currency(self) -> str:
+        return self.scenario.currency
+
+
+def obligations(
+    scenario: Scenario, as_of: dt.date | None = None, by: str = "bucket"
+) -> Obligations:
+    """The scenario's contractual obligations as of `as_of` (the first day of a month, on or
+    after the horizon's start; None: the horizon's start), by `by`: "bucket" (within 1 year,
+    1–3 years, 3–5 years, after 5 years), "year" (calendar) or "fiscal-year" (the scenario's
+    `fiscal_year_start_month`). See the module for the figures.
+
+        result = obligations(scenario, dt.date(2027, 1, 1), "year")
+        result.periods, result.total.noncancelable, result.contracts[0].total("cancelable")
+    """
+    if by not in BY:
+        raise argument_error(
+            f"{by!r} is not a way to group obligations; use one of: {', '.join(BY)}",
+            "by",
+            hint="by='bucket', 'year' or 'fiscal-year'",
+        )
+    base = Batch(scenario)
+    # the run without any planned notice, for the fees of running out before a notice's month
+    noticed = {
+        i: c
+        for i, c in enumerate(scenario.contracts)
+        if c.termination is not None and c.termination.notice_given is not None
+    }
+    if noticed:
+        variants = {
+            f"contracts[{i}].termination.notice_given": [
+                float(day_number(c.termination.notice_given)),  # type: ignore[union-attr,arg-type]
+                math.nan,
+            ]
+            for i, c in noticed.items()
+        }
+        base = Batch(scenario, 2, variants)
+    result = run(base)
+    grid = result.contract_grid
+    first = month_number(scenario.horizon.start)
+    if as_of is None:
+        as_of = month_start(first)
+    a = _as_of_column(scenario, as_of, grid.first, grid.count)
+    starts = grid.starts
+    length = (
+        grid.count + 1 - a
+    )  # payment months from A's: arrears pays the grid's last month after it
+    contracts = []
+    for index, (contract, schedule) in enumerate(
+        zip(scenario.contracts, result.contracts, strict=True)
+    ):
+        full = schedule.full
+        given = _run(full, 0)
+        free = given if index not in noticed else _run(full, 1)
+        shift = 1 if contract.payment.timing == "arrears" else 0
+        scheduled = np.zeros(length)
+        scheduled[shift : shift + grid.count - a] = given.fees[a:]
+        term = contract.termination
+        notice_applied = False
+        # notice on A (or the earliest notice day), whether or not it is what counts
+        fee = term.fee if term is not None else 0.0
+        by_service, window, early, runs_out = _notice_on_a(
+            given, free, a, starts, fee, day_number(contract.end)
+        )
+        if term is None:
+            early = runs_out = False
+            noncancelable = scheduled.copy()
+        else:
+            notice = term.notice_given
+            notice_applied = notice is not None and a - 1 >= month_number(notice) - grid.first
+            if notice_applied:
+                noncancelable = scheduled.copy()
+            else:
+                noncancelable = np.zeros(length)
+                noncancelable[shift : shift + grid.count - a] = by_service
+        contracts.append(
+            ContractObligations(
+                (),
+                (),
+                name=contract.name,
+                index=index,
+                timing=contract.payment.timing,
+                terminable=term is not None,
+                notice_applied=notice_applied,
+                window_fees=window,
+                ends_early=early,
+                runs_out=runs_out,
+                monthly_scheduled=scheduled,
+                monthly_noncancelable=noncancelable,
+            )
+        )
+    months = [month_label(month_number(as_of) + k) for k in range(length)]
+    fiscal_start = scenario.fiscal_year_start_month
+    periods = _periods(contracts, as_of, by, fiscal_start, length)
+    contracts = [_by_period(c, periods, as_of, by, fiscal_start) for c in contracts]
+    total = Line(
+        tuple(math.fsum(c.scheduled[p] for c in contracts) for p in range(len(periods))),
+        tuple(math.fsum(c.noncancelable[p] for c in contracts) for p in range(len(periods))),
+    )
+    return Obligations(scenario, as_of, by, periods, months, contracts, total)
+
+
+def _as_of_column(scenario: Scenario, as_of: dt.date, grid_first: int, count: int) -> int:
+    """The contract grid's column of A's month: 1 (the horizon's first month) to the last."""
+    if not isinstance(as_of, dt.date):
+        raise TypeError("as_of is a datetime.date (the first day of a month) or None")
+    shown = as_of.strftime("%Y-%m")
+    if as_of.day != 1:
+        raise argument_error(
+            f"{as_of} is not the first day of a month; obligations are as of a month's start",
+            "as_of",
+            hint=f"as of {as_of:%Y-%m}-01",
+        )
+    start = scenario.horizon.start
+    column = month_number(as_of) - grid_first
+    if column < 1:
+        raise argument_error(
+            f"{shown} is before the horizon's start ({start:%Y-%m}); payments before it are "
+            "not on the contract grid",
+            "as_of",
+            hint=f"a month from {start:%Y-%m} on",
+        )
+    if column > count - 1:
+        last = month_label(grid_first + count - 1)
+        raise argument_error(
+            f"{shown} is after the last month of the contracts ({last}); nothing is owed then",
+            "as_of",
+            hint=f"a month from {start:%Y-%m} to {last}",
+        )
+    return column
+
+
+def _run(full: FullSchedule, row: int) -> FullSchedule:
+    """Run `row` of every figure of a schedule, as a (G,) row each."""
+    return FullSchedule(**{name: value[row] for name, value in vars(full).items()})
+
+
+def _notice_on_a(
+    given: FullSchedule,
+    free: FullSchedule,
+    a: int,
+    starts: np.ndarray,
+    termination_fee: float,
+    end_day: int,
+) -> tuple[np.ndarray, float, bool, bool]:
+    """The payments left if notice were given on A (or the earliest notice day, if later), by
+    month of service from A's month (grid columns a..G-1): the engine's exit cost at the end of
+    the month before A (`exit_cost[a - 1]`), split into its months.
+
+    `given` is the schedule as the scenario has it, `free` the same without a planned notice
+    (the two are the same without one). Both are rows of one run. Also returns the fees of
+    the window, whether the notice ends service early, and whether running out is cheaper."""
+    count = given.fees.shape[0]
+    out = np.zeros(count - a)
+    before = a - 1  # notice at the end of the month before A is notice on A
+    ends = float(given.service_ends[before])  # first day without service
+    month = int(given.service_end_month[before])  # its grid column
+    if month >= a:
+        # whole months of service before the month service would end, then the part of that
+        # month before it (the engine's fees before that day, less those to its month's start)
+        out[: month - a] = given.service_fees[a:month]
+        out[month - a] = (
+            given.fees_before_service_ends[before] - given.service_fees_to_date[month - 1]
+        )
+    window = math.fsum(out)
+    early = ends <= end_day  # the notice ends service before `end`: the fee is charged
+    run_out = float(free.fees_left[before])
+    fee = termination_fee if early else 0.0
+    if run_out < window + fee:
+        # cheaper to let the contract run out: the fees for every service day left
+        return np.array(free.fees[a:], dtype=np.float64), window, bool(early), True
+    if early:
+        # paid with the last month of service, the month of the day before service ends
+        last = month if ends > starts[month] else month - 1
+        out[last - a] += fee
+    return out, window, bool(early), False
+
+
+def period_of(months_from_a: int, as_of: dt.date, by: str, fiscal_start: int = 1) -> str:
+    """The label of the period a payment `months_from_a` months after A's month falls in."""
+    if by == "bucket":
+        for label, low, high in BUCKETS:
+            if months_from_a >= low and (high is None or months_from_a <= high):
+                return label
+        raise ValueError(months_from_a)
+    paid = month_start(month_number(as_of) + months_from_a)
+    if by == "year":
+        return str(paid.year)
+    return fiscal_year_label(paid.year, paid.month, fiscal_start)
+
+
+def _periods(
+    contracts: list[ContractObligations],
+    as_of: dt.date,
+    by: str,
+    fiscal_start: int,
+    length: int,
+) -> list[str]:
+    """Every bucket; or the years from A's to the last with a payment (A's alone if none)."""
+    if by == "bucket":
+        return [label for label, _, _ in BUCKETS]
+    paid = [
+        k
+        for k in range(length)
+        if any(c.monthly_scheduled[k] != 0 or c.monthly_noncancelable[k] != 0 for c in contracts)
+    ]
+    last = max(paid, default=0)
+    labels: list[str] = []
+    for k in range(last + 1):
+        label = period_of(k, as_of, by, fiscal_start)
+        if not labels or labels[-1] != label:
+            labels.append(label)
+    return labels
+
+
+def _by_period(
+    contract: ContractObligations,
+    periods: list[str],
+    as_of: dt.date,
+    by: str,
+    fiscal_start: int,
+) -> ContractObligations:
+    """The contract with its monthly payments added up by period (a payment after the last
+    period shown is 0: periods run to the last payment)."""
+    where = {label: p for p, label in enumerate(periods)}
+    scheduled: list[list[float]] = [[] for _ in periods]
+    noncancelable: list[list[float]] = [[] for _ in periods]
+    for k in range(contract.monthly_scheduled.shape[0]):
+        p = where.get(period_of(k, as_of, by, fiscal_start))
+        if p is not None:
+            scheduled[p].append(float(contract.monthly_scheduled[k]))
+            noncancelable[p].append(float(contract.monthly_noncancelable[k]))
+    return replace(
+        contract,
+        scheduled=tuple(math.fsum(v) for v in scheduled),
+        noncancelable=tuple(math.fsum(v) for v in noncancelable),
+    )
