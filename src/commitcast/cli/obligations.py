@@ -1,0 +1,74 @@
+"""obligations: what the contracts commit the company to pay, and when (library in
+`analysis/obligations.py`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
+from commitcast.cli.io import check_output, emit, load
+from commitcast.cli.options import OutputOption, SetOption
+from commitcast.cli.whatif import TableFormat
+
+
+class ObligationsBy(StrEnum):
+    bucket = "bucket"
+    year = "year"
+    fiscal_year = "fiscal-year"
+
+
+@app.command()
+@handles_errors
+def obligations(
+    file: Path = typer.Argument(..., help="Scenario YAML file.", metavar="FILE"),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Month whose first day the obligations are as of, YYYY-MM (default: the horizon's "
+        "start; not before it).",
+        metavar="YYYY-MM",
+    ),
+    by: ObligationsBy = typer.Option(
+        ObligationsBy.bucket,
+        "--by",
+        help="bucket (within 1 year, 1–3, 3–5, after 5 years), year or fiscal-year.",
+    ),
+    output_format: TableFormat = typer.Option(
+        TableFormat.table, "--format", "-f", help="table, csv, json or md."
+    ),
+    output: Path | None = OutputOption,
+    sets: list[str] = SetOption,
+) -> None:
+    """Scheduled, noncancelable and cancelable payments per contract, by when they are made."""
+    import commitcast.cli.parsing as parsing
+    from commitcast.analysis.obligations import obligations as analysis
+    from commitcast.render import obligations as render
+
+    if output_format is TableFormat.table and output is not None:
+        raise usage_error(
+            "--output needs a machine format (--format csv, json or md)",
+            hint="or redirect with >",
+        )
+    check_output(output)
+    month = None if as_of is None else parsing.parse_month(as_of, "--as-of")
+    scenario = load(file, sets)
+    with parsing.options_named(as_of="--as-of", by="--by"):
+        result = analysis(scenario, month, by.value)
+    if output_format is TableFormat.table:
+        render.print_obligations(stdout(), result)
+        return
+    if output_format is TableFormat.json:
+        emit(render.obligations_json(result), output)
+        return
+    overrides = list(scenario.provenance.overrides)
+    if overrides:
+        stderr().print("overrides: " + ", ".join(overrides), markup=False, soft_wrap=True)
+    text = (
+        render.obligations_csv(result)
+        if output_format is TableFormat.csv
+        else render.obligations_markdown(result)
+    )
+    emit(text, output)
