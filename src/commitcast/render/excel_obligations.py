@@ -66,7 +66,10 @@ def write_obligations(
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 15)
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    # the summary whole on the first page, the months on the pages after it, each with the
+    # labels (one page wide would shrink the summary past reading)
+    ws.set_print_scale(70)
+    ws.repeat_columns(0, 1)
     ws.freeze_panes(2, 0)
     ws.write_string(
         0, 0, "Obligations: what the contracts commit us to pay, and when", formats.title()
