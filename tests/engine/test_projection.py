@@ -43,7 +43,8 @@ def test_monthly_table_columns_in_order_and_labels(base):
         "peak_utilization", "queue_wait_seconds", "revenue", "inference_fees",
         "cost_per_million_tokens", "inference_cost", "training_cost", "idle_capacity_cost",
         "gross_margin", "gross_margin_pct", "cash_in", "cash_out", "net_cash_flow",
-        "cumulative_cash", "remaining_obligation",
+        "cumulative_cash", "receivables", "fees_payable", "sla_credits_receivable",
+        "remaining_obligation",
     )  # fmt: skip
     assert frame["month"].iloc[0] == "2026-06"
     assert frame["month"].iloc[-1] == "2030-05"

@@ -71,9 +71,11 @@ def test_the_base_case_by_key():
     assert params["revenue[0].price_change"] == pytest.approx(-0.01, abs=1e-12)
     assert params["costs.overflow.policy"] == 1.0  # on_demand
     assert params["costs.collection_lag_months"] == 1.0
-    # one key per numeric input: 16 per contract + 2 per ramp step, 5 per stream, 5 costs,
-    # the discount rate and the market price of a GPU-hour (NaN: none given)
-    assert len(params) == 16 + 2 + 5 * 2 + 5 + 1 + 1
+    # one key per numeric input: 16 per contract + 2 per ramp step, 7 per stream (with its
+    # start and end months), 5 costs, the discount rate and the market price of a GPU-hour
+    # (NaN: none given)
+    assert len(params) == 16 + 2 + 7 * 2 + 5 + 1 + 1
+    assert np.isnan(params["revenue[0].start"])  # the horizon's start
     assert np.isnan(params["benchmarks.market_price_per_gpu_hour"])
     assert params["contracts[0].uptime"] == 1.0  # the default: always available
 

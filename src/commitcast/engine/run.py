@@ -152,7 +152,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     ]
     # a stream's rows whose inputs are the same in every run are worked out here, once; the
     # others chunk by chunk into their rows of the results
-    fixed_rows = [_fixed_stream_rows(inputs, t) for inputs in stream_inputs]
+    fixed_rows = [_fixed_stream_rows(inputs, t, first) for inputs in stream_inputs]
     per_run = sum(value is None for fixed in fixed_rows for value in fixed.values())
     # Every (runs, months) result kept in one block of memory, allocated once (a fresh array
     # per result costs its own page faults); what is not kept, a chunk's rows reused by each.
@@ -211,6 +211,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
             _stream_rows(
                 _cut(inputs, part),
                 t,
+                first,
                 fixed,
                 {
                     name: None if values is None else _chunk_rows(values, part, runs)
@@ -280,6 +281,8 @@ def training_share(
 
 
 STREAM_INPUTS = (
+    "start",
+    "end",
     "growth",
     "tokens_per_month",
     "price_per_million_tokens",
@@ -301,38 +304,74 @@ def _cut(inputs: dict[str, np.ndarray], part: slice) -> dict[str, np.ndarray]:
     }
 
 
+def _stream_time(
+    inputs: dict[str, np.ndarray], t: np.ndarray, first: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Months since the stream's start (t itself without one: the horizon's start) and
+    whether the stream runs in each month (None: in every month of the horizon). `first` is
+    the horizon's first month number."""
+    start, end = inputs["start"], inputs["end"]
+    if np.isnan(start).all() and np.isnan(end).all():
+        return t, None
+    offset = np.where(np.isnan(start), first, months_of_days(np.nan_to_num(start))) - first
+    last = np.where(np.isnan(end), np.inf, months_of_days(np.nan_to_num(end)) - first)
+    since = t - offset
+    return since, (since >= 0) & (t <= last)
+
+
+def _running(values: np.ndarray, active: np.ndarray | None, out: np.ndarray | None = None):
+    """`values` where the stream runs, 0 elsewhere."""
+    if active is None:
+        return values
+    if out is None:
+        return np.where(active, values, 0.0)
+    np.copyto(out, np.where(active, values, 0.0))
+    return out
+
+
 def _fixed_stream_rows(
-    inputs: dict[str, np.ndarray], t: np.ndarray
+    inputs: dict[str, np.ndarray], t: np.ndarray, first: int
 ) -> dict[str, np.ndarray | None]:
     """A stream's rows (see `StreamSchedule`) whose inputs are the same in every run, as one
-    row (1, months); None for a row that differs between runs."""
+    row (1, months); None for a row that differs between runs. `first`: the horizon's first
+    month number (a stream's own start and end count from it)."""
 
     def one(*names: str) -> bool:
         return all(inputs[name].shape[0] == 1 for name in names)
 
+    if not one("start", "end"):
+        return dict.fromkeys(STREAM_ROWS)
+    t, active = _stream_time(inputs, t, first)
     growth = np.power(1.0 + inputs["growth"], t) if one("growth") else None
-    tokens = inputs["tokens_per_month"] * growth if one("tokens_per_month", "growth") else None
+    tokens = None
+    if one("tokens_per_month", "growth"):
+        tokens = _running(inputs["tokens_per_month"] * growth, active)
     price = None
     if one("price_per_million_tokens", "price_change"):
         price = inputs["price_per_million_tokens"] * np.power(1.0 + inputs["price_change"], t)
     usage = tokens * price / MILLION if tokens is not None and price is not None else None
-    flat = inputs["revenue_per_month"] * growth if one("revenue_per_month", "growth") else None
+    flat = None
+    if one("revenue_per_month", "growth"):
+        flat = _running(inputs["revenue_per_month"] * growth, active)
     return {"tokens": tokens, "price": price, "usage_revenue": usage, "flat_revenue": flat}
 
 
 def _stream_rows(
     inputs: dict[str, np.ndarray],
     t: np.ndarray,
+    first: int,
     fixed: dict[str, np.ndarray | None],
     out: dict[str, np.ndarray | None],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A stream's tokens, price, usage and flat revenue for a chunk of runs: the `fixed` rows
     as they are, the others written into `out` (the same arithmetic as `_fixed_stream_rows`)."""
     tokens, price, usage, flat = (fixed[name] for name in STREAM_ROWS)
+    t, active = _stream_time(inputs, t, first)
     if tokens is None or flat is None:
         growth = np.power(1.0 + inputs["growth"], t)
     if tokens is None:
         tokens = np.multiply(inputs["tokens_per_month"], growth, out=out["tokens"])
+        tokens = _running(tokens, active, out["tokens"])
     if price is None:
         price = np.power(1.0 + inputs["price_change"], t)
         price = np.multiply(inputs["price_per_million_tokens"], price, out=out["price"])
@@ -341,6 +380,7 @@ def _stream_rows(
         np.divide(usage, MILLION, out=usage)
     if flat is None:
         flat = np.multiply(inputs["revenue_per_month"], growth, out=out["flat_revenue"])
+        flat = _running(flat, active, out["flat_revenue"])
     return tokens, price, usage, flat
 
 

@@ -122,6 +122,9 @@ def other_params(scenario: Scenario) -> dict[str, float]:
             f"{p}.price_per_million_tokens": s.price_per_million_tokens or 0.0,
             f"{p}.price_change": s.price_change,
             f"{p}.revenue_per_month": s.revenue_per_month or 0.0,
+            # the first day of the first and last months; NaN: the horizon's bounds
+            f"{p}.start": NO_DATE if s.start is None else day_number(s.start),
+            f"{p}.end": NO_DATE if s.end is None else day_number(s.end),
         }
     costs = scenario.costs
     values |= {

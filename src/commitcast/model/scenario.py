@@ -195,6 +195,9 @@ Share = Annotated[float, BeforeValidator(_number_validator(low=0, high=1, what="
 Date = Annotated[dt.date, BeforeValidator(parse_date)]
 OptionalDate = Annotated[dt.date | None, BeforeValidator(parse_optional_date)]
 Month = Annotated[dt.date, BeforeValidator(parse_month)]
+OptionalMonth = Annotated[
+    dt.date | None, BeforeValidator(lambda v: None if v is None else parse_month(v))
+]
 Name = Annotated[str, BeforeValidator(_name)]
 OptionalTokens = Annotated[
     float | None,
@@ -438,7 +441,9 @@ def date_issues(
 
 class RevenueStream(_Model):
     name: Name = Field(description="Unique name of the revenue stream.")
-    tokens_per_month: Tokens = Field(0.0, description="Token demand in the horizon's first month.")
+    tokens_per_month: Tokens = Field(
+        0.0, description="Token demand in the first month (the horizon's, or the stream's start)."
+    )
     growth: Rate = Field(0.0, description="Monthly growth of demand and of flat revenue.")
     price_per_million_tokens: OptionalPrice = Field(
         None, description="Usage price per million tokens in the first month."
@@ -447,6 +452,22 @@ class RevenueStream(_Model):
     revenue_per_month: OptionalMoney = Field(
         None, description="Flat revenue in the first month (not tied to tokens served)."
     )
+    start: OptionalMonth = Field(
+        None,
+        description="First month of the stream, YYYY-MM (default: the horizon's start); "
+        "growth and price change count from it.",
+    )
+    end: OptionalMonth = Field(
+        None, description="Last month of the stream, inclusive (default: the horizon's end)."
+    )
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> RevenueStream:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise FieldIssues(
+                [(("end",), f"{self.end:%Y-%m} is before the stream's start {self.start:%Y-%m}")]
+            )
+        return self
 
 
 class TrainingRun(_Model):

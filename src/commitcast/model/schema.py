@@ -8,6 +8,10 @@ from commitcast.core.numbers import AMOUNT_PATTERN
 from commitcast.model.scenario import Scenario
 
 
+# A month, YYYY-MM (or its first day)
+MONTH_PATTERN = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
+
+
 def scenario_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -16,10 +20,13 @@ def scenario_schema() -> dict[str, Any]:
     _allow_distributions(schema)
     # A horizon and a training run start on a month (2026-06); "format": "date" would make
     # editors flag it.
-    for model in ("Horizon", "TrainingRun"):
-        start = schema["$defs"][model]["properties"]["start"]
-        start.pop("format", None)
-        start["pattern"] = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
+    months = [("Horizon", "start"), ("TrainingRun", "start")]
+    months += [("RevenueStream", "start"), ("RevenueStream", "end")]
+    for model, name in months:
+        field = schema["$defs"][model]["properties"][name]
+        for option in [field, *field.get("anyOf", [])]:
+            if option.pop("format", None) == "date":
+                option["pattern"] = MONTH_PATTERN
     return schema
 
 
