@@ -7,7 +7,6 @@ from typing import Any
 from commitcast.core.numbers import AMOUNT_PATTERN
 from commitcast.model.scenario import Scenario
 
-
 # A month, YYYY-MM (or its first day)
 MONTH_PATTERN = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
 
