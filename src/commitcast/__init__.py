@@ -34,6 +34,7 @@ _EXPORTS = {
     "load_scenario": "load.validation",
     "scenario_from_text": "load.validation",
     "scenario_warnings": "load.validation",
+    "lease_accounting": "analysis.accounting",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -49,6 +50,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports
+    from commitcast.analysis.accounting import lease_accounting  # noqa: F401
     from commitcast.core.errors import CommitcastError, Problem  # noqa: F401
     from commitcast.engine.projection import Projection, aggregate, project, projection  # noqa: F401
     from commitcast.load.overrides import apply_overrides  # noqa: F401

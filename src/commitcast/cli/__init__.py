@@ -6,6 +6,7 @@ Each group of commands is a module of its own that registers on `app`.
 from __future__ import annotations
 
 from commitcast.cli import (
+    accounting,  # noqa: F401  (registers accounting)
     core,  # noqa: F401  (registers validate, project, init, schema)
     export,  # noqa: F401  (registers export)
     simulate,  # noqa: F401  (registers simulate)

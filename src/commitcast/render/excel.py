@@ -6,7 +6,9 @@
 Sheets: Summary (one column per scenario, differences to the first), Assumptions (every input,
 styled as an input), one calculation sheet per scenario (one formula per row, months across,
 yearly totals at the right), Contracts (each contract month by month, to its end),
-Obligations (what the contracts commit each scenario to pay, and when), Charts and Audit.
+Obligations (what the contracts commit each scenario to pay, and when), Accounting (only when a
+contract is accounted for as a lease: its schedule, maturity analysis and accounting P&L),
+Charts and Audit.
 Every formula cell stores the engine's value, so the workbook shows the CLI's figures before any
 recalculation, and a spreadsheet that recalculates arrives at the same figures.
 Text from a scenario is only ever written as text. With SOURCE_DATE_EPOCH set, two exports of
@@ -27,6 +29,8 @@ import numpy as np
 
 from commitcast.engine.projection import Projection, projection
 from commitcast.model.scenario import Scenario
+from commitcast.render.excel_accounting import SHEET as ACCOUNTING
+from commitcast.render.excel_accounting import has_leases, write_accounting
 from commitcast.render.excel_calc import CalcSheet, write_calc
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells, write_contracts
@@ -40,7 +44,7 @@ from commitcast.render.files import write_with
 SUMMARY = "Summary"
 CHARTS = "Charts"
 AUDIT = "Audit"
-RESERVED = {SUMMARY, ASSUMPTIONS, CONTRACTS, OBLIGATIONS, CHARTS, AUDIT}
+RESERVED = {SUMMARY, ASSUMPTIONS, CONTRACTS, OBLIGATIONS, ACCOUNTING, CHARTS, AUDIT}
 
 CONVENTIONS = (
     "Fees and capacity are prorated by days of service in each calendar month.",
@@ -68,6 +72,10 @@ CONVENTIONS = (
     "1) / (c (1 - rho)) x request time, rho = utilization x peak-to-average, c = slots per pool; "
     "empty when rho >= 1 (saturated). With a wait target, the usable capacity is the inference "
     "capacity x min(1, rho* / peak-to-average), rho* found by the engine (bisection).",
+    "Leases (Accounting sheet, a stated policy): payments discounted by 1 / (1 + r)^k, r = "
+    "(1 + borrowing rate)^(1/12) - 1; closing liability = (opening - payment) x (1 + r); "
+    "ASC 842 lease cost = total payments x days of the term in the month / days in the term; "
+    "IFRS 16 expense = depreciation by day + interest; a term of 12 months or less is exempt.",
     "Money is never rounded; the formats round for display only.",
 )
 
@@ -122,6 +130,7 @@ def _build(path: Path, results: list[Projection], command_line: str) -> None:
     calc_ws = [workbook.add_worksheet(name) for name in names]
     contracts_ws = workbook.add_worksheet(CONTRACTS)
     obligations_ws = workbook.add_worksheet(OBLIGATIONS)
+    accounting_ws = workbook.add_worksheet(ACCOUNTING) if has_leases(results) else None
     audit_ws = workbook.add_worksheet(AUDIT)
 
     summary_money = _summary_money(results)
@@ -135,6 +144,8 @@ def _build(path: Path, results: list[Projection], command_line: str) -> None:
             calc_ws, names, results, inputs, contract_cells, monthly_money, strict=True
         )
     ]
+    if accounting_ws is not None:
+        write_accounting(accounting_ws, formats, results, inputs, calcs, monthly_money)
     rows = _summary(summary_ws, formats, results, calcs, inputs, contract_cells, summary_money)
     _charts(workbook, charts_ws, formats, results, calcs, rows)
     _audit(audit_ws, formats, results, command_line, now)

@@ -360,6 +360,33 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "empty: no notice given",
             name=f"{tag}_NoticeGiven",
         )
+        policy = c.accounting
+        if policy.treatment == "lease":
+            # the lease view (Accounting sheet); the standard and the term choose its rows
+            standard = {"asc842": "ASC 842 operating lease", "ifrs16": "IFRS 16"}
+            b.text(
+                "Accounting",
+                f"lease, {standard[policy.standard]}",
+                f"{policy.term} term; a stated policy, your judgment (export again to change "
+                "the treatment, the standard or the term)",
+            )
+            b.value(
+                "Borrowing rate (annual)",
+                f"{p}.accounting.borrowing_rate",
+                policy.borrowing_rate,
+                "rate",
+                "incremental borrowing rate: discounts the lease payments at "
+                "(1 + rate)^(1/12) - 1 a month",
+                name=f"{tag}_BorrowingRate",
+            )
+            b.value(
+                "Short-term exemption",
+                f"{p}.accounting.short_term_exemption",
+                "yes" if policy.short_term_exemption else "no",
+                "choice",
+                "yes: a lease term of 12 months or less stays off the balance sheet",
+                choices=["yes", "no"],
+            )
     for j, s in enumerate(scenario.revenue):
         tag = f"R{j + 1}"
         p = f"revenue[{j}]"
