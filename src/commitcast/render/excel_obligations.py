@@ -66,10 +66,7 @@ def write_obligations(
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 15)
     ws.set_landscape()
-    # the summary whole on the first page, the months on the pages after it, each with the
-    # labels (one page wide would shrink the summary past reading)
-    ws.set_print_scale(70)
-    ws.repeat_columns(0, 1)
+    ws.fit_to_pages(1, 0)
     ws.freeze_panes(2, 0)
     ws.write_string(
         0, 0, "Obligations: what the contracts commit us to pay, and when", formats.title()
@@ -89,6 +86,9 @@ def write_obligations(
         table = obligations(result.scenario)
         shown.append(table)
         row = _scenario(ws, formats, result, a, cells, money, table, row) + 2
+    # printed: the summaries one page wide, readable (all the months would shrink them to
+    # nothing; they are for the screen)
+    ws.print_area(0, 0, max(row - 2, 1), FIRST_COL + len(BUCKETS))
     return shown
 
 
