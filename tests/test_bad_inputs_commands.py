@@ -1,7 +1,7 @@
 """The bad-input corpus through every other command that reads a scenario.
 
-export, project --xlsx, simulate, compare, sensitivity, solve and exit must refuse each bad
-file exactly as validate does (same messages at the same file:line:column, exit 2, no
+export, project --xlsx, simulate, compare, sensitivity, solve, exit and obligations must refuse
+each bad file exactly as validate does (same messages at the same file:line:column, exit 2, no
 traceback) and leave a previous output file untouched with no temporary file beside it.
 """
 
@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
     "sensitivity": (["sensitivity", "FILE", "-f", "csv", "-o", "OUT"], "tornado.csv"),
     "solve": (["solve", "FILE", "--breakeven-utilization", "-f", "json", "-o", "OUT"], "s.json"),
     "exit": (["exit", "FILE", "-f", "csv", "-o", "OUT"], "exit.csv"),
+    "obligations": (["obligations", "FILE", "-f", "csv", "-o", "OUT"], "obligations.csv"),
 }
 
 BAD = [c for c in CASES if (e := read_expect(c.with_suffix(".expect"))).exit == 2]

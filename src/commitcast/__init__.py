@@ -32,6 +32,7 @@ _EXPORTS = {
     "project": "engine.projection",
     "projection": "engine.projection",
     "load_scenario": "load.validation",
+    "obligations": "analysis.obligations",
     "scenario_from_text": "load.validation",
     "scenario_warnings": "load.validation",
     "lease_accounting": "analysis.accounting",
@@ -51,6 +52,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports
     from commitcast.analysis.accounting import lease_accounting  # noqa: F401
+    from commitcast.analysis.obligations import obligations  # noqa: F401
     from commitcast.core.errors import CommitcastError, Problem  # noqa: F401
     from commitcast.engine.projection import Projection, aggregate, project, projection  # noqa: F401
     from commitcast.load.overrides import apply_overrides  # noqa: F401

@@ -9,6 +9,7 @@ from commitcast.cli import (
     accounting,  # noqa: F401  (registers accounting)
     core,  # noqa: F401  (registers validate, project, init, schema)
     export,  # noqa: F401  (registers export)
+    obligations,  # noqa: F401  (registers obligations)
     simulate,  # noqa: F401  (registers simulate)
     whatif,  # noqa: F401  (registers compare, sensitivity, solve, exit)
 )

@@ -23,6 +23,7 @@ from commitcast.render.tables import csv_rows, markdown_table, to_json
 from commitcast.render.terminal import (
     break_label,
     fit_first_column,
+    fits,
     phrase,
     print_prose,
     split_evenly,
@@ -37,6 +38,7 @@ BY_TEXT = {
     "bucket": "by months from {month} to the payment",
     "year": "by calendar year of payment",
     "fiscal-year": "by fiscal year of payment (FY named by the year it ends in; starts in {start})",
+    "fiscal-quarter": "by fiscal quarter of payment (FY from {start}, named by its end year)",
 }
 
 
@@ -124,15 +126,20 @@ def obligation_tables(console: Console, result: Obligations) -> list[Table]:
     names = ["contract", *(name for name, _ in _lines(result))]
     for count in range(1, len(every) + 1):
         groups = split_evenly(every, count)
+        # whole names first (headers on one line, then two), then names on more lines
         for narrow in (False, True):
-            tables = [
+            tables = [_table(result, group, None, narrow) for group in groups]
+            if fits(console, tables):
+                return tables
+        for narrow in (False, True):
+            found = [
                 fit_first_column(
                     console, lambda w, g=group, n=narrow: _table(result, g, w, n), names, 10
                 )
                 for group in groups
             ]
-            if all(tables):
-                return [t for t in tables if t is not None]
+            if all(found):
+                return [t for t in found if t is not None]
     return [_table(result, group, None, True) for group in split_evenly(every, len(every))]
 
 
