@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-import commitcast.cli.obligations  # noqa: F401  (registers the command)
 from tests.conftest import SCENARIOS
 
 BASE = SCENARIOS / "colossus-base.yaml"
