@@ -50,6 +50,8 @@ def test_the_notes_say_what_is_left_out_and_which_contracts_cannot_be_ended():
     assert "Hyperscaler reservation: no termination terms, wholly noncancelable" in text
     given = shown(obligations(notice_scenario("2026-06-01"), dt.date(2026, 7, 1)), 100)
     assert "notice given on 2026-06-01; noncancelable is the rest of the shortened" in given
+    planned = shown(obligations(notice_scenario("2026-06-01"), dt.date(2026, 4, 1)), 100)
+    assert "notice planned on 2026-06-01; scheduled is the shortened schedule" in planned
 
 
 def test_csv_is_unrounded():

@@ -84,6 +84,11 @@ def _notes(result: Obligations) -> list[str]:
                 f"{c.name}: notice given on {term.notice_given}; noncancelable is the rest of "
                 "the shortened schedule"
             )
+        elif contract.termination is not None and contract.termination.notice_given:
+            notes.append(
+                f"{c.name}: notice planned on {contract.termination.notice_given}; scheduled is "
+                "the shortened schedule, noncancelable as if notice were still to be given"
+            )
     return notes
 
 
