@@ -129,7 +129,7 @@ def test_the_stored_figures_are_the_analysis(tmp_path):
     ws = book["Accounting"]
     rows = rows_by_label(ws)
     lease = lease_accounting(scenario).leases[0]
-    label = "Liability at commencement L0 = payments x discount factors"
+    label = "Liability at commencement L0 (payments discounted)"
     assert ws.cell(rows[label], 2).value == pytest.approx(lease.initial_liability, abs=CENT)
     # the columns run from the commencement month, November 2025, before the horizon
     assert ws.cell(rows["Month"], 3).value == dt.datetime(2025, 11, 1)
@@ -211,14 +211,14 @@ def test_an_edited_cell_recalculates_like_set(books, key):
     assert abs(lease.initial_liability - before.leases[0].initial_liability) > 1e5
     ws = openpyxl.load_workbook(books[f"edit-{key}"][1], data_only=True)["Accounting"]
     rows = rows_by_label(ws)
-    label = "Liability at commencement L0 = payments x discount factors"
+    label = "Liability at commencement L0 (payments discounted)"
     assert ws.cell(rows[label], 2).value == pytest.approx(lease.initial_liability, abs=CENT)
     by_row = {
         "Closing liability: (opening - payment) x (1 + r)": lease.closing,
         "Lease payment (first day of the payment month)": lease.payments,
         "Current: closing - the closing 12 months later": lease.current,
     }
-    cost = "Lease cost: total payments x days of the term / days in the term"
+    cost = "Lease cost: payments x term days / days in term"
     if standard == "ifrs16":
         cost = "Expense: depreciation + interest"
     by_row[cost] = lease.lease_cost
@@ -228,7 +228,7 @@ def test_an_edited_cell_recalculates_like_set(books, key):
     pnl = expected.pnl
     for label, values in (
         (
-            "Cost of revenue, accounting: + the change x (1 - training share)",
+            "Cost of revenue, accounting: + change x (1 - share)",
             pnl.accounting_inference_cost,
         ),
         ("Difference: accounting - management", pnl.difference),

@@ -35,6 +35,8 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
+    money_format,
+    money_scale,
     serial,
     sheet_ref,
 )
@@ -101,6 +103,11 @@ def _scenario(
     if not report.leases:
         ws.write_string(row, 0, "No contract is accounted for as a lease.", formats.subtitle())
         return row + 1
+    # money in the unit of the largest lease payment, not of the projection's revenue: a
+    # $175M payment in billions would show as $0.18B, its differences as $0.00B
+    shown = [lease for lease in report.leases if not lease.short_term] or report.leases
+    largest = max(float(np.abs(lease.payments).max(initial=0.0)) for lease in shown)
+    money = money_format(result.scenario.currency, *money_scale(largest))
     kinds = {**num_formats(money), "ratio": "0.0000%"}
     cells = []
     for lease in report.leases:
@@ -197,14 +204,14 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     )
     ends_early = scalar(
         "early",
-        "Term ends before the contract's end: termination fee paid (1 = yes)",
+        "Term ends early: termination fee paid (1 = yes)",
         f"=IF({stop}<={end},1,0)",
         float(early),
         "flag",
     )
     charged = scalar(
         "charged",
-        "... and charged within the term by the notice given (1 = yes)",
+        "... and charged by the notice given (1 = yes)",
         f"=IF({given}*{ends_early}=1,IF({stop}={svc},1,0),0)",
         float(early and service_stop == stop_day and given_value == 1.0),
         "flag",
@@ -214,7 +221,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     )
     short = scalar(
         "short",
-        "Short-term exemption applies: term of 12 months or less (1 = yes)",
+        "Short-term: term of 12 months or less (1 = yes)",
         # the same day 12 months after the start, held to the month's end, in the common
         # functions only: the last day of the month before + the day of the month, at most
         # the last day of that month
@@ -225,7 +232,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     )
     r = scalar(
         "r",
-        "Monthly rate r = POWER(1 + borrowing rate, 1/12) - 1",
+        "Monthly rate r = (1 + borrowing rate)^(1/12) - 1",
         f"=POWER(1+{borrowing},1/12)-1",
         lease.monthly_rate,
         "ratio",
@@ -410,7 +417,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     if lease.standard == "asc842":
         s.series(
             key + "cost",
-            "Lease cost: total payments x days of the term / days in the term",
+            "Lease cost: payments x term days / days in term",
             "",
             "money",
             f"=IF({short}=1,{C}{incurred},{total}*{share})",
@@ -420,7 +427,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         cost = s.r(key + "cost")
         s.series(
             key + "rou",
-            "ROU asset: closing + payments to date - lease cost to date",
+            "ROU asset: closing + paid to date - cost to date",
             "",
             "money",
             f"=IF({short}=1,0,{C}{close}+SUM(${first}{pay}:{C}{pay})"
@@ -431,7 +438,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     else:
         s.series(
             key + "dep",
-            "Depreciation: ROU at commencement x days of the term / days in the term",
+            "Depreciation: L0 x term days / days in term",
             "",
             "money",
             f"=IF({short}=1,0,{l0}*{share})",
@@ -449,7 +456,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         )
         s.series(
             key + "rou",
-            "ROU asset: at commencement less depreciation to date",
+            "ROU asset: L0 - depreciation to date",
             "",
             "money",
             f"=IF({short}=1,0,{l0}-SUM(${first}{dep}:{C}{dep}))",
@@ -459,7 +466,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     cost = s.r(key + "cost")
     s.series(
         key + "change",
-        "Cost under the lease less the fees for the term (to the P&L)",
+        "Lease cost less the fees for the term (to the P&L)",
         "",
         "money",
         f"={C}{cost}-{C}{incurred}",
@@ -468,7 +475,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     # the two scalars over the rows
     money_fmt = formats.get(num_format=s.num_formats["money"], bold=True)
     pay_span = f"${first}${pay}:${last_col}${pay}"
-    ws.write_string(l0_row, 0, "Liability at commencement L0 = payments x discount factors")
+    ws.write_string(l0_row, 0, "Liability at commencement L0 (payments discounted)")
     ws.write_formula(
         l0_row,
         1,
@@ -527,6 +534,7 @@ def _maturity(
         ws.write_string(row, FIRST_COL + n, cell.lease.name, header)
     total_col = FIRST_COL + len(cells)
     ws.write_string(row, total_col, "Total", header)
+    ws.set_row(row, 30)  # a lease's name on two lines
     row += 1
     fmt = formats.get(num_format=money)
     bold = formats.get(num_format=money, bold=True)
@@ -636,7 +644,7 @@ def _pnl(
                     values[m] = lease.lease_cost[j] - lease.fees_incurred[j]
         s.series(
             f"pnl.change{n}",
-            f"{lease.name}: lease cost less the fees for its term",
+            f"{lease.name}: lease cost less fees",
             "",
             "money",
             f"=IF({t}+{offset}<1,0,IF({t}+{offset}>{count},0,"
@@ -648,7 +656,7 @@ def _pnl(
     share = f"{C}{s.r('pnl.share')}"
     s.series(
         "pnl.mgmt_cost",
-        "Cost of revenue (inference cost), management: fees as incurred",
+        "Cost of revenue, management (fees as incurred)",
         "",
         "money",
         there("inference_cost"),
@@ -656,7 +664,7 @@ def _pnl(
     )
     s.series(
         "pnl.acct_cost",
-        "Cost of revenue, accounting: + the change x (1 - training share)",
+        "Cost of revenue, accounting: + change x (1 - share)",
         "",
         "money",
         f"={C}{s.r('pnl.mgmt_cost')}+({change})*(1-{share})",
@@ -673,7 +681,7 @@ def _pnl(
     )
     s.series(
         "pnl.acct_training",
-        "Training cost, accounting: + the change x training share",
+        "Training cost, accounting: + change x share",
         "",
         "money",
         f"={C}{s.r('pnl.mgmt_training')}+({change})*{share}",
