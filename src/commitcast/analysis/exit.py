@@ -30,8 +30,9 @@ import numpy as np
 
 from commitcast.core.calendar import date_from_day, day_number
 from commitcast.core.errors import CommitcastError
-from commitcast.engine.run import run
+from commitcast.engine.actuals import runner
 from commitcast.load.overrides import apply_overrides
+from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error
@@ -143,7 +144,12 @@ def notice_dates(contract: Contract) -> list[dt.date]:
     return dates
 
 
-def exit_options(scenario: Scenario, contract: str | int | None = None) -> ExitAnalysis:
+def exit_options(
+    scenario: Scenario,
+    contract: str | int | None = None,
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
+) -> ExitAnalysis:
     """Every notice month of one contract, projected in one pass (see the module).
 
     `contract` is the contract's name or index; None picks the only one that can be
@@ -151,12 +157,19 @@ def exit_options(scenario: Scenario, contract: str | int | None = None) -> ExitA
 
         analysis = exit_options(scenario, "Colossus reservation")
         analysis.best_option, analysis.exit_pays, analysis.last_notice
+
+    With `actuals`, on the re-forecast (`engine.actuals`): notice from the first month after
+    the closed ones, whose figures stay actual in every run.
     """
+    scenario, run = runner(scenario, actuals, keep_plan)
     index = choose_contract(scenario, contract)
     contract = scenario.contracts[index]
     term = contract.termination
     assert term is not None
     dates = notice_dates(contract)
+    if actuals is not None and actuals.last is not None:
+        # notice can be given from the first day of the first month not closed
+        dates = [day for day in dates if day > actuals.last]
     if not dates:
         raise CommitcastError.single(
             f"no first of a month lies between the earliest notice ({contract.earliest_notice}) "

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from commitcast.core.errors import CommitcastError
-from commitcast.engine.run import run
+from commitcast.engine.actuals import runner
+from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import (
@@ -239,7 +240,11 @@ def bar_of(scenario: Scenario, driver: Driver) -> Bar:
 
 
 def sensitivity(
-    scenario: Scenario, drivers: Sequence[Driver] | None = None, metric: str = "npv"
+    scenario: Scenario,
+    drivers: Sequence[Driver] | None = None,
+    metric: str = "npv",
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
 ) -> Tornado:
     """Tornado of `metric`: the base run and two runs per driver, in one batched pass.
 
@@ -249,8 +254,12 @@ def sensitivity(
 
         tornado = sensitivity(scenario, [Driver("revenue.API.growth", 0.02, 0.06)], "npv")
         [(bar.input.path, bar.at_low, bar.at_high) for bar in tornado.drivers]
+
+    With `actuals` the tornado is of the re-forecast (`engine.actuals`): the drivers move the
+    forecast months only, the closed months stay actual in every run.
     """
     check_figure(metric)
+    scenario, run = runner(scenario, actuals, keep_plan)
     notes: list[str] = []
     if drivers:
         if isinstance(drivers, str | Driver):
@@ -307,7 +316,11 @@ def axis_of(scenario: Scenario, path: str, values: Sequence[Value]) -> tuple[Inp
 
 
 def grid(
-    scenario: Scenario, axes: Sequence[tuple[str, Sequence[Value]]], metric: str = "npv"
+    scenario: Scenario,
+    axes: Sequence[tuple[str, Sequence[Value]]],
+    metric: str = "npv",
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
 ) -> Grid:
     """One- or two-way table of `metric`: every combination in one batched pass.
 
@@ -317,8 +330,11 @@ def grid(
         axes = [("revenue.API.growth", [0.02, 0.04]), ("costs.overflow.policy", ["unserved"])]
         table = grid(scenario, axes, "npv")
         table.table  # npv: a row per growth, a column per policy (one here)
+
+    With `actuals`, of the re-forecast: closed months stay actual in every cell.
     """
     check_figure(metric)
+    scenario, run = runner(scenario, actuals, keep_plan)
     if isinstance(axes, str) or not 1 <= len(axes) <= 2:
         raise argument_error("give one or two axes", "axes", kind="axes_count")
     cells = math.prod(len(values) for _, values in axes)

@@ -26,9 +26,11 @@ import numpy as np
 from commitcast.core.display import format_figure
 from commitcast.core.errors import CommitcastError
 from commitcast.core.measures import RATIO_FIGURES
-from commitcast.engine.projection import projection
-from commitcast.engine.run import run
+from commitcast.engine.actuals import runner
+from commitcast.engine.projection import Projection, from_result
+from commitcast.engine.run import BatchResult
 from commitcast.load.overrides import apply_overrides
+from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import (
@@ -205,6 +207,8 @@ def solve(
     figure: str,
     target: float,
     search: tuple[Value, Value] | None = None,
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
 ) -> Solution:
     """The value of the input at `path` that makes the summary `figure` equal `target`.
 
@@ -215,8 +219,12 @@ def solve(
         answer = solve(scenario, "revenue.API.price_per_million_tokens", "gross_margin_pct", 0.4)
         answer.value, answer.sets  # the price, and the override that reproduces it
         solve(scenario, "contracts[0].monthly_fee", "peak_funding_need", 9e9, ("1B", "6B"))
+
+    With `actuals`, on the re-forecast (`engine.actuals`): the input moves the forecast months
+    only, the closed months stay actual.
     """
     check_figure(figure, "figure")
+    scenario, run = runner(scenario, actuals, keep_plan)
     if isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target):
         raise argument_error(f"the target must be a finite number; got {target!r}", "target")
     goal = float(target)
@@ -244,7 +252,7 @@ def solve(
         raise _no_root(path, figure, goal, (item.show(low), item.show(high)), seen)
     # check the answer the long way: as an override, validated, projected on its own
     sets = [f"{item.path}={item.show(x)}"]
-    at_answer = projection(apply_overrides(scenario, sets))
+    at_answer = _projected(apply_overrides(scenario, sets), run)
     achieved = at_answer.summary[figure]
     solution = Solution(
         scenario,
@@ -262,12 +270,23 @@ def solve(
     return _check(solution)
 
 
-def breakeven_utilization(scenario: Scenario) -> Solution:
+def _projected(scenario: Scenario, run: Callable[[Batch], BatchResult]) -> Projection:
+    """`scenario` projected on its own by `run` (the engine, or a re-forecast's): the check
+    of an answer the long way."""
+    return from_result(scenario, run(Batch(scenario)), 0)
+
+
+def breakeven_utilization(
+    scenario: Scenario, actuals: Actuals | None = None, keep_plan: bool = False
+) -> Solution:
     """Average utilization at which gross margin is 0, by scaling all demand (see above).
 
     answer = breakeven_utilization(scenario)
     answer.extra["average_utilization"], answer.extra["scale"]
+
+    With `actuals`, demand is scaled in the forecast months only (closed months stay actual).
     """
+    scenario, run = runner(scenario, actuals, keep_plan)
     streams = [
         (f"revenue[{j}].{name}", value)
         for j, stream in enumerate(scenario.revenue)
@@ -313,7 +332,7 @@ def breakeven_utilization(scenario: Scenario) -> Solution:
         )
         raise _no_root(label, "gross_margin", 0.0, (f"{low:g}x", f"{high:g}x"), seen, hint)
     sets = [f"{key}={value * s!r}" for key, value in streams]
-    at_answer = projection(apply_overrides(scenario, sets))
+    at_answer = _projected(apply_overrides(scenario, sets), run)
     utilization = at_answer.summary["average_utilization"]
     solution = Solution(
         scenario,
