@@ -68,3 +68,9 @@ def test_parse_number_refuses_non_numbers(value, message):
 def test_percent_can_be_refused():
     with pytest.raises(ValueError, match="percentage is not allowed"):
         parse_number("3%", allow_percent=False)
+
+
+@pytest.mark.parametrize("text", ["١٢٥٠", "１.２５B", "$٣M", "1٠%", "१०"])
+def test_digits_other_than_0_to_9_are_refused_naming_the_character(text):
+    with pytest.raises(ValueError, match=r"U\+[0-9A-F]{4} .* is not one of the digits 0-9"):
+        parse_number(text)

@@ -92,3 +92,25 @@ def test_every_distribution_is_one_of_the_five_kinds():
         "DistributionUniform",
         "DistributionChoice",
     ]
+
+
+# One rule for digits (issue 16): the digits 0-9 only, in the schema and in the loader alike;
+# Python's int() and float() read Arabic-Indic and fullwidth digits, the schema's [0-9] does not.
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("contracts", 0, "monthly_fee"), "١٢٥٠"),
+        (("contracts", 0, "monthly_fee"), "１２５０"),
+        (("contracts", 0, "start"), "２０２６-06-01"),
+        (("horizon", "start"), "٢٠٢٦-06"),
+        (("horizon", "months"), "１２"),
+    ],
+)
+def test_digits_other_than_0_to_9_are_refused_by_the_schema_and_the_loader(path, value):
+    from commitcast.core.errors import CommitcastError
+    from commitcast.load.validation import scenario_from_text
+
+    assert errors(with_value(path, value))
+    data = with_value(path, value)
+    with pytest.raises(CommitcastError, match="is not one of the digits 0-9"):
+        scenario_from_text(json.dumps(data, ensure_ascii=False))

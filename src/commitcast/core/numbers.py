@@ -2,18 +2,23 @@
 
 Parsing accepts `1250000000`, `1_250_000_000`, `1.25B`, `$900M`, `$1,250,000,000` and, for
 rates, `3%`. Anything ambiguous (`1,25B`, `12 million`) is refused rather than guessed.
+Numbers and dates are written with the digits 0-9 only: Arabic-Indic (`١٢`), fullwidth (`１２`)
+and other digits that Python would read are refused, naming the character, as the JSON Schema
+(whose patterns say [0-9]) refuses them.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12}
 
 # Also the JSON Schema pattern for numbers written as text, so it avoids Python-only syntax.
 AMOUNT_PATTERN = (
-    r"^\s*([-+])?\s*(\$|USD\s*)?\s*(\d{1,3}(?:,\d{3})+|\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?"
+    r"^\s*([-+])?\s*(\$|USD\s*)?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9][0-9_]*)?(\.[0-9]+)?"
+    r"([eE][-+]?[0-9]+)?"
     r"\s*([kKmMbBtT]|bn|BN|Bn|%)?\s*$"
 )
 _AMOUNT = re.compile(AMOUNT_PATTERN)
@@ -45,7 +50,23 @@ def parse_number(value: object, *, allow_percent: bool = True) -> float:
     return number
 
 
+def digit_problem(text: str) -> str | None:
+    """Why `text` cannot be read as a number or a date: it has a digit other than 0-9 (which
+    Python's int() and float() would read, and the JSON Schema would not); None if it has not."""
+    for character in text:
+        if character.isdigit() and not "0" <= character <= "9":
+            name = unicodedata.name(character, "a digit")
+            return (
+                f"{character!r} (U+{ord(character):04X} {name}) is not one of the digits 0-9; "
+                "write numbers and dates with the digits 0-9"
+            )
+    return None
+
+
 def _parse_text(text: str, allow_percent: bool) -> float:
+    problem = digit_problem(text)
+    if problem:
+        raise ValueError(problem)
     match = _AMOUNT.match(text)
     if not match or not (match[3] or match[4]):
         raise ValueError(

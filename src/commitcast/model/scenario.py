@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from commitcast.core.numbers import parse_number
+from commitcast.core.numbers import digit_problem, parse_number
 from commitcast.model.provenance import Provenance
 from commitcast.model.uncertainty import Correlation, Uncertainty
 
@@ -77,7 +77,9 @@ def _int_validator(low: int, high: int | None = None) -> Callable[[Any], int]:
             raise ValueError("expected a whole number")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        if isinstance(value, str) and digit_problem(value):
+            raise ValueError(digit_problem(value))
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9]+\s*", value):
             value = int(value)
         if not isinstance(value, int):
             raise ValueError(f"expected a whole number, got {value!r}")
@@ -100,7 +102,9 @@ def parse_date(value: Any) -> dt.date:
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
+    if digit_problem(value):
+        raise ValueError(digit_problem(value))
+    match = re.fullmatch(r"\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*", value)
     if not match:
         raise ValueError(f"cannot read {value!r} as a date; write it YYYY-MM-DD")
     year, month, day = (int(g) for g in match.groups())
@@ -131,7 +135,9 @@ def parse_month(value: Any) -> dt.date:
             raise ValueError(f"{value.isoformat()}: the horizon starts on a month; write YYYY-MM")
         return _check_year(value)
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", value)
+        if digit_problem(value):
+            raise ValueError(digit_problem(value))
+        match = re.fullmatch(r"\s*([0-9]{4})-([0-9]{1,2})\s*", value)
         if match:
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
@@ -155,6 +161,14 @@ def _name(value: Any) -> str:
         raise ValueError("a name must not be empty")
     if len(value) > 200:
         raise ValueError("a name must be at most 200 characters")
+    hidden = next(
+        (ch for ch in value if ch in _REORDERING or unicodedata.category(ch) in _BREAKS), None
+    )
+    if hidden is not None:
+        # a line break splits a table's row; a bidirectional override shows the text around it
+        # reversed ("exe.txt" for "txt.exe"), so the name read is not the name written
+        what = "a line break" if unicodedata.category(hidden) in _BREAKS else "it reorders text"
+        raise ValueError(f"a name must not contain {_code_point(hidden)} ({what}); remove it")
     control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
     if control is not None:
         # an escape sequence in a name would be sent to the terminal (clear the screen, ...)
@@ -162,7 +176,39 @@ def _name(value: Any) -> str:
             f"a name must not contain control characters such as {control!r} "
             "(tabs, line breaks, escape codes)"
         )
+    if all(_invisible(ch) for ch in value):
+        shown = next(ch for ch in value if not ch.isspace())  # not empty: checked above
+        raise ValueError(
+            "a name must have a visible character; this one has only invisible ones such as "
+            f"{_code_point(shown)}"
+        )
     return value
+
+
+# Characters a name must not hold: the line and paragraph separators, and the bidirectional
+# marks, embeddings, overrides and isolates (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069)
+_BREAKS = ("Zl", "Zp")
+_REORDERING = frozenset(
+    "\u061c\u200e\u200f"
+    + "".join(map(chr, range(0x202A, 0x202F)))
+    + "".join(map(chr, range(0x2066, 0x206A)))
+)
+# letters and symbols that show as blank space (fillers, the blank Braille pattern)
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _invisible(character: str) -> bool:
+    """Shows nothing: a space, a format character (zero-width space, joiner, soft hyphen), a
+    combining mark with nothing to combine with, a filler."""
+    return (
+        character.isspace()
+        or unicodedata.category(character) in ("Cf", "Zs", "Mn", "Me", "Cc")
+        or character in _BLANK
+    )
+
+
+def _code_point(character: str) -> str:
+    return f"U+{ord(character):04X} ({unicodedata.name(character, 'unnamed')})"
 
 
 # `monthly_fee: 3%` would silently be $0.03: a percentage is only allowed for rates and shares.

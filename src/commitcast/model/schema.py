@@ -8,7 +8,7 @@ from commitcast.core.numbers import AMOUNT_PATTERN
 from commitcast.model.scenario import Scenario
 
 # A month, YYYY-MM (or its first day)
-MONTH_PATTERN = r"^\s*\d{4}-\d{1,2}(-0?1)?\s*$"
+MONTH_PATTERN = r"^\s*[0-9]{4}-[0-9]{1,2}(-0?1)?\s*$"  # digits 0-9 only, as core.numbers
 
 
 def scenario_schema() -> dict[str, Any]:
