@@ -36,6 +36,10 @@ _EXPORTS = {
     "scenario_from_text": "load.validation",
     "scenario_warnings": "load.validation",
     "lease_accounting": "analysis.accounting",
+    "Actuals": "model.actuals",
+    "read_actuals": "load.actuals",
+    "reforecast": "engine.actuals",
+    "ReforecastProjection": "engine.actuals",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -54,7 +58,10 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from commitcast.analysis.accounting import lease_accounting  # noqa: F401
     from commitcast.analysis.obligations import obligations  # noqa: F401
     from commitcast.core.errors import CommitcastError, Problem  # noqa: F401
+    from commitcast.engine.actuals import ReforecastProjection, reforecast  # noqa: F401
     from commitcast.engine.projection import Projection, aggregate, project, projection  # noqa: F401
+    from commitcast.load.actuals import read_actuals  # noqa: F401
     from commitcast.load.overrides import apply_overrides  # noqa: F401
     from commitcast.load.validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401
+    from commitcast.model.actuals import Actuals  # noqa: F401
     from commitcast.model.scenario import Scenario  # noqa: F401
