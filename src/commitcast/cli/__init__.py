@@ -11,6 +11,7 @@ from commitcast.cli import (
     export,  # noqa: F401  (registers export)
     obligations,  # noqa: F401  (registers obligations)
     simulate,  # noqa: F401  (registers simulate)
+    variance,  # noqa: F401  (registers variance)
     whatif,  # noqa: F401  (registers compare, sensitivity, solve, exit)
 )
 from commitcast.cli.app import app, main
