@@ -17,6 +17,7 @@ from commitcast.model.uncertainty import (
     Distribution,
     LogNormal,
     Normal,
+    ParameterIssue,
     Triangular,
     UncertainInput,
     Uncertainty,
@@ -119,6 +120,8 @@ def _spec_problems(
         else:
             cause = (item.get("ctx") or {}).get("error")
             message = str(cause) if kind == "value_error" and cause is not None else item["msg"]
+            if isinstance(cause, ParameterIssue):  # at the parameter's line
+                loc = (*loc, cause.parameter)
         # the first loc part is the union member's tag, e.g. 'normal'
         if loc and loc[0] in KINDS:
             loc = loc[1:]

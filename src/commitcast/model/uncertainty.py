@@ -32,6 +32,8 @@ scenario model sees the data and `attach` after.
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -45,6 +47,29 @@ if TYPE_CHECKING:
 
 
 DIST_KEY = "dist"
+# The largest standard normal draw sampling allows for: past it a float64 cannot hold the
+# probability of a draw (Phi(-38.5) underflows), and _phi clips there.
+Z_MAX = 40.0
+LARGEST = sys.float_info.max
+
+
+class ParameterIssue(ValueError):
+    """A distribution's parameters that cannot be sampled faithfully, at the parameter to fix
+    (the loader puts the problem at its line)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(message)
+
+
+def _past_range(parameter: str, what: str) -> ParameterIssue:
+    return ParameterIssue(
+        parameter,
+        f"{what} passes the range of numbers (about 1e308), so the samples cannot be drawn "
+        "faithfully; give parameters of the size of the figure itself",
+    )
+
+
 KINDS = ("normal", "lognormal", "triangular", "uniform", "choice")
 Number = Annotated[float, BeforeValidator(parse_number)]
 
@@ -168,6 +193,12 @@ class Normal(_Spec):
     mean: Number
     sd: Number = Field(ge=0)
 
+    @model_validator(mode="after")
+    def _faithful(self) -> Normal:
+        if not math.isfinite(abs(self.mean) + Z_MAX * self.sd):
+            raise _past_range("sd", f"mean +/- {Z_MAX:g} sd")
+        return self
+
     def raw_central(self) -> float:
         return self.mean
 
@@ -179,6 +210,18 @@ class LogNormal(_Spec):
     dist: Literal["lognormal"]
     mean: Number = Field(gt=0, description="Mean of the value (not of its logarithm).")
     sd: Number = Field(ge=0, description="Standard deviation of the value.")
+
+    @model_validator(mode="after")
+    def _faithful(self) -> LogNormal:
+        # the largest sample, exp(mu + Z_MAX sigma), must be a number: sd / mean of 1e200
+        # would overflow (sd / mean) ** 2 and every sample after it
+        ratio = self.sd / self.mean
+        if ratio > 1e150:
+            raise _past_range("sd", "(sd / mean) squared")
+        mu, sigma = self.log_parameters()
+        if mu + Z_MAX * sigma > math.log(LARGEST):
+            raise _past_range("sd", "the largest sample, exp(mu + 40 sigma)")
+        return self
 
     def raw_central(self) -> float:
         return self.mean
@@ -212,6 +255,9 @@ class Triangular(_Spec):
                 f"needs low <= mode <= high; got low {self.low:g}, mode {self.mode:g}, "
                 f"high {self.high:g}"
             )
+        width = self.high - self.low
+        if not math.isfinite(width * max(self.mode - self.low, self.high - self.mode)):
+            raise _past_range("high", "(high - low) x (mode - low)")
         return self
 
     def raw_central(self) -> float:
@@ -239,6 +285,8 @@ class Uniform(_Spec):
     def _order(self) -> Uniform:
         if self.low > self.high:
             raise ValueError(f"low ({self.low:g}) is above high ({self.high:g})")
+        if not math.isfinite(self.high - self.low):
+            raise _past_range("high", "high - low")
         return self
 
     def raw_central(self) -> float:
@@ -268,6 +316,8 @@ class Choice(_Spec):
             )
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
             raise ValueError("weights must be 0 or more and not all 0")
+        if not math.isfinite(sum(self.weights)):
+            raise _past_range("weights", "the sum of the weights")
         return self
 
     def probabilities(self) -> list[float]:
