@@ -80,3 +80,19 @@ def test_overrides_are_listed(tiny):
     assert document["overrides"] == ["revenue.Flat.revenue_per_month=1500"]
     # Q4 2026 holds December, Q1 2027 January: 1,500 each
     assert [row["revenue"] for row in document["monthly"]] == pytest.approx([1500, 1500], abs=0.005)
+
+
+def test_a_re_forecast_says_which_months_are_actual():
+    from commitcast.engine.actuals import reforecast
+    from tests.engine.test_actuals import UNDER, plan
+
+    document = projection_dict(reforecast(plan(), UNDER), "quarter")
+    assert document["actuals"] == {
+        "file": None,
+        "sha256": None,
+        "closed_months": 3,
+        "last_closed": "2026-03",
+        "keep_plan": False,
+    }
+    assert [row["basis"] for row in document["monthly"]] == ["actual", "forecast"]
+    assert list(document)[:3] == ["scenario", "overrides", "actuals"]
