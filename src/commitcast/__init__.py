@@ -40,6 +40,8 @@ _EXPORTS = {
     "read_actuals": "load.actuals",
     "reforecast": "engine.actuals",
     "ReforecastProjection": "engine.actuals",
+    "variance": "analysis.variance",
+    "Variance": "analysis.variance",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -57,6 +59,7 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports
     from commitcast.analysis.accounting import lease_accounting  # noqa: F401
     from commitcast.analysis.obligations import obligations  # noqa: F401
+    from commitcast.analysis.variance import Variance, variance  # noqa: F401
     from commitcast.core.errors import CommitcastError, Problem  # noqa: F401
     from commitcast.engine.actuals import ReforecastProjection, reforecast  # noqa: F401
     from commitcast.engine.projection import Projection, aggregate, project, projection  # noqa: F401
