@@ -16,7 +16,7 @@ from commitcast.analysis.sensitivity import Driver, grid, sensitivity
 from commitcast.analysis.solve import solve
 from commitcast.engine.actuals import reforecast
 from commitcast.engine.projection import projection
-from tests.engine.test_actuals import UNDER, money, plan
+from tests.engine.test_actuals import CENT, UNDER, money, plan
 
 
 def test_the_plan_against_its_re_forecast():
@@ -84,3 +84,33 @@ def test_exit_on_a_re_forecast_gives_notice_after_the_closed_months():
     # no notice: the re-forecast itself
     assert analysis.no_notice.npv == money(reforecast(terminable, UNDER).summary["npv"])
     assert projection(terminable).summary["npv"] != money(analysis.no_notice.npv)
+
+
+def test_simulate_on_a_re_forecast_leaves_the_closed_months_alone():
+    from commitcast.analysis.simulate import simulate
+    from commitcast.load.validation import scenario_from_text
+
+    uncertain = scenario_from_text(
+        """\
+name: test
+horizon: {start: 2026-01, months: 6}
+contracts:
+  - {name: C, monthly_fee: 3100, start: 2026-01-01, end: 2026-12-31,
+     capacity: {tokens_per_month: 1000000}}
+revenue:
+  - {name: API, tokens_per_month: 500000, price_per_million_tokens: 4000,
+     growth: {dist: uniform, low: 0.0, high: 0.2}}
+"""
+    )
+    result = simulate(uncertain, 200, 7, actuals=UNDER)
+    fan = result.fan["cumulative_cash"]
+    # every run has the actual cash at the close: -1,500, -3,040, -4,204 in every percentile
+    for percentile in fan.values():
+        assert percentile[:3] == money([-1500, -3040, -4204])
+    # after it growth spreads the runs: June's cash differs between the 5th and 95th
+    assert fan["p5"][5] < fan["p95"][5]
+    # growth 0 .. 20% from March: total revenue 5,296 + 1,936 x (3 .. 4.368) = 11,104 ..
+    # 13,752.45 (test_sensitivity_on_a_re_forecast_moves_only_the_forecast_months), less the
+    # fees 6 x 3,100 = 18,600: gross margin -7,496 .. -4,847.55
+    margin = result.runs_summary["gross_margin"]
+    assert -7496 - CENT <= margin.min() <= margin.max() <= -4847.55 + CENT

@@ -32,8 +32,10 @@ import numpy as np
 from commitcast.analysis.sketch import ExactSum, Histogram
 from commitcast.core.calendar import month_number
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.engine.run import run
+from commitcast.engine.actuals import ClosedMonths, overlay, prepare
+from commitcast.engine.run import COLUMNS, run
 from commitcast.load.uncertainty import check_values
+from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
 from commitcast.model.uncertainty import Uncertainty
 from commitcast.variants.batch import Batch
@@ -364,6 +366,8 @@ class ChunkWork:
     # runs per engine pass; a chunk with more is projected in passes of this many and sent
     # back as one result (on a worker, where only sketches go back: fewer, larger results)
     pass_size: int | None = None
+    # a re-forecast's closed months (engine.actuals), laid over every run: they stay actual
+    closed: ClosedMonths | None = field(default=None, repr=False)
 
     def __call__(self, job: ChunkJob) -> ChunkResult:
         size = self.pass_size or job.size
@@ -408,8 +412,13 @@ class ChunkWork:
         size = normals.shape[0]
         variants = uncertainty.sample(_Replay(normals), size)  # type: ignore[arg-type]
         _check_samples(scenario, uncertainty, variants, self.checked)
-        # only the two monthly columns the fan reads are kept (the summary is always whole)
-        result = run(Batch(scenario, size, variants), columns=FAN_COLUMNS)
+        batch = Batch(scenario, size, variants)
+        if self.closed is None:
+            # only the two monthly columns the fan reads are kept (the summary is always whole)
+            result = run(batch, columns=FAN_COLUMNS)
+        else:
+            # the closed months are laid over every column, then the summary worked out again
+            result = overlay(run(batch), batch, self.closed)
         summary = {name: result.summary[name] for name in FIGURES}
         figures = fan = figure_sketch = fan_sketch = figure_sums = None
         if self.keep_figures:
@@ -553,6 +562,8 @@ def simulate(
     executor: Executor | None = None,
     workers: int | None = None,
     worker_reserve: int | None = None,
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
 ) -> Simulation:
     """Project `runs` samples of the scenario's uncertain inputs and summarize them.
 
@@ -566,6 +577,10 @@ def simulate(
 
         result = simulate(scenario, runs=10_000, seed=7, funding_limit=20e9)
         result.statistics["npv"]["p5"], result.probabilities["peak_funding_need_above_limit"]
+
+    With `actuals` the runs are of the re-forecast (`engine.actuals`): the distributions move
+    the forecast months only (a stream's from its last closed month), the closed months stay
+    actual in every run. Each pass then keeps every monthly column, so passes are smaller.
     """
     runs = operator.index(runs)  # a TypeError for 1e4 or "10000": runs are counted
     reason = runs_problem(runs, MAX_RUNS if executor is None else MAX_RUNS_DISTRIBUTED)
@@ -582,11 +597,27 @@ def simulate(
         scenario, runs, memory, method=method, workers=workers, worker_reserve=worker_reserve
     )
     size = layout.chunk if chunk is None else min(chunk, layout.chunk)
+    closed = None
+    if actuals is not None:
+        prepared = prepare(scenario, actuals, keep_plan)
+        scenario, closed = prepared.scenario, prepared.closed
+        # every column of a pass is kept (and copied once) for the overlay
+        per_run = 2 * 8 * scenario.months * (len(COLUMNS) + 4 * len(scenario.revenue))
+        size = max(1, min(size, memory // 4 // per_run))
     passes = 1 if executor is None else _passes_per_chunk(scenario, layout, size, workers or 1)
     try:
         with freed_memory_kept():
             return _simulate(
-                scenario, runs, seed, funding_limit, layout, size, passes, progress, executor
+                scenario,
+                runs,
+                seed,
+                funding_limit,
+                layout,
+                size,
+                passes,
+                progress,
+                executor,
+                closed,
             )
     except MemoryError:
         raise argument_error(
@@ -679,10 +710,12 @@ def _simulate(
     passes: int,
     progress: Callable[[int], None] | None,
     executor: Executor | None,
+    closed: ClosedMonths | None = None,
 ) -> Simulation:
     uncertainty = scenario.uncertainty
     months = scenario.months
     work = ChunkWork(scenario, layout.keep_fan, layout.keep_figures, funding_limit)
+    work.closed = closed
     work.pass_size = chunk
     if executor is None:
         work.into = {}
