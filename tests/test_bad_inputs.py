@@ -6,6 +6,7 @@ Each `tests/bad_inputs/NN-name.yaml` has `NN-name.expect` beside it:
     validate_exit: 0     if validate differs (a scenario that is valid but cannot be projected)
     at: LINE[:COLUMN]    a location that must appear as `file:LINE[:COLUMN]:` (repeatable)
     fragment: TEXT       text that must appear in the output (repeatable)
+    absent: TEXT         text that must not appear in the output (repeatable)
 
 Both `commitcast validate` and `commitcast project ... -o` run on each file: the exit status and
 every fragment must match, no traceback may appear, and nothing may be written (a previous
@@ -32,6 +33,7 @@ class Expect:
     validate_exit: int | None = None
     at: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
 
 
 def read_expect(path: Path) -> Expect:
@@ -48,6 +50,8 @@ def read_expect(path: Path) -> Expect:
             expect.at.append(value.strip())
         elif key == "fragment":
             expect.fragments.append(value)
+        elif key == "absent":
+            expect.absent.append(value)
         else:
             raise AssertionError(f"{path.name}: unknown expect key {key!r}")
     return expect
@@ -79,6 +83,8 @@ def _check(result, expect_exit: int, expect: Expect, path: Path) -> None:
     assert "internal error" not in text
     for fragment in expect.fragments:
         assert fragment in text, f"{fragment!r} not in:\n{text}"
+    for fragment in expect.absent:
+        assert fragment not in text, f"{fragment!r} in:\n{text}"
     for location in expect.at:
         assert f"{path}:{location}:" in text, f"{path}:{location}: not in:\n{text}"
 
@@ -105,7 +111,9 @@ def test_project(case: Path, tmp_path: Path, cli):
     previous.write_text(PREVIOUS, encoding="utf-8")
     result = cli("project", path, "--format", "csv", "-o", previous)
     fragments = [f for f in expect.fragments if f != "ok:"]  # validate's line, not project's
-    _check(result, expect.exit, Expect(expect.exit, None, expect.at, fragments), path)
+    _check(
+        result, expect.exit, Expect(expect.exit, None, expect.at, fragments, expect.absent), path
+    )
     assert [p.name for p in out.iterdir()] == ["projection.csv"]  # no temporary file left
     if expect.exit == 0:
         assert previous.read_text(encoding="utf-8").startswith("month,committed_fees,")

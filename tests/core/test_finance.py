@@ -47,3 +47,27 @@ def test_a_spreadsheet_npv_of_a_monthly_row():
     # numpy_financial.npv discounts the first value zero periods: prepend a zero flow
     theirs = float(npf.npv(0.01, [0.0, *flows]))
     assert ours == pytest.approx(theirs, abs=0.005)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+def test_present_value_counts_no_cash_as_no_value_where_the_factors_overflow():
+    from commitcast.core.finance import present_value
+
+    # -99.9999% a year: (1 + r_m) ** -t passes 1e308 long before month 1,200
+    factors = discount_factors(-0.999999, 1200)
+    assert not np.isfinite(factors).all()
+    net = np.zeros((2, 1200))
+    net[1, :12] = 100.0  # cash only in months where the factors are finite
+    pv = present_value(net, factors)
+    assert pv[0] == 0.0
+    assert pv[1] == pytest.approx((100.0 * factors[0, :12]).sum(), rel=1e-12)
+    net[1, -1] = 1.0  # cash discounted past the range of numbers still overflows
+    assert not np.isfinite(present_value(net, factors)[1])
+
+
+def test_present_value_is_the_plain_sum_where_the_factors_are_finite():
+    from commitcast.core.finance import present_value
+
+    factors = discount_factors(np.array([0.1, 0.2]), 24)
+    net = np.arange(48, dtype=np.float64).reshape(2, 24) - 10
+    assert np.array_equal(present_value(net, factors), np.multiply(net, factors).sum(axis=1))

@@ -23,3 +23,16 @@ def discount_factors(annual: np.ndarray | float, months: int) -> np.ndarray:
     rate = np.atleast_1d(monthly_rate(annual))[:, None]
     t = np.arange(1, months + 1, dtype=np.float64)[None, :]
     return np.power(1.0 + rate, -t)
+
+
+def present_value(net: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """NPV of each run: sum over months of net_t x factor_t.
+
+    A factor past the range of numbers (a rate near -100% a year over a long horizon makes
+    (1 + r_m) ** -t overflow) times no cash is no value, not an undefined one: 0 x inf counts
+    0. Any other product is as numpy computes it, so every finite NPV is unchanged and cash
+    discounted past the range of numbers still overflows (engine.run.check_finite says so)."""
+    values = np.multiply(net, factors)
+    if not np.isfinite(factors).all():
+        values[np.broadcast_to(net == 0, values.shape)] = 0.0
+    return values.sum(axis=1)  # type: ignore[no-any-return]

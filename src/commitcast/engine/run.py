@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from commitcast.core.calendar import MonthGrid, month_number, months_of_days
-from commitcast.core.finance import discount_factors
+from commitcast.core.finance import discount_factors, present_value
 from commitcast.core.measures import MILLION, MONTH_FIGURES, SUMMARY_KEYS
 from commitcast.engine.contracts import (
     ContractSchedule,
@@ -239,7 +239,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         streams=streams,
         opening=opening,
     )
-    check_finite(result, scenario.provenance.file)
+    check_finite(result, batch)
     return result
 
 
@@ -625,12 +625,13 @@ UNDEFINED_OK = (
 )
 
 
-def check_finite(result: BatchResult, file: str | None = None) -> None:
+def check_finite(result: BatchResult, batch: Batch) -> None:
     """Refuse runs whose figures overflowed float64: they would show as blanks, not numbers.
 
     Validation bounds each input, but growth compounded over a long horizon can still pass
     1e308 (1000% a month for 100 years). Every money and token column flows into a summary
-    total, so checking the (runs,) totals is enough and costs nothing next to the engine.
+    total, so checking the (runs,) totals is enough and costs nothing next to the engine. The
+    refusal names the input most likely to blame, at its line (`engine.overflow`).
     """
     for key, values in result.summary.items():
         if key in UNDEFINED_OK:
@@ -639,16 +640,9 @@ def check_finite(result: BatchResult, file: str | None = None) -> None:
         if not bad.any():
             continue
         from commitcast.core.errors import CommitcastError
+        from commitcast.engine.overflow import overflow_problem
 
-        runs = len(values)
-        which = f" in run {int(np.argmax(bad)) + 1} of {runs}" if runs > 1 else ""
-        raise CommitcastError.single(
-            f"the projection is too large to compute: {key} passes the range of numbers "
-            f"(about 1e308){which}",
-            hint="a growth rate, price change or escalator compounds too fast over this "
-            "horizon; lower it or shorten the horizon",
-            file=file,
-        )
+        raise CommitcastError([overflow_problem(batch, key, int(np.argmax(bad)), len(values))])
 
 
 def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.ndarray]:
@@ -717,7 +711,7 @@ def summarize(columns: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> dict[
         "total_training_cost": total("training_cost"),
         "gross_margin": margin,
         "gross_margin_pct": margin_pct,
-        "npv": np.multiply(net, factors).sum(axis=1),
+        "npv": present_value(net, factors),
         "peak_funding_need": np.where(dipped, -lowest, 0.0),
         "peak_funding_month": np.where(dipped, peak, -1),
         "payback_month": payback,

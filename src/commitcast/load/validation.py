@@ -11,6 +11,7 @@ from typing import Any
 import pydantic
 
 from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.numbers import parse_number
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.errors import problems_from_validation
 from commitcast.load.reader import Document, building, parse_text, problem_at
@@ -147,6 +148,26 @@ def scenario_warnings(scenario: Scenario) -> list[Problem]:
     return warnings
 
 
+def _written_as_percent(document: Any, loc: Path_, value: float) -> bool:
+    """Whether the file writes this rate with its percent sign (`1000%`): then it means what
+    it says, and a warning that it may be a percentage typed without its sign would be wrong.
+    (A value set by --set, differing from the file's, is warned about as before.)"""
+    if document is None:
+        return False
+    node: Any = document.data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, str) or not node.strip().endswith("%"):
+        return False
+    try:
+        return parse_number(node) == value
+    except ValueError:
+        return False
+
+
 def _large_rate_warnings(scenario: Scenario) -> list[Problem]:
     """A rate over 100% is allowed but is far more often a percentage typed without its '%'
     (`growth: 4` for 4% is 400% a month)."""
@@ -161,7 +182,7 @@ def _large_rate_warnings(scenario: Scenario) -> list[Problem]:
     document = source.document
     problems = []
     for loc, value, per in rates:
-        if value > 1:
+        if value > 1 and not _written_as_percent(document, loc, value):
             mark = document.mark_for(loc) if document else None
             problems.append(
                 Problem(
