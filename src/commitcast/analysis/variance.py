@@ -25,10 +25,11 @@ over the months that give it.
 **Revenue split.** For each usage stream whose revenue is given, revenue variance = volume +
 price + flat, exactly:
 
-- the plan's tokens for the stream are the tokens it bills: its demand x the month's share of
-  demand served (all of it unless demand is left unserved), and its plan usage revenue is
-  those tokens x its price / 1e6 (the company's plan revenue is the sum over streams of usage
-  revenue + flat revenue);
+- a stream's tokens (in the actuals file as in the plan) are the tokens it demanded; the split
+  works on the tokens it bills: its demand x the month's share of demand served (all of it
+  unless demand is left unserved; the actual share is 1 - actual unserved / actual demand), and
+  its plan usage revenue is its billed tokens x its price / 1e6 (the company's plan revenue is
+  the sum over streams of usage revenue + flat revenue);
 - the actual flat revenue is taken as planned (an actuals file gives one revenue per stream; a
   stream with a flat fee and usage is assumed to have billed its flat fee as planned, and the
   rest of its revenue is usage). A stream without a usage price in the plan is all flat;
@@ -415,6 +416,9 @@ class _Figures:
             name: np.asarray(values, dtype=np.float64) for name, values in closed.columns.items()
         }
         actual["cumulative_cash"] = np.cumsum(actual["net_cash_flow"])
+        demand, unserved = actual["demand_tokens"], actual["unserved_tokens"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.served_share = np.where(demand > 0, 1.0 - unserved / demand, 1.0)
         for name in self.given:
             self.kinds[name] = "given"
 
@@ -477,9 +481,9 @@ class _Figures:
                     continue
                 label = f"{name} {'tokens' if figure == 'tokens' else 'revenue'}"
                 key = column_name("revenue", name, figure)
-                rows.append(
-                    _Row(key, label, unit, "higher", "given", name, planned[figure], values)
-                )
+                # a stream's tokens are the tokens it demanded, as the plan's demand
+                plan = planned["demand" if figure == "tokens" else figure]
+                rows.append(_Row(key, label, unit, "higher", "given", name, plan, values))
         for name, planned in self.contracts.items():
             values = self.given_contracts.get(name, {}).get("fees")
             if values is None:
@@ -500,7 +504,8 @@ class _Figures:
             if revenue is None:
                 continue
             usage_priced = streams[name].price_per_million_tokens is not None
-            tokens = _fill(given.get("tokens"), planned["tokens"])
+            # the tokens billed: the tokens demanded x the month's share of demand served
+            tokens = _fill(given.get("tokens"), planned["demand"]) * self.served_share
             price = planned["price"]
             if usage_priced:
                 actual_flat = planned["flat"]

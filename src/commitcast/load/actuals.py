@@ -307,7 +307,8 @@ def _column(text: str, cell: _Cell, line: int, scenario: Scenario, known: list[s
         names = [item.name for item in items]
         ok = True
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+            close = [n for n in names if n.casefold() == name.casefold()]
+            close = close or difflib.get_close_matches(name, names, n=1, cutoff=0.5)
             listing = ", ".join(repr(n) for n in names) or "none"
             bad(
                 f"no {what} named {name!r} in the plan; names there: {listing}",
