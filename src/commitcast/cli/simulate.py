@@ -12,6 +12,7 @@ import typer
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
 from commitcast.cli.io import check_output, emit, load
 from commitcast.cli.options import Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.reforecast import ActualsOption, KeepPlanOption
 
 if TYPE_CHECKING:
     from commitcast.analysis.simulate import Simulation
@@ -56,14 +57,23 @@ def simulate(
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
     """Monte Carlo: sample every input given as a distribution and report percentiles,
     probabilities and a monthly fan of cumulative cash and utilization."""
     import commitcast.cli.parsing as parsing
+    import commitcast.cli.reforecast as reforecast
     from commitcast.analysis.simulate import simulate as run_simulation
     from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
+    reforecast.check_options(actuals_file, keep_plan)
+    if actuals_file is not None and scheduler is not None:
+        raise usage_error(
+            "--actuals runs in this process: leave out --scheduler",
+            hint="a re-forecast's runs are few enough for one machine",
+        )
     if output is not None and output_format is Format.table:
         raise usage_error("--output needs --format csv or json", hint="or redirect with >")
     # options are checked before the scenario is read and sampled: a typo in --runs must not
@@ -84,8 +94,11 @@ def simulate(
             "(write e.g. growth: {dist: normal, mean: 0.03, sd: 0.01})",
             markup=False,
         )
+    actuals = reforecast.read(actuals_file, scenario)
     if scheduler is None:
-        work = functools.partial(run_simulation, scenario, runs, seed)
+        work = functools.partial(
+            run_simulation, scenario, runs, seed, actuals=actuals, keep_plan=keep_plan
+        )
     else:
         from commitcast.analysis.distributed import simulate as on_cluster
 
