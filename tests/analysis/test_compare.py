@@ -90,6 +90,59 @@ def test_one_metric_by_year_is_the_sum_of_its_months(pair):
         assert table.deltas[row][0].amount == pytest.approx(expected, abs=0.005)
 
 
+def test_one_metric_by_fiscal_year_across_scenarios(pair):
+    base, other = (apply_overrides(s, ["fiscal_year_start_month=7"]) for s in pair)
+    table = metric_over_time([base, other], "revenue", "fiscal-year")
+    # June 2026 .. May 2030 with years from July: FY2026 (June 2026) .. FY2030
+    assert table.periods == ["FY2026", "FY2027", "FY2028", "FY2029", "FY2030"]
+    for column, scenario in enumerate((base, other)):
+        p = projection(scenario)
+        totals: dict[str, float] = {}
+        for label, value in zip(p.labels, p.columns["revenue"], strict=True):
+            year, month = int(label[:4]), int(label[5:])
+            key = f"FY{year + 1 if month >= 7 else year}"
+            totals[key] = totals.get(key, 0.0) + float(value)
+        for row, period in enumerate(table.periods):
+            assert table.values[row][column] == pytest.approx(totals[period], abs=0.005)
+
+
+def test_fiscal_periods_need_one_fiscal_year(pair):
+    base, other = pair
+    july = apply_overrides(other, ["fiscal_year_start_month=7"])
+    with pytest.raises(CommitcastError) as caught:
+        metric_over_time([base, july], "revenue", "fiscal-quarter")
+    problems = caught.value.problems
+    assert [p.field for p in problems] == ["fiscal_year_start_month"] * 2 + ["by"]
+    assert "month 7" in problems[1].message
+    assert "start in different months" in problems[-1].message
+    assert "--set" not in str(caught.value)  # a Python caller has no --set
+    # calendar periods do not depend on it
+    assert metric_over_time([base, july], "revenue", "quarter").periods[0] == "2026-Q2"
+
+
+def test_fiscal_periods_on_the_command_line(cli, write_scenario):
+    base = FIXTURES / "colossus-base.yaml"
+    july = write_scenario(
+        base.read_text(encoding="utf-8").replace(
+            "currency: USD", "currency: USD\nfiscal_year_start_month: 7"
+        )
+    )
+    result = cli("compare", base, july, "-m", "revenue", "--by", "fiscal-year")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "command line: --by: the scenarios' fiscal years start in different months, so their "
+        "fiscal periods would hold different months (--set fiscal_year_start_month=N applies "
+        "to every file; or --by quarter or year)"
+    )
+    same = cli(
+        "compare", base, july, "-m", "revenue", "--by", "fiscal-year", "-f", "csv",
+        "--set", "fiscal_year_start_month=7",
+    )  # fmt: skip
+    assert same.exit_code == 0, same.output
+    assert same.stdout.splitlines()[0] == "period,scenario,revenue,delta,delta_pct"
+    assert same.stdout.splitlines()[1].startswith("FY2026,")
+
+
 def test_metric_must_be_a_monthly_column(pair):
     with pytest.raises(CommitcastError) as caught:
         metric_over_time(list(pair), "npv", "year")

@@ -228,8 +228,14 @@ def test_by_calendar_and_fiscal_year_across_a_calendar_year():
     arrears = scenario(text.replace("TIMING", "arrears"), "2026-11", 6, fiscal)
     assert cents(obligations(arrears, None, "year").total.scheduled) == [1_000.0, 5_000.0]
     assert cents(obligations(arrears, None, "fiscal-year").total.scheduled) == [2_000.0, 4_000.0]
+    # fiscal quarters: Nov, Dec, Jan are FY2027-Q4 (Nov 2026 - Jan 2027), Feb to Apr
+    # FY2028-Q1 and May FY2028-Q2; arrears pays Dec, Jan (2,000), Feb, Mar, Apr (3,000), May
+    # (1,000)
+    by_quarter = obligations(arrears, None, "fiscal-quarter")
+    assert by_quarter.periods == ["FY2027-Q4", "FY2028-Q1", "FY2028-Q2"]
+    assert cents(by_quarter.total.scheduled) == [2_000.0, 3_000.0, 1_000.0]
     # totals are the sum of the periods, to the cent, every way
-    for by in ("bucket", "year", "fiscal-year"):
+    for by in ("bucket", "year", "fiscal-year", "fiscal-quarter"):
         result = obligations(arrears, None, by)
         assert result.total.total("scheduled") == pytest.approx(6_000.0, abs=CENT)
 

@@ -146,6 +146,33 @@ def test_project_by_period(cli, by, first, count):
     assert table.exit_code == 0 and first in table.output
 
 
+def test_project_by_fiscal_period(cli, write_scenario):
+    path = write_scenario(
+        BASE.read_text().replace("currency: USD", "currency: USD\nfiscal_year_start_month: 2")
+    )
+    result = cli("project", path, "--by", "fiscal-quarter", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = csv_table(result.stdout)
+    assert list(rows[0]) == ["period", *MONTHLY_COLUMNS]
+    # June 2026 .. May 2030 from February: May-Jul 2026 is FY2027-Q2 (Feb 2026 - Jan 2027),
+    # Feb-Apr 2030 FY2031-Q1 and May 2030 FY2031-Q2; 4 x 4 quarters between: 17 rows
+    assert [rows[0]["period"], rows[1]["period"], rows[-1]["period"]] == [
+        "FY2027-Q2",
+        "FY2027-Q3",
+        "FY2031-Q2",
+    ]
+    assert len(rows) == 17
+    data = json.loads(cli("project", path, "--by", "fiscal-year", "-f", "json").stdout)
+    assert data["period"] == "fiscal-year"
+    assert [r["period"] for r in data["monthly"]] == [f"FY{y}" for y in range(2027, 2032)]
+    months = csv_table(cli("project", path, "--format", "csv").stdout)
+    # FY2027: June 2026 to January 2027, the first eight months
+    fy2027 = sum(float(row["revenue"]) for row in months[:8])
+    assert data["monthly"][0]["revenue"] == pytest.approx(fy2027, abs=CENT)
+    table = cli("project", path, "--by", "fiscal-year")
+    assert table.exit_code == 0 and "FY2027" in table.output
+
+
 def test_project_bad_option_values(cli):
     assert cli("project", BASE, "--by", "week").exit_code == 2
     assert cli("project", BASE, "--format", "xml").exit_code == 2

@@ -21,7 +21,7 @@ def params(command: str) -> dict[str, click.Parameter]:
 
 
 def test_the_choices():
-    assert [b.value for b in By] == ["month", "quarter", "year"]
+    assert [b.value for b in By] == ["month", "quarter", "year", "fiscal-quarter", "fiscal-year"]
     assert [f.value for f in Format] == ["table", "csv", "json"]
     assert By("year") is By.year and str(Format.csv) == "csv"  # a str enum: it prints as given
 
@@ -45,7 +45,10 @@ def test_format_and_output_are_spelled_the_same(command):
 
 @pytest.mark.parametrize(
     ("args", "choices"),
-    [(("--format", "xml"), ("table", "csv", "json")), (("--by", "week"), ("month", "quarter"))],
+    [
+        (("--format", "xml"), ("table", "csv", "json")),
+        (("--by", "week"), ("month", "quarter", "fiscal-quarter", "fiscal-year")),
+    ],
 )
 def test_a_bad_choice_names_the_ones_there_are(cli, args, choices):
     result = cli("project", SCENARIOS / "colossus-base.yaml", *args)

@@ -98,3 +98,21 @@ def test_a_fiscal_year_is_named_by_the_calendar_year_it_ends_in():
     assert fiscal_year(2026, 12, 12) == 2027
     with pytest.raises(ValueError):
         fiscal_year(2026, 1, 13)
+
+
+def test_a_fiscal_quarter_counts_from_the_fiscal_years_first_month():
+    from commitcast.core.calendar import fiscal_quarter
+
+    # February start: Feb-Apr Q1, May-Jul Q2, Aug-Oct Q3, Nov-Jan Q4 (January is Q4 of the
+    # fiscal year that ends with it)
+    assert [fiscal_quarter(m, 2) for m in (2, 4, 5, 7, 8, 10, 11, 12, 1)] == [
+        1, 1, 2, 2, 3, 3, 4, 4, 4,
+    ]  # fmt: skip
+    # January: the calendar quarters
+    assert [fiscal_quarter(m) for m in (1, 3, 4, 6, 7, 9, 10, 12)] == [1, 1, 2, 2, 3, 3, 4, 4]
+    # July: Jul-Sep Q1, ..., Apr-Jun Q4
+    assert [fiscal_quarter(m, 7) for m in (7, 9, 10, 1, 3, 4, 6)] == [1, 1, 2, 3, 3, 4, 4]
+    with pytest.raises(ValueError):
+        fiscal_quarter(0, 2)
+    with pytest.raises(ValueError):
+        fiscal_quarter(3, 13)

@@ -59,14 +59,139 @@ def test_period_labels():
     assert period_label("2026-06", "month") == "2026-06"
 
 
-@pytest.mark.parametrize("by", ["quarter", "year"])
-def test_aggregation_sums_flows_takes_balances_at_period_end_weights_ratios(base, by):
+def test_fiscal_period_labels():
+    # a February start: FY2027 runs Feb 2026 .. Jan 2027 (named by the year it ends in), its Q1
+    # is Feb-Apr 2026, its Q4 Nov 2026 - Jan 2027
+    feb = [period_label(m, "fiscal-quarter", 2) for m in ("2026-11", "2026-12", "2027-01")]
+    assert feb == ["FY2027-Q4"] * 3
+    feb = [period_label(m, "fiscal-quarter", 2) for m in ("2027-02", "2027-03", "2027-04")]
+    assert feb == ["FY2028-Q1"] * 3
+    assert period_label("2027-01", "fiscal-year", 2) == "FY2027"
+    assert period_label("2027-02", "fiscal-year", 2) == "FY2028"
+    # July (a common US fiscal year): Jul-Sep 2026 is FY2027-Q1, Apr-Jun 2027 FY2027-Q4
+    assert period_label("2026-07", "fiscal-quarter", 7) == "FY2027-Q1"
+    assert period_label("2026-06", "fiscal-quarter", 7) == "FY2026-Q4"
+    assert period_label("2027-06", "fiscal-year", 7) == "FY2027"
+    # a January start: the calendar's quarters and years under FY names
+    assert period_label("2026-06", "fiscal-quarter") == "FY2026-Q2"
+    assert period_label("2026-12", "fiscal-year") == "FY2026"
+    # the calendar views ignore the fiscal year
+    assert period_label("2027-01", "quarter", 2) == "2027-Q1"
+    assert period_label("2027-01", "year", 2) == "2027"
+    with pytest.raises(ValueError, match="not a period"):
+        period_label("2026-06", "week")  # type: ignore[arg-type]
+
+
+WINTER = {
+    "name": "Winter",
+    "horizon": {"start": "2026-11", "months": 6},
+    "fiscal_year_start_month": 2,
+    "contracts": [
+        {
+            "name": "rack",
+            "monthly_fee": 1000,
+            "start": "2026-11-01",
+            "end": "2027-04-30",
+            "capacity": {"tokens_per_month": 1000},
+        }
+    ],
+    "revenue": [
+        {
+            "name": "API",
+            "tokens_per_month": 500,
+            "price_per_million_tokens": 1_000_000,  # $1 a token: usage revenue = tokens
+            "revenue_per_month": 100,
+            "growth": 0.1,
+        }
+    ],
+}
+
+
+def test_fiscal_quarters_across_a_calendar_year_by_hand():
+    result = projection(Scenario.model_validate(WINTER))
+    # months t = 0..5 (Nov 2026 .. Apr 2027): tokens 500 x 1.1^t = 500, 550, 605, 665.5,
+    # 732.05, 805.255 (all under the 1,000 of capacity: all served); revenue = tokens + flat
+    # 100 x 1.1^t = 600 x 1.1^t = 600, 660, 726, 798.6, 878.46, 966.306; fees 1,000 a month
+    table = result.records("fiscal-quarter")
+    assert [row["period"] for row in table] == ["FY2027-Q4", "FY2028-Q1"]
+    q4, q1 = table
+    # FY2027-Q4 = Nov, Dec, Jan: revenue 600 + 660 + 726 = 1,986; fees 3,000
+    assert q4["revenue"] == pytest.approx(1_986.0, abs=CENT)
+    assert q4["committed_fees"] == pytest.approx(3_000.0, abs=CENT)
+    # served 500 + 550 + 605 = 1,655 of 3,000: utilization 55.1667%
+    assert q4["served_tokens"] == pytest.approx(1_655.0)
+    assert q4["utilization"] == pytest.approx(1_655 / 3_000)
+    # margin 1,986 - 3,000 = -1,014; margin % -1,014 / 1,986 = -51.06%
+    assert q4["gross_margin"] == pytest.approx(-1_014.0, abs=CENT)
+    assert q4["gross_margin_pct"] == pytest.approx(-1_014 / 1_986)
+    # balances at the quarter's last month (January): cash -1,014 (no collection lag);
+    # February to April's fees still owed, 3,000
+    assert q4["cumulative_cash"] == pytest.approx(-1_014.0, abs=CENT)
+    assert q4["remaining_obligation"] == pytest.approx(3_000.0, abs=CENT)
+    # FY2028-Q1 = Feb, Mar, Apr: revenue 798.6 + 878.46 + 966.306 = 2,643.366; served
+    # 665.5 + 732.05 + 805.255 = 2,202.805; margin 2,643.366 - 3,000 = -356.634; cash
+    # -1,014 - 356.634 = -1,370.634; nothing left owed
+    assert q1["revenue"] == pytest.approx(2_643.366, abs=CENT)
+    assert q1["utilization"] == pytest.approx(2_202.805 / 3_000)
+    assert q1["gross_margin"] == pytest.approx(-356.634, abs=CENT)
+    assert q1["cumulative_cash"] == pytest.approx(-1_370.634, abs=CENT)
+    assert q1["remaining_obligation"] == pytest.approx(0.0, abs=CENT)
+    # the fiscal years are the same two groups here; the calendar quarters are not: 2026-Q4
+    # Nov, Dec (600 + 660 = 1,260), 2027-Q1 Jan-Mar (726 + 798.6 + 878.46 = 2,403.06), 2027-Q2
+    # Apr (966.306)
+    years = result.records("fiscal-year")
+    assert [(r["period"], round(r["revenue"], 3)) for r in years] == [
+        ("FY2027", 1_986.0),
+        ("FY2028", 2_643.366),
+    ]
+    calendar = result.records("quarter")
+    assert [(r["period"], round(r["revenue"], 3)) for r in calendar] == [
+        ("2026-Q4", 1_260.0),
+        ("2027-Q1", 2_403.06),
+        ("2027-Q2", 966.306),
+    ]
+
+
+def test_a_january_fiscal_year_is_the_calendar_year_named_fy():
+    scenario = Scenario.model_validate({**WINTER, "fiscal_year_start_month": 1})
+    result = projection(scenario)
+    # 2026: Nov, Dec = 600 + 660 = 1,260; 2027: Jan-Apr = 726 + 798.6 + 878.46 + 966.306
+    # = 3,369.366
+    fiscal, calendar = result.frame("fiscal-year"), result.frame("year")
+    assert list(fiscal["period"]) == ["FY2026", "FY2027"]
+    assert list(calendar["period"]) == ["2026", "2027"]
+    assert list(fiscal["revenue"].round(3)) == [1_260.0, 3_369.366]
+    for name in MONTHLY_COLUMNS:
+        np.testing.assert_array_equal(fiscal[name], calendar[name])
+
+
+@pytest.fixture(scope="module")
+def july():
+    """The base case with a fiscal year from July (FY2027 = Jul 2026 .. Jun 2027)."""
+    scenario = commitcast.load_scenario(FIXTURES / "colossus-base.yaml")
+    return projection(commitcast.apply_overrides(scenario, ["fiscal_year_start_month=7"]))
+
+
+@pytest.mark.parametrize("by", ["quarter", "year", "fiscal-quarter", "fiscal-year"])
+def test_aggregation_sums_flows_takes_balances_at_period_end_weights_ratios(july, by):
+    base = july
     rows = base.records()
     table = base.records(by)
-    # independent route: group the monthly records by hand
+
+    # independent route: group the monthly records by hand, the fiscal year by its months
+    # (July to June, named by the year of its June; Q1 July to September)
+    def label(month: str) -> str:
+        year, number = int(month[:4]), int(month[5:])
+        fiscal = year + 1 if number >= 7 else year
+        if by == "fiscal-year":
+            return f"FY{fiscal}"
+        if by == "fiscal-quarter":
+            return f"FY{fiscal}-Q{((number - 7) % 12) // 3 + 1}"
+        return period_label(month, by)
+
     groups: dict[str, list[dict]] = {}
     for row in rows:
-        groups.setdefault(period_label(row["month"], by), []).append(row)
+        groups.setdefault(label(row["month"]), []).append(row)
     assert [r["period"] for r in table] == list(groups)
     for out in table:
         months = groups[out["period"]]
@@ -110,6 +235,27 @@ def test_monthly_quarterly_yearly_totals_agree_to_the_cent(base):
         assert quarter[name].sum() == close(month[name].sum(), name), name
         assert year[name].sum() == close(month[name].sum(), name), name
     assert year["cumulative_cash"].iloc[-1] == month["cumulative_cash"].iloc[-1]
+
+
+def test_fiscal_year_totals_are_the_monthly_sums_to_the_cent(july):
+    # June 2026 to May 2030 with a July year: FY2026 is June 2026 alone, FY2027 to FY2029
+    # twelve months each, FY2030 July 2029 to May 2030 (eleven)
+    month = july.frame()
+    years = july.frame("fiscal-year")
+    assert list(years["period"]) == ["FY2026", "FY2027", "FY2028", "FY2029", "FY2030"]
+    bounds = [(0, 1), (1, 13), (13, 25), (25, 37), (37, 48)]
+    for name in FLOWS:
+        for row, (first, last) in enumerate(bounds):
+            expected = math.fsum(month[name].iloc[first:last])
+            assert years[name].iloc[row] == close(expected, name), name
+        assert years[name].sum() == close(month[name].sum(), name), name
+    quarters = july.frame("fiscal-quarter")
+    assert quarters["period"].iloc[0] == "FY2026-Q4"  # June 2026 alone
+    assert quarters["period"].iloc[1] == "FY2027-Q1"  # July to September 2026
+    assert quarters["period"].iloc[-1] == "FY2030-Q4"  # April and May 2030
+    for name in FLOWS:
+        assert quarters[name].sum() == close(month[name].sum(), name), name
+    assert years["cumulative_cash"].iloc[-1] == month["cumulative_cash"].iloc[-1]
 
 
 def test_utilization_empty_in_a_period_without_capacity():
@@ -198,8 +344,9 @@ def same_figure(name: str, got, expected) -> bool:
     return got == close(expected, name)
 
 
-@pytest.mark.parametrize("by", ["month", "quarter", "year"])
-def test_table_records_and_frame_are_one_view(base, by):
+@pytest.mark.parametrize("by", ["month", "quarter", "year", "fiscal-quarter", "fiscal-year"])
+def test_table_records_and_frame_are_one_view(july, by):
+    base = july
     # the CLI reads table() and records(), Python callers frame(): the same rows and figures
     header, rows = base.table(by)
     first = "month" if by == "month" else "period"
@@ -226,9 +373,10 @@ def test_monthly_view_is_the_engine_columns(base):
     assert base.periods() == base.labels
 
 
-@pytest.mark.parametrize("by", ["quarter", "year"])
-def test_public_aggregate_of_a_monthly_frame_matches_the_projection_view(base, by):
-    out = commitcast.aggregate(base.frame(), by)
+@pytest.mark.parametrize("by", ["quarter", "year", "fiscal-quarter", "fiscal-year"])
+def test_public_aggregate_of_a_monthly_frame_matches_the_projection_view(july, by):
+    base = july
+    out = commitcast.aggregate(base.frame(), by, 7)
     expected = base.frame(by)
     assert list(out.columns) == list(expected.columns)
     assert list(out["period"]) == list(expected["period"])

@@ -27,7 +27,7 @@ def shown(result, width: int) -> str:
 
 
 @pytest.mark.parametrize("width", [80, 100])
-@pytest.mark.parametrize("by", ["bucket", "year", "fiscal-year"])
+@pytest.mark.parametrize("by", ["bucket", "year", "fiscal-year", "fiscal-quarter"])
 def test_the_table_fits_the_terminal_with_every_figure_whole(width, by):
     portfolio = load_scenario(SCENARIOS / "portfolio.yaml")
     result = obligations(portfolio, dt.date(2027, 3, 1), by)

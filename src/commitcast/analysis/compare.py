@@ -13,7 +13,7 @@ from typing import Any
 
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS
-from commitcast.engine.projection import Period, Projection, projection
+from commitcast.engine.projection import PERIODS, Period, Projection, projection
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import ArgumentProblem, argument_error
 
@@ -99,6 +99,37 @@ def check_column(metric: str) -> str:
     return metric
 
 
+def same_fiscal_year(scenarios: Sequence[Scenario], by: str) -> None:
+    """Fiscal periods set side by side must be the same months: by fiscal quarter or year,
+    refuse scenarios whose fiscal years start in different months, naming each."""
+    if by not in PERIODS:
+        raise argument_error(f"{by!r} is not a period", "by", hint="one of: " + ", ".join(PERIODS))
+    starts = {s.fiscal_year_start_month for s in scenarios}
+    if not by.startswith("fiscal") or len(starts) < 2:
+        return
+    raise CommitcastError(
+        [
+            Problem(
+                f"scenario {s.name!r} starts its fiscal year in month {s.fiscal_year_start_month}",
+                file=s.provenance.file,
+                field="fiscal_year_start_month",
+            )
+            for s in scenarios
+        ]
+        + [
+            ArgumentProblem(
+                "the scenarios' fiscal years start in different months, so their fiscal "
+                "periods would hold different months",
+                field="by",
+                hint="give them one fiscal_year_start_month, or compare by calendar quarter or "
+                "year",
+                argument="by",
+                kind="fiscal_years",
+            )
+        ]
+    )
+
+
 def compare(scenarios: Sequence[Scenario]) -> Comparison:
     """Every summary figure of each scenario, and its difference to the first's.
 
@@ -117,14 +148,16 @@ def compare(scenarios: Sequence[Scenario]) -> Comparison:
 
 
 def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> MetricTable:
-    """`metric` (a monthly column) per month, quarter or year; periods a scenario does not
-    cover are None.
+    """`metric` (a monthly column) per month, quarter, year, fiscal quarter or fiscal year
+    (`period_label`); periods a scenario does not cover are None. By fiscal period every
+    scenario must start its fiscal year in the same month.
 
         table = metric_over_time([base, downside], "gross_margin", "year")
         table.periods, table.values  # a row per year, a column per scenario
     """
     check_column(metric)
     same_currency(scenarios)
+    same_fiscal_year(scenarios, by)
     projections = [projection(s) for s in scenarios]
     per_scenario: list[dict[str, float | None]] = []
     for result in projections:

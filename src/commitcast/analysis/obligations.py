@@ -20,7 +20,8 @@ month after):
 
 Payments are added up by bucket of months from A's month to the payment month (0-11 "within 1
 year", 12-35 "1–3 years", 36-59 "3–5 years", 60 and later "after 5 years"), by calendar year, or
-by fiscal year (`fiscal_year_start_month`; a fiscal year is named by the year it ends in).
+by fiscal year or quarter (`fiscal_year_start_month`; a fiscal year is named by the year it ends
+in), labelled as every view by period is (`engine.projection.period_label`).
 
 Every figure is read from the engine's contract schedules over the whole contract grid
 (`FullSchedule`): fees by month, and for the notice window the fees before the day service
@@ -35,20 +36,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from commitcast.core.calendar import (
-    day_number,
-    fiscal_year_label,
-    month_label,
-    month_number,
-    month_start,
-)
+from commitcast.core.calendar import day_number, month_label, month_number, month_start
 from commitcast.engine.contracts import FullSchedule
+from commitcast.engine.projection import period_label
 from commitcast.engine.run import run
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error
 
-BY = ("bucket", "year", "fiscal-year")
+BY = ("bucket", "year", "fiscal-year", "fiscal-quarter")
 # label, first and last month (from A's month) of each bucket; None: no last month
 BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("within 1 year", 0, 11),
@@ -108,7 +104,7 @@ class ContractObligations(Line):
 class Obligations:
     scenario: Scenario
     as_of: dt.date  # A: the first day of a month
-    by: str  # bucket | year | fiscal-year
+    by: str  # bucket | year | fiscal-year | fiscal-quarter
     periods: list[str]  # the labels of the periods, in order
     months: list[str]  # YYYY-MM of each payment month, from A's month on
     contracts: list[ContractObligations]
@@ -124,8 +120,9 @@ def obligations(
 ) -> Obligations:
     """The scenario's contractual obligations as of `as_of` (the first day of a month, on or
     after the horizon's start; None: the horizon's start), by `by`: "bucket" (within 1 year,
-    1–3 years, 3–5 years, after 5 years), "year" (calendar) or "fiscal-year" (the scenario's
-    `fiscal_year_start_month`). See the module for the figures.
+    1–3 years, 3–5 years, after 5 years), "year" (calendar), "fiscal-year" or
+    "fiscal-quarter" (the scenario's `fiscal_year_start_month`). See the module for the
+    figures.
 
         result = obligations(scenario, dt.date(2027, 1, 1), "year")
         result.periods, result.total.noncancelable, result.contracts[0].total("cancelable")
@@ -134,7 +131,7 @@ def obligations(
         raise argument_error(
             f"{by!r} is not a way to group obligations; use one of: {', '.join(BY)}",
             "by",
-            hint="by='bucket', 'year' or 'fiscal-year'",
+            hint="by='bucket', 'year', 'fiscal-year' or 'fiscal-quarter'",
         )
     base = Batch(scenario)
     # the run without any planned notice, for the fees of running out before a notice's month
@@ -300,10 +297,8 @@ def period_of(months_from_a: int, as_of: dt.date, by: str, fiscal_start: int = 1
             if months_from_a >= low and (high is None or months_from_a <= high):
                 return label
         raise ValueError(months_from_a)
-    paid = month_start(month_number(as_of) + months_from_a)
-    if by == "year":
-        return str(paid.year)
-    return fiscal_year_label(paid.year, paid.month, fiscal_start)
+    paid = month_label(month_number(as_of) + months_from_a)
+    return period_label(paid, by, fiscal_start)  # type: ignore[arg-type]
 
 
 def _periods(
@@ -313,7 +308,8 @@ def _periods(
     fiscal_start: int,
     length: int,
 ) -> list[str]:
-    """Every bucket; or the years from A's to the last with a payment (A's alone if none)."""
+    """Every bucket; or the periods from A's to the last with a payment (A's alone if
+    none)."""
     if by == "bucket":
         return [label for label, _, _ in BUCKETS]
     paid = [

@@ -18,6 +18,7 @@ class ObligationsBy(StrEnum):
     bucket = "bucket"
     year = "year"
     fiscal_year = "fiscal-year"
+    fiscal_quarter = "fiscal-quarter"
 
 
 @app.command()
@@ -34,7 +35,8 @@ def obligations(
     by: ObligationsBy = typer.Option(
         ObligationsBy.bucket,
         "--by",
-        help="bucket (within 1 year, 1–3, 3–5, after 5 years), year or fiscal-year.",
+        help="bucket (within 1 year, 1–3, 3–5, after 5 years), year, fiscal-year or "
+        "fiscal-quarter (the scenario's fiscal_year_start_month; FY2027 ends in 2027).",
     ),
     output_format: TableFormat = typer.Option(
         TableFormat.table, "--format", "-f", help="table, csv, json or md."

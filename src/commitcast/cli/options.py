@@ -12,6 +12,14 @@ class By(StrEnum):
     month = "month"
     quarter = "quarter"
     year = "year"
+    fiscal_quarter = "fiscal-quarter"
+    fiscal_year = "fiscal-year"
+
+
+BY_HELP = (
+    "month, quarter, year, fiscal-quarter or fiscal-year (the scenario's "
+    "fiscal_year_start_month; FY2027 ends in 2027)."
+)
 
 
 class Format(StrEnum):
@@ -26,7 +34,7 @@ SET_HELP = (
 )
 
 SetOption = typer.Option(None, "--set", "-s", help=SET_HELP, metavar="PATH=VALUE")
-ByOption = typer.Option(By.month, "--by", help="Period of the table: month, quarter or year.")
+ByOption = typer.Option(By.month, "--by", help="Period of the table: " + BY_HELP)
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, csv or json.")
 OutputOption = typer.Option(
     None,

@@ -353,4 +353,10 @@ _FIXED: dict[str, Callable[[ArgumentProblem], Problem]] = {
         file=COMMAND_LINE,
         hint="convert the amounts of one file (or --set currency=...) first",
     ),
+    "fiscal_years": lambda p: Problem(
+        p.message,
+        file=COMMAND_LINE,
+        field="--by",
+        hint="--set fiscal_year_start_month=N applies to every file; or --by quarter or year",
+    ),
 }

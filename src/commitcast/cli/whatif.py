@@ -11,7 +11,7 @@ import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
 from commitcast.cli.io import check_output, emit, load, load_all
-from commitcast.cli.options import By, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.options import BY_HELP, By, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
@@ -43,7 +43,7 @@ def compare(
     metric: str | None = typer.Option(
         None, "--metric", "-m", help="One monthly column over time instead of the summary."
     ),
-    by: By = typer.Option(By.year, "--by", help="Period for --metric: month, quarter or year."),
+    by: By = typer.Option(By.year, "--by", help="Period for --metric: " + BY_HELP),
     bridge: str | None = typer.Option(
         None,
         "--bridge",
@@ -85,7 +85,7 @@ def compare(
     elif metric is not None:
         from commitcast.analysis.compare import metric_over_time
 
-        with parsing.options_named(metric="--metric"):
+        with parsing.options_named(metric="--metric", by="--by"):
             result = metric_over_time(scenarios, metric, by.value)
         writers = (render.print_metric, render.metric_csv, render.metric_json)
         markdown = render.metric_markdown

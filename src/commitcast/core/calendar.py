@@ -89,3 +89,12 @@ def fiscal_year(year: int, month: int, start_month: int = 1) -> int:
 def fiscal_year_label(year: int, month: int, start_month: int = 1) -> str:
     """`FY2027`: the fiscal year of `year`-`month` (see `fiscal_year`)."""
     return f"FY{fiscal_year(year, month, start_month)}"
+
+
+def fiscal_quarter(month: int, start_month: int = 1) -> int:
+    """The quarter (1-4) of its fiscal year that calendar month `month` falls in: Q1 is the
+    fiscal year's first three months. With `start_month` 2, February to April is Q1 and
+    November to January Q4."""
+    if not 1 <= start_month <= 12 or not 1 <= month <= 12:
+        raise ValueError(f"months run from 1 to 12 (month {month}, start month {start_month})")
+    return (month - start_month) % 12 // 3 + 1

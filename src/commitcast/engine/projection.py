@@ -1,4 +1,5 @@
-"""One scenario's projection as a table plus summary, and its quarterly/yearly views.
+"""One scenario's projection as a table plus summary, and its quarterly/yearly views (calendar
+or fiscal: `period_label` is the one place a month is given its period).
 
 The tables are numpy arrays and plain Python rows; pandas is imported only by `frame()`,
 `project()` and `aggregate()`, for Python callers, and those build from the same arrays, so a
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from commitcast.core.calendar import fiscal_quarter, fiscal_year
 from commitcast.core.measures import (
     BALANCE_COLUMNS,
     MONTH_FIGURES,
@@ -28,7 +30,8 @@ from commitcast.variants.batch import Batch
 if TYPE_CHECKING:
     import pandas as pd
 
-Period = Literal["month", "quarter", "year"]
+Period = Literal["month", "quarter", "year", "fiscal-quarter", "fiscal-year"]
+PERIODS: tuple[Period, ...] = ("month", "quarter", "year", "fiscal-quarter", "fiscal-year")
 
 FLOW_COLUMNS = tuple(m.name for m in MONTHLY if m.aggregation == "flow")
 RATIOS = tuple(
@@ -49,23 +52,26 @@ class Projection:
     overrides: list[str] = field(default_factory=list)
 
     def first_column(self, by: Period = "month") -> str:
-        """The name of the table's first column: `month`, or `period` by quarter or year."""
+        """The name of the table's first column: `month`, or `period` by any other period."""
         return "month" if by == "month" else "period"
 
     def view(self, by: Period = "month") -> tuple[list[str], dict[str, np.ndarray]]:
-        """The rows' labels (2026-06, 2026-Q3, 2026) and MONTHLY_COLUMNS, one array each with
-        a value per row: NaN where a figure is undefined. By month these are `columns`."""
+        """The rows' labels (2026-06, 2026-Q3, 2026, FY2027-Q1, FY2027) and MONTHLY_COLUMNS,
+        one array each with a value per row: NaN where a figure is undefined. By month these
+        are `columns`; fiscal periods follow the scenario's `fiscal_year_start_month`."""
         if by == "month":
             return list(self.labels), {name: self.columns[name] for name in MONTHLY_COLUMNS}
-        return aggregate_columns(self.labels, self.columns, by)
+        return aggregate_columns(
+            self.labels, self.columns, by, self.scenario.fiscal_year_start_month
+        )
 
     def columns_by(self, by: Period = "month") -> dict[str, np.ndarray]:
-        """MONTHLY_COLUMNS by month, quarter or year (see `view`)."""
+        """MONTHLY_COLUMNS by month, quarter, year, fiscal quarter or fiscal year (see `view`)."""
         return self.view(by)[1]
 
     def periods(self, by: Period = "month") -> list[str]:
-        """The labels of the table's rows: YYYY-MM, YYYY-Qn or YYYY."""
-        return period_labels(self.labels, by)
+        """The labels of the table's rows: YYYY-MM, YYYY-Qn, YYYY, FYyyyy-Qn or FYyyyy."""
+        return period_labels(self.labels, by, self.scenario.fiscal_year_start_month)
 
     def table(self, by: Period = "month") -> tuple[list[str], list[list[Any]]]:
         """The tidy table as a header and rows of plain Python values: the period's label,
@@ -82,8 +88,8 @@ class Projection:
         return [dict(zip(header, row, strict=True)) for row in rows]
 
     def frame(self, by: Period = "month") -> pd.DataFrame:
-        """The tidy table as a DataFrame: `month` then MONTHLY_COLUMNS; by quarter or year the
-        first column is `period` (2026-Q3, 2026). Imports pandas."""
+        """The tidy table as a DataFrame: `month` then MONTHLY_COLUMNS; by any other period
+        the first column is `period` (2026-Q3, 2026, FY2027-Q1, FY2027). Imports pandas."""
         periods, columns = self.view(by)
         return _frame(self.first_column(by), periods, columns)
 
@@ -123,32 +129,56 @@ def project(scenario: Scenario) -> pd.DataFrame:
     return table
 
 
-def period_label(month_label: str, by: Period) -> str:
-    year, month = month_label.split("-")
-    if by == "year":
-        return year
+def period_label(month_label: str, by: Period, fiscal_year_start_month: int = 1) -> str:
+    """The label of the period the month `month_label` (YYYY-MM) falls in: the month itself,
+    its calendar quarter (2026-Q3) or year (2026), or its fiscal quarter (FY2027-Q1) or fiscal
+    year (FY2027) for a fiscal year starting in `fiscal_year_start_month` (1-12). A fiscal year
+    is named by the calendar year in which it ends; its Q1 is its first three months. With a
+    February start, 2026-11 to 2027-01 are FY2027-Q4 and 2027-02 to 2027-04 FY2028-Q1.
+
+    Every view by period (project, compare --metric, the workbook's totals, variance) labels
+    its months with this function."""
+    year, month = (int(part) for part in month_label.split("-"))
+    if by == "month":
+        return month_label
     if by == "quarter":
-        return f"{year}-Q{(int(month) - 1) // 3 + 1}"
-    return month_label
+        return f"{year}-Q{(month - 1) // 3 + 1}"
+    if by == "year":
+        return str(year)
+    if by == "fiscal-year":
+        return f"FY{fiscal_year(year, month, fiscal_year_start_month)}"
+    if by == "fiscal-quarter":
+        fy = fiscal_year(year, month, fiscal_year_start_month)
+        return f"FY{fy}-Q{fiscal_quarter(month, fiscal_year_start_month)}"
+    raise ValueError(f"{by!r} is not a period; use one of: {', '.join(PERIODS)}")
 
 
-def period_labels(month_labels: Sequence[str], by: Period) -> list[str]:
+def period_labels(
+    month_labels: Sequence[str], by: Period, fiscal_year_start_month: int = 1
+) -> list[str]:
     """Each period's label once, in order of first appearance."""
-    return list(dict.fromkeys(period_label(label, by) for label in month_labels))
+    return list(
+        dict.fromkeys(period_label(label, by, fiscal_year_start_month) for label in month_labels)
+    )
 
 
-def aggregate(table: pd.DataFrame, by: Period) -> pd.DataFrame:
-    """Quarterly or yearly view of a monthly DataFrame (`month` then MONTHLY_COLUMNS): the same
-    rules and arithmetic as `Projection.frame(by)`."""
+def aggregate(table: pd.DataFrame, by: Period, fiscal_year_start_month: int = 1) -> pd.DataFrame:
+    """Quarterly or yearly (calendar or fiscal) view of a monthly DataFrame (`month` then
+    MONTHLY_COLUMNS): the same rules and arithmetic as `Projection.frame(by)`."""
     columns = {name: table[name].to_numpy(dtype=np.float64) for name in MONTHLY_COLUMNS}
-    periods, out = aggregate_columns([str(label) for label in table["month"]], columns, by)
+    months = [str(label) for label in table["month"]]
+    periods, out = aggregate_columns(months, columns, by, fiscal_year_start_month)
     return _frame("period", periods, out)
 
 
 def aggregate_columns(
-    month_labels: Sequence[str], columns: Mapping[str, np.ndarray], by: Period
+    month_labels: Sequence[str],
+    columns: Mapping[str, np.ndarray],
+    by: Period,
+    fiscal_year_start_month: int = 1,
 ) -> tuple[list[str], dict[str, np.ndarray]]:
-    """Quarterly or yearly view: flows summed, balances at period end, ratios recomputed,
+    """Quarterly or yearly view (calendar, or fiscal from `fiscal_year_start_month`; see
+    `period_label`): flows summed, balances at period end, ratios recomputed,
     peaks the period's highest month.
 
     Months are grouped by their period's label (in order of first appearance). A flow is the
@@ -158,7 +188,7 @@ def aggregate_columns(
     declared in core/measures.py), undefined where the denominator is 0; a peak is the
     period's highest month, undefined if any month of it is.
     """
-    labels = [period_label(label, by) for label in month_labels]
+    labels = [period_label(label, by, fiscal_year_start_month) for label in month_labels]
     codes_of = {label: code for code, label in enumerate(dict.fromkeys(labels))}
     codes = np.array([codes_of[label] for label in labels], dtype=np.intp)
 
