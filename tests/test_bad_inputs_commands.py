@@ -92,3 +92,210 @@ def test_overflow_is_refused_by_every_command_that_projects_it(cli, tmp_path: Pa
         assert result.exit_code == 2
         assert "the projection is too large to compute" in text
         assert previous.read_bytes() == PREVIOUS
+
+
+# ---- command-line cases (issue 16) -----------------------------------------------------------
+# Paths, sizes and outputs that no scenario file can show: each through every command that reads
+# a scenario, the outcome a clear message and exit 2 (or a result), nothing left behind.
+
+SMALL = """\
+name: Small
+horizon: {start: 2026-06, months: 12}
+contracts:
+  - {name: Reservation, monthly_fee: 1000, start: 2026-06-01, end: 2027-05-31}
+revenue:
+  - {name: API, tokens_per_month: 1e12, price_per_million_tokens: 2, growth: 1%}
+"""
+READERS = {"validate": (["validate", "FILE"], None), "project": (["project", "FILE"], None)}
+READERS |= COMMANDS
+
+
+def _argv(args: list[str], scenario: Path | str, out: Path | str) -> list[str]:
+    return [str(scenario) if a == "FILE" else str(out) if a == "OUT" else a for a in args]
+
+
+def _clean(result, *fragments: str, code: int = 2) -> str:
+    text = result.stdout + result.stderr
+    assert result.exit_code == code, text
+    assert "Traceback" not in text and "internal error" not in text, text
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+    return text
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_a_symlink_loop_as_the_scenario(cli, tmp_path: Path, command: str):
+    # was: internal error: RuntimeError: Symlink loop from '...'
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    args, name = READERS[command]
+    result = cli(*_argv(args, tmp_path / "a.yaml", tmp_path / (name or "x")))
+    _clean(result, "a.yaml: the path is a loop of symbolic links")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_a_scenario_name_over_255_bytes(cli, tmp_path: Path, command: str):
+    # was: internal error: OSError: [Errno 36] File name too long
+    args, name = READERS[command]
+    long = tmp_path / ("é" * 130 + ".yaml")  # 265 bytes
+    result = cli(*_argv(args, long, tmp_path / (name or "x")))
+    _clean(result, "the name is too long for this system")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_symlink_loop_as_the_output(cli, tmp_path: Path, command: str):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    args, name = COMMANDS[command]
+    loop = tmp_path / f"loop{Path(name).suffix}"
+    other = tmp_path / f"other{Path(name).suffix}"
+    loop.symlink_to(other)
+    other.symlink_to(loop)
+    result = cli(*_argv(args, scenario, loop))
+    _clean(result, "the path is a loop of symbolic links")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([loop.name, other.name, "s.yaml"])
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_output_name_over_255_bytes(cli, tmp_path: Path, command: str):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    args, name = COMMANDS[command]
+    out = tmp_path / ("o" * 300 + Path(name).suffix)
+    result = cli(*_argv(args, scenario, out))
+    _clean(result, "bytes long; a file or folder name can have at most 255")
+    assert [p.name for p in tmp_path.iterdir()] == ["s.yaml"]
+
+
+@pytest.mark.parametrize("command", ["project-csv", "export"])
+@pytest.mark.parametrize("size", [241, 250, 255])
+def test_an_output_name_of_241_to_255_bytes_is_written(cli, tmp_path: Path, command, size):
+    # was refused: the temporary name added 15 characters past the file system's 255
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    suffix = ".csv" if command == "project-csv" else ".xlsx"
+    out = tmp_path / ("n" * (size - len(suffix)) + suffix)
+    if command == "project-csv":
+        result = cli("project", scenario, "-f", "csv", "-o", out)
+    else:
+        result = cli("export", scenario, "-o", out)
+    _clean(result, code=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["s.yaml", out.name])
+    assert out.stat().st_size > 0
+
+
+def test_simulate_that_cannot_fit_the_memory_free_is_refused_before_it_starts(
+    cli, tmp_path: Path, monkeypatch
+):
+    # was: accepted, then MemoryError partway through (a budget larger than the machine)
+    import commitcast.analysis.simulate as simulate
+
+    monkeypatch.setattr(simulate, "memory_free", lambda: 2 << 30)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        SMALL.replace("months: 12", "months: 1200").replace(
+            "growth: 1%", "growth: {dist: normal, mean: 0.001, sd: 0.001}"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "sim.csv"
+    result = cli(
+        "simulate", scenario, "--runs", "1000000", "--memory", "64G", "-o", out, "-f", "csv"
+    )
+    _clean(
+        result, "1,000,000 runs x 1,200 months need about", "but this machine has about 2 GiB free"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["s.yaml"]
+
+
+def _portfolio(contracts: int, months: int, steps: int = 0) -> str:
+    ramp = ", ".join("{months: 1, fraction: 0.5}" for _ in range(steps))
+    lines = ["name: Large", f"horizon: {{start: 2026-06, months: {months}}}", "contracts:"]
+    for i in range(contracts):
+        lines.append(
+            f"  - {{name: C{i}, monthly_fee: 1000, start: 2026-06-01, end: 2126-05-31"
+            + (f", ramp: [{ramp}]" if steps else "")
+            + "}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("shape", "fragment"),
+    [
+        ((1000, 1200, 0), "1,000 contract(s), horizons up to 1,200 months make about"),
+        ((1, 1200, 1000), "ramps up to 1,000 steps make about"),
+    ],
+    ids=["1000-contracts-x-1200-months", "1000-ramp-steps"],
+)
+@pytest.mark.parametrize("command", ["export", "project-xlsx"])
+def test_a_workbook_too_large_to_write_is_refused_with_the_estimate(
+    cli, tmp_path: Path, shape, fragment, command
+):
+    # was: 209 s and 7 GiB before a ZIP64 error; 11 GiB for the ramp
+    scenario = tmp_path / "large.yaml"
+    scenario.write_text(_portfolio(*shape), encoding="utf-8")
+    out = tmp_path / "book.xlsx"
+    table = tmp_path / "table.csv"
+    if command == "export":
+        result = cli("export", scenario, "-o", out)
+    else:
+        result = cli("project", scenario, "-f", "csv", "-o", table, "--xlsx", out)
+    _clean(result, f"{scenario}: the workbook would be too large to write", fragment, "MiB")
+    assert [p.name for p in tmp_path.iterdir()] == ["large.yaml"]  # not even the table
+
+
+HOSTILE = """\
+name: "[x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+horizon: {start: 2026-06, months: 36}
+contracts:
+  - {name: "*C* | `c` &amp;", monthly_fee: 1000, start: 2026-06-01, end: 2027-05-31}
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "metric", "bridge"])
+def test_markdown_outputs_escape_names(cli, tmp_path: Path, command: str):
+    scenario = tmp_path / "hostile.yaml"
+    scenario.write_text(HOSTILE, encoding="utf-8")
+    args = {
+        "compare": ["compare", BASE, scenario],
+        "metric": ["compare", BASE, scenario, "--metric", "revenue"],
+        "bridge": ["compare", BASE, scenario, "--bridge", "npv"],
+    }[command]
+    text = _clean(cli(*args, "-f", "md"), code=0)
+    assert r"\[x\](javascript:alert(1)) \<img src=x onerror=alert(1)\>" in text
+    assert "](javascript" not in text.replace(r"\](javascript", "")
+    assert "<img" not in text.replace(r"\<img", "")
+
+
+UNDEFINED_MARGIN = """\
+name: A margin % past the range of numbers
+horizon: {start: 2026-06, months: 12}
+contracts:
+  - {name: Reservation, monthly_fee: 1B, start: 2026-06-01, end: 2027-05-31}
+revenue:
+  - {name: API, revenue_per_month: 1e-300}
+"""
+
+
+def test_an_overflowing_figure_is_undefined_in_every_output(cli, tmp_path: Path):
+    # margin % = -1.2e10 / 1.2e-299 = -inf: the terminal said 0.0%, JSON null, CSV -inf
+    import csv
+    import io
+    import json
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(UNDEFINED_MARGIN, encoding="utf-8")
+    document = json.loads(_clean(cli("project", scenario, "-f", "json"), code=0))
+    assert document["summary"]["gross_margin_pct"] is None
+    rows = list(csv.DictReader(io.StringIO(_clean(cli("project", scenario, "-f", "csv"), code=0))))
+    assert {row["gross_margin_pct"] for row in rows} == {""}
+    table = _clean(cli("project", scenario), code=0)
+    for text in (table, _clean(cli("compare", BASE, scenario, "-f", "md"), code=0)):
+        assert "inf" not in text.lower().replace("inference", "")
+        assert "0.0%" not in "".join(line for line in text.splitlines() if "margin %" in line)
+    compare = _clean(cli("compare", BASE, scenario, "-f", "csv"), code=0)
+    assert "inf" not in compare.lower().replace("inference", "")

@@ -152,3 +152,18 @@ def test_quantities_read_as_a_cfo_writes_counts():
     assert format_figure("gpu_hours", 6_720.0) == "6,720"
     assert format_figure("months_saturated_at_peak", 32.0) == "32"
     assert format_figure("max_queue_wait_seconds", 3.2747977) == "3.27 s"
+
+
+def test_one_rule_for_undefined_figures():
+    import numpy as np
+
+    from commitcast.core.display import defined, format_figure, format_percent, undefined
+
+    for value in (None, math.nan, math.inf, -math.inf, np.float64("-inf"), np.float32("nan")):
+        assert undefined(value) and defined(value) is None
+    for value in (0.0, -1e308, 5, np.float64(2.5), "2026-06"):
+        assert not undefined(value)
+    # a margin % past the range of numbers was 0.0% on the terminal, null in JSON, -inf in CSV
+    assert format_percent(-math.inf) == ""
+    assert format_figure("gross_margin_pct", -math.inf) == ""
+    assert format_figure("total_revenue", math.inf) == ""

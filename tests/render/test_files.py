@@ -99,3 +99,29 @@ def test_nothing_is_written_when_the_block_fails(tmp_path):
         temp.write_text("{", encoding="utf-8")
         1 / 0  # noqa: B018
     assert listing(tmp_path) == []
+
+
+def test_a_long_legal_name_gets_a_temporary_name_that_fits(tmp_path):
+    from commitcast.render.files import temporary_name
+
+    assert temporary_name("book.xlsx", 255) == "book.xlsx"
+    long = "é" * 120 + ".xlsx"  # 245 bytes: legal, but not with 15 more
+    part = temporary_name(long, 255)
+    assert long.startswith(part) and len(part.encode()) + 15 <= 255
+    target = tmp_path / ("n" * 250 + ".csv")  # 254 bytes
+    write_text(target, "x")
+    assert listing(tmp_path) == [target.name]
+
+
+def test_names_that_cannot_be_files_are_refused_before_any_work(tmp_path):
+    loop, other = tmp_path / "loop.csv", tmp_path / "other.csv"
+    loop.symlink_to(other)
+    other.symlink_to(loop)
+    for target, message in (
+        (loop, "the path is a loop of symbolic links"),
+        (tmp_path / "loop.csv" / "x.csv", "the path is a loop of symbolic links"),
+        (tmp_path / ("o" * 256), "is 256 bytes long; a file or folder name can have at most 255"),
+    ):
+        with pytest.raises(CommitcastError) as caught:
+            check_destination(target)
+        assert message in caught.value.problems[0].message

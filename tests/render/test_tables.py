@@ -82,3 +82,30 @@ def test_projection_csv_holds_every_figure_unrounded(by):
                 assert float(cell) == pytest.approx(value, rel=1e-15, abs=0.005)
     # the base case's contract ends a year before the horizon: utilization is undefined there
     assert rows[-1][MONTHLY_COLUMNS.index("utilization") + 1] == ""
+
+
+def test_no_non_finite_number_reaches_csv_or_json():
+    import json
+    import math
+
+    from commitcast.render.tables import csv_rows, to_json
+
+    assert csv_rows(["a", "b", "c"], [[math.inf, -math.inf, math.nan]]) == "a,b,c\n,,\n"
+    assert json.loads(to_json({"x": [math.inf, -math.inf, math.nan, 1.5]})) == {
+        "x": [None, None, None, 1.5]
+    }
+
+
+def test_markdown_escapes_markup_and_html_once():
+    from commitcast.render.tables import markdown_list, markdown_table, markdown_text
+
+    hostile = "[x](javascript:alert(1)) <img src=x onerror=alert(1)> *a* `b` a|b\nc"
+    escaped = markdown_text(hostile)
+    assert escaped == (
+        r"\[x\](javascript:alert(1)) \<img src=x onerror=alert(1)\> \*a\* \`b\` a\|b c"
+    )
+    assert markdown_text(escaped) == escaped  # escaping twice changes nothing
+    assert markdown_text("C:\\dir") == "C:\\\\dir"  # a backslash shows as written
+    table = markdown_table(["name"], [[hostile]])
+    assert table.splitlines()[2] == f"| {escaped} |"
+    assert markdown_list([hostile]) == f"- {escaped}\n"

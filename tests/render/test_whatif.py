@@ -27,6 +27,7 @@ from commitcast.analysis.solve import Solution
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render import whatif
+from commitcast.render.tables import markdown_text
 from commitcast.variants.inputs import input_of
 from tests.conftest import FIXTURES
 
@@ -301,7 +302,8 @@ def test_bridge_records_json_and_markdown(walk):
     assert document["notes"] == ["a note"]
     assert whatif.bridge_csv(walk).splitlines()[0] == "step,group,inputs,before,after,contribution"
     markdown = whatif.bridge_markdown(walk)
-    assert "- timing: " + whatif.GROUP_FIELDS["timing"] in markdown
+    # the list is escaped as every Markdown output is (render.tables.markdown_text)
+    assert "- " + markdown_text("timing: " + whatif.GROUP_FIELDS["timing"]) in markdown
     assert "| B (total) | $700.00 | ($300.00) |" in markdown
 
 

@@ -596,6 +596,8 @@ def simulate(
     layout = plan(
         scenario, runs, memory, method=method, workers=workers, worker_reserve=worker_reserve
     )
+    if executor is None:
+        _check_free_memory(layout)  # before any run, with the estimate
     size = layout.chunk if chunk is None else min(chunk, layout.chunk)
     closed = None
     if actuals is not None:
@@ -629,6 +631,67 @@ def simulate(
             hint="give a smaller memory budget, within the memory free",
             named=False,
         ) from None
+
+
+def memory_free() -> int | None:
+    """Bytes this process may still allocate, or None when the system does not say: the
+    memory available (MemAvailable, plus free swap) and, if lower, what the address-space
+    limit (ulimit -v) and the cgroup's limit leave. Linux only."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in handle}
+    except (OSError, ValueError, IndexError):
+        return None
+    if "MemAvailable" not in info:
+        return None
+    free = info["MemAvailable"] + info.get("SwapFree", 0)
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit != resource.RLIM_INFINITY:
+            with open("/proc/self/status", encoding="ascii") as handle:
+                used = next(
+                    int(line.split()[1]) * 1024 for line in handle if line.startswith("VmSize:")
+                )
+            free = min(free, limit - used)
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            ceiling = handle.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as handle:
+            current = int(handle.read().strip())
+        if ceiling != "max":
+            free = min(free, int(ceiling) - current)
+    except (OSError, ValueError):
+        pass
+    return max(0, free)
+
+
+def _check_free_memory(layout: Plan) -> None:
+    """Refuse, before any run, a plan that needs more memory than the machine has free: the
+    budget (--memory) is what the user allows, not what the machine holds, and a plan within
+    a budget of 64 GiB would otherwise end in MemoryError partway through."""
+    free = memory_free()
+    need = layout.estimate - layout.reserve  # the process itself is already in memory
+    if free is None or need <= free:
+        return
+    raise argument_error(
+        f"{layout.runs:,} runs x {layout.months:,} months need about "
+        f"{format_size(layout.estimate)} (planned within a budget of "
+        f"{format_size(layout.memory)}), but this machine has about {format_size(free)} free",
+        "memory",
+        kind="out_of_memory",
+        hint=f"give a budget within the memory free (e.g. --memory {_budget_text(free)}), "
+        "fewer runs or a shorter horizon",
+        named=False,
+    )
+
+
+def _budget_text(size: int) -> str:
+    """A budget as --memory takes it, rounded down: 3G, 512M."""
+    return f"{size // GiB}G" if size >= GiB else f"{max(1, size // MiB)}M"
 
 
 # glibc's mallopt parameters

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.io import check_output, emit, load
+from commitcast.cli.io import check_output, check_workbook_size, emit, load
 from commitcast.cli.options import By, ByOption, Format, FormatOption, OutputOption, SetOption
 
 if TYPE_CHECKING:
@@ -63,15 +63,17 @@ def project(
 
     check_output(output)
     if xlsx is not None:
-        from commitcast.cli.io import check_workbook_path
+        from commitcast.cli.io import check_workbook_path, real_path
 
         check_workbook_path(xlsx)
-        if output is not None and Path(output).resolve() == Path(xlsx).resolve():
+        if output is not None and real_path(output) == real_path(xlsx):
             # the workbook would silently replace the table just written
             raise usage_error(
                 f"--output and --xlsx are both {xlsx}", hint="give each its own file name"
             )
     scenario = load(file, sets)
+    if xlsx is not None:
+        check_workbook_size([scenario])  # before the table is written, not after
     _note_central_values(scenario)
     result = projection(scenario)
     period = by.value

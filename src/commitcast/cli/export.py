@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr
-from commitcast.cli.io import check_workbook_path, command_line, load_all
+from commitcast.cli.io import check_workbook_path, check_workbook_size, command_line, load_all
 from commitcast.cli.options import SetOption
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def export(
 
     check_workbook_path(output)
     scenarios = load_all(files, sets)
+    check_workbook_size(scenarios)  # refused before any work, with the estimate
     parsed = [*(str(f) for f in files), "-o", str(output)]
     for assignment in sets or []:
         parsed += ["--set", assignment]

@@ -3,6 +3,7 @@ and the workbook that `export` and `project --xlsx` both write."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
     from commitcast.load.overrides import apply_overrides
     from commitcast.load.validation import load_scenario, scenario_warnings
 
-    if str(Path(path).resolve()) in destinations:
+    if real_path(path) in destinations:
         raise usage_error(
             f"{path} is both a scenario to read and the output to write; writing would destroy it",
             hint="give --output another file name",
@@ -69,7 +70,24 @@ def check_output(output: Path | None) -> None:
         from commitcast.render.files import check_destination
 
         check_destination(output)
-        destinations.add(str(Path(output).resolve()))
+        destinations.add(real_path(output))
+
+
+def real_path(path: str | os.PathLike[str]) -> str:
+    """The file a path names, links followed as far as they go: never an error (Path.resolve
+    raises RuntimeError on a symlink loop), so the file's own check says what is wrong."""
+    return os.path.realpath(path)
+
+
+def check_workbook_size(scenarios: Sequence[Scenario]) -> None:
+    """Refuse, before any is written, a workbook too large to write (render/limits.py)."""
+    from commitcast.render.limits import workbook_problem
+
+    problem = workbook_problem(scenarios)
+    if problem is not None:
+        from commitcast.core.errors import CommitcastError
+
+        raise CommitcastError([problem])
 
 
 def command_line(fallback: Sequence[str]) -> str:
@@ -99,6 +117,7 @@ def write_project_workbook(
     """`project --xlsx`: the projection just shown, as a workbook."""
     from commitcast.render.excel import write_workbook
 
+    check_workbook_size([result.scenario])
     parsed = ["project", str(file)]
     for assignment in sets or []:
         parsed += ["--set", assignment]

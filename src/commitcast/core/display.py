@@ -18,6 +18,25 @@ from commitcast.core.measures import unit_of
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
+def undefined(value: Any) -> bool:
+    """The one rule for a figure without a value: None, NaN (0/0: a margin without revenue) or
+    an infinity (a ratio or total past the range of numbers, such as a margin % on a revenue of
+    1e-300). Every output shows it the same way: blank in the terminal, Markdown and CSV, null
+    in JSON; no non-finite number reaches any output."""
+    if value is None:
+        return True
+    if isinstance(value, float):  # numpy's float64 too
+        return not math.isfinite(value)
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():  # other numpy scalars
+        return not math.isfinite(float(value))
+    return False
+
+
+def defined(value: Any) -> Any:
+    """`value`, or None when it is `undefined`: what a machine-readable writer stores."""
+    return None if undefined(value) else value
+
+
 def currency_symbol(currency: str) -> str:
     """$, € or £; otherwise the ISO code and a space (CHF 1.2M)."""
     return SYMBOLS.get(currency, f"{currency} ")
@@ -36,7 +55,7 @@ def _round_half_up(value: float, decimals: int) -> Decimal:
 
 def format_money(value: float | None, currency: str = "USD") -> str:
     """$1.25B, $900.0M, ($3.2M) for negatives; '' for undefined."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return ""
     symbol = currency_symbol(currency)
     magnitude = abs(float(value))
@@ -55,7 +74,7 @@ def format_money(value: float | None, currency: str = "USD") -> str:
 
 
 def format_tokens(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return ""
     magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
@@ -68,7 +87,7 @@ def format_tokens(value: float | None) -> str:
 
 def format_quantity(value: float | None) -> str:
     """A count of things (GPU-hours, GPUs) as a CFO writes it: 1.93B, 158.40M, 6,720."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return ""
     magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
@@ -80,7 +99,7 @@ def format_quantity(value: float | None) -> str:
 
 
 def format_percent(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return ""
     shown = _round_half_up(abs(value) * 100, 1)
     text = f"{shown:.1f}%"
@@ -90,7 +109,7 @@ def format_percent(value: float | None) -> str:
 def format_figure(name: str, value: Any, currency: str = "USD") -> str:
     """A measure's value as people read it, by its unit in the measures registry."""
     unit = unit_of(name)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return "—" if unit == "month" else ""
     if unit == "month" or isinstance(value, str):
         return str(value)
@@ -109,7 +128,7 @@ def format_figure(name: str, value: Any, currency: str = "USD") -> str:
 
 def format_seconds(value: float | None) -> str:
     """A duration in seconds: 0.42 s, 12.50 s; '' for undefined."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return ""
     return f"{_round_half_up(value, 2):,.2f} s"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import gc
 import hashlib
 import math
@@ -551,8 +552,17 @@ def read_file(path: str | Path) -> Document:
     """Read a scenario file from disk, with clear errors for the usual mistakes."""
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise CommitcastError.single("no such file", file=name, hint="check the path")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise CommitcastError.single("no such file", file=name, hint="check the path") from None
+    except OSError as error:
+        # a symlink loop (ELOOP), a name over 255 bytes (ENAMETOOLONG), a folder not readable
+        reason = {
+            errno.ELOOP: "the path is a loop of symbolic links; it leads to no file",
+            errno.ENAMETOOLONG: "the name is too long for this system (at most 255 bytes)",
+        }.get(error.errno or 0, f"cannot read the file: {error.strerror or error}")
+        raise CommitcastError.single(reason, file=name, hint="check the path") from None
     if path.is_dir():
         raise CommitcastError.single(
             "this is a folder, not a scenario file", file=name, hint="name a .yaml file"

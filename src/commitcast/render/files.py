@@ -8,6 +8,7 @@ previous file untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -17,10 +18,54 @@ from pathlib import Path
 
 from commitcast.core.errors import CommitcastError
 
+# Most file systems take names of at most 255 bytes; pathconf says when a folder differs.
+NAME_MAX = 255
+# mkstemp's temporary name: "." + the target's name + "." + 8 random characters + ".part"
+_TEMP_EXTRA = len("..") + 8 + len(".part")
+
+
+def name_max(folder: str | os.PathLike[str]) -> int:
+    """The longest file name, in bytes, that `folder` takes."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return NAME_MAX
+
+
+def path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot name a file at all (a part over the length a folder takes, a symlink
+    loop), or None: checked before any call that would raise on it."""
+    text = os.fspath(path)
+    for part in Path(text).parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            return (
+                f"the name {_short(part)!r} is {size:,} bytes long; a file or folder name "
+                f"can have at most {NAME_MAX}"
+            )
+    try:
+        os.stat(text)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "the path is a loop of symbolic links; it leads to no file"
+        if error.errno == errno.ENAMETOOLONG:
+            return "the path is too long for this system"
+        return None  # reported by whoever opens it, with its own words
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]}"
+
 
 def check_destination(path: str | os.PathLike[str]) -> Path:
     """Refuse, before any work is done, a destination that cannot be written."""
     target = Path(path)
+    problem = path_problem(target)
+    if problem:
+        raise CommitcastError.single(problem, file=str(target), hint="give another file name")
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise CommitcastError.single(
@@ -53,21 +98,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         return
     if target.is_symlink():
         target = Path(os.path.realpath(target))  # replace the file it points to, keep the link
+    folder = target.parent if str(target.parent) else Path(".")
+    temp: Path | None = None
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.",
-            suffix=".part",
-            dir=target.parent if str(target.parent) else ".",
-        )
-    except OSError as error:  # e.g. /proc, a read-only mount: os.access cannot tell
-        raise CommitcastError.single(
-            f"cannot create a file in {str(target.parent)!r}: {error.strerror}",
-            file=str(target),
-            hint="write to another folder",
-        ) from None
-    os.close(handle)
-    temp = Path(temporary)
-    try:
+        # created inside the try: SIGTERM (made an exception by cli.app.terminate_cleanly) or
+        # Ctrl-C right after mkstemp still removes it
+        temp = _temporary(folder, target.name)
         yield temp
         if target.exists():
             with contextlib.suppress(OSError):
@@ -95,8 +131,35 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             hint="free some space or write elsewhere",
         ) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def temporary_name(name: str, room: int) -> str:
+    """The part of `name` the temporary file's name carries: all of it when the temporary
+    name fits `room` bytes, else its start, cut on a character (a 250-byte name is legal, and
+    its temporary name must be too)."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) + _TEMP_EXTRA <= room:
+        return name
+    cut = encoded[: max(0, room - _TEMP_EXTRA)]
+    return cut.decode("utf-8", "ignore")
+
+
+def _temporary(folder: Path, name: str) -> Path:
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{temporary_name(name, name_max(folder))}.", suffix=".part", dir=folder
+        )
+    except OSError as error:  # e.g. /proc, a read-only mount: os.access cannot tell
+        raise CommitcastError.single(
+            f"cannot create a file in {str(folder)!r}: {error.strerror}",
+            file=str(folder / name),
+            hint="write to another folder",
+        ) from None
+    os.close(handle)
+    return Path(temporary)
 
 
 @contextlib.contextmanager

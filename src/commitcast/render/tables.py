@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
+from commitcast.core.display import undefined
 from commitcast.engine.projection import Period, Projection
 
 
@@ -30,11 +31,11 @@ def csv_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def _csv_cell(value: Any) -> Any:
-    if value is None:
+    if undefined(value):  # the one rule: NaN and infinities are blank, as in every output
         return ""
     if isinstance(value, float):
         # float(): numpy 2 writes repr(np.float64(0.1)) as "np.float64(0.1)"
-        return "" if math.isnan(value) else repr(float(value))
+        return repr(float(value))
     if isinstance(value, str):
         # the csv module quotes a field with "\n" but not one with a bare "\r", which a
         # spreadsheet would take as the end of the row
@@ -55,7 +56,7 @@ def _json_ready(value: Any) -> Any:
         return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_ready(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and undefined(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return _json_ready(value.item())
@@ -64,11 +65,32 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def escape(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+# Markdown's inline markup and HTML: text from a scenario (a name such as `[x](javascript:...)`
+# or `<img onerror=...>`) is shown as written, never read as a link, an image, code, emphasis,
+# a heading, an entity or HTML. A markup character already escaped (a backslash before it) is
+# left as it is, so text escaped once is not escaped again.
+_MARKUP = re.compile(r"\\([\\`*_\[\]<>#~&|])|([\\`*_\[\]<>#~&|])")
 
-    lines = ["| " + " | ".join(escape(h) for h in header) + " |"]
+
+def markdown_text(text: str) -> str:
+    """`text` as written, on one line, in any Markdown output (a table cell, a list item): the
+    one place where Markdown and HTML are escaped. Escaping twice changes nothing.
+
+    >>> markdown_text("[x](javascript:alert(1)) <img src=x onerror=alert(1)> a|b")
+    '\\\\[x\\\\](javascript:alert(1)) \\\\<img src=x onerror=alert(1)\\\\> a\\\\|b'
+    """
+    one_line = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return _MARKUP.sub(lambda m: "\\" + (m[1] or m[2]), one_line)
+
+
+def markdown_list(lines: Sequence[str]) -> str:
+    """A Markdown list of `lines`, each escaped."""
+    return "".join(f"- {markdown_text(line)}\n" for line in lines)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table; every cell escaped by `markdown_text` (callers pass plain text)."""
+    lines = ["| " + " | ".join(markdown_text(str(h)) for h in header) + " |"]
     lines.append("|" + "|".join("---" for _ in header) + "|")
-    lines += ["| " + " | ".join(escape(str(c)) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(markdown_text(str(c)) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"

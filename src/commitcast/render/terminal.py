@@ -9,7 +9,6 @@ fold or ellipsise a number. Prose lines wrap between words, never inside one.
 
 from __future__ import annotations
 
-import math
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from commitcast.core.display import format_figure
+from commitcast.core.display import format_figure, undefined
 from commitcast.core.errors import Problem
 from commitcast.core.measures import SUMMARY, unit_of
 
@@ -238,7 +237,7 @@ def header_lines(result: Projection) -> list[str]:
 
 
 def _defined(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+    return not undefined(value)
 
 
 def shows(

@@ -23,9 +23,10 @@ from commitcast.core.display import (
     format_percent,
     format_points,
     format_tokens,
+    undefined,
 )
 from commitcast.core.measures import MONTHLY, SUMMARY, unit_of
-from commitcast.render.tables import csv_rows, markdown_table, to_json
+from commitcast.render.tables import csv_rows, markdown_list, markdown_table, to_json
 from commitcast.render.terminal import (
     KEEP,
     break_label,
@@ -53,7 +54,7 @@ BAR_HALF = 8  # characters each side of the tornado's axis (fewer on a narrow te
 
 def _num(value: float | str | None) -> float | str | None:
     """None for undefined figures (JSON null, empty CSV cell); month labels stay text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if undefined(value):
         return None
     if isinstance(value, str):
         return value
@@ -96,7 +97,7 @@ def note_overrides(console: Console, scenarios: Sequence[Scenario]) -> None:
 def format_change(figure: str, amount: float | None, currency: str, decimals: int = 1) -> str:
     """A difference in `figure`: a ratio's in percentage points (+1.2pt), money as money, any
     other unit as the figure itself is shown (seconds, a count of months, tokens)."""
-    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+    if undefined(amount):
         return ""
     if figure in RATIOS:
         return format_points(amount, decimals, sign=True)
@@ -281,8 +282,7 @@ def _markdown_with_legend(
     projections: Sequence[Projection], header: Sequence[str], rows: Sequence[Sequence[str]]
 ) -> str:
     scenarios = [p.scenario for p in projections]
-    lines = "".join(f"- {line}\n" for line in legend(scenarios))
-    return lines + "\n" + markdown_table(header, rows)
+    return markdown_list(legend(scenarios)) + "\n" + markdown_table(header, rows)
 
 
 def _all_overrides(scenarios: Sequence[Scenario]) -> list[str]:
@@ -439,7 +439,7 @@ def bridge_json(bridge: Bridge) -> str:
 def bridge_markdown(bridge: Bridge) -> str:
     header, rows = bridge_cells(bridge)
     lines = legend([bridge.base, bridge.other]) + [f"{g}: {f}" for g, f in GROUP_FIELDS.items()]
-    return "".join(f"- {line}\n" for line in lines) + "\n" + markdown_table(header, rows)
+    return markdown_list(lines) + "\n" + markdown_table(header, rows)
 
 
 # ---- sensitivity ---------------------------------------------------------------------------
@@ -630,7 +630,7 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
 
 def _swing(metric: str, value: float, currency: str) -> str:
     if metric in RATIOS:
-        return "" if math.isnan(value) else format_points(value)
+        return "" if undefined(value) else format_points(value)
     return format_figure(metric, value, currency)
 
 
