@@ -120,3 +120,23 @@ def test_a_currency_note_uses_its_symbol():
     note = book[SHEET].cell(fee.row, 3).value
     assert note.startswith("€ per full month of service")
     assert fee.value == 1000
+
+
+def test_a_streams_own_months_and_the_fiscal_year_have_cells():
+    text = BARE.replace(
+        "  - {name: Flat, revenue_per_month: 10}",
+        "  - {name: Flat, revenue_per_month: 10, start: 2026-02, end: 2026-03}\n"
+        "  - {name: Always, revenue_per_month: 5}",
+    ).replace("currency: EUR", "currency: EUR\nfiscal_year_start_month: 7")
+    (inputs,), book = written(scenario_from_text(text, "bare.yaml"))
+    start = cell(book, inputs["revenue[0].start"])
+    assert start.value == dt.datetime(2026, 2, 1) and start.number_format == "yyyy-mm"
+    assert cell(book, inputs["revenue[0].end"]).value == dt.datetime(2026, 3, 1)
+    assert inputs.names["revenue[0].start"] == "S1_R1_Start"
+    assert inputs.names["revenue[0].end"] == "S1_R1_End"
+    # without them: empty cells, read as the horizon's bounds
+    assert cell(book, inputs["revenue[1].start"]).value is None
+    assert cell(book, inputs["revenue[1].end"]).value is None
+    fiscal = cell(book, inputs["fiscal_year_start_month"])
+    assert fiscal.value == 7
+    assert fiscal.fill.fgColor.rgb.endswith("EDEDED")  # grey: the totals' columns are fixed

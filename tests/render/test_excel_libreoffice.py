@@ -192,6 +192,25 @@ training_runs:
 benchmarks: {market_price_per_gpu_hour: 1.9}
 """
 
+# A fiscal year from February (the yearly totals FY2027, FY2028) and streams with their own
+# months: API launched mid-horizon (its growth and price change count from January 2027) and
+# ended in March; Legacy started before the horizon (t = 4 in its first month) and ended; Flat
+# throughout. The hand figures are in tests/render/test_excel_calc.py (LAUNCH there).
+LAUNCH = """
+name: Launch
+horizon: {start: 2026-11, months: 6}
+fiscal_year_start_month: 2
+contracts:
+  - {name: Rack, monthly_fee: 3000, start: 2026-11-01, end: 2027-12-31,
+     capacity: {tokens_per_month: 1.0e12}}
+revenue:
+  - {name: API, tokens_per_month: 1.0e6, growth: 0.5, price_per_million_tokens: 1000,
+     price_change: 0.1, start: 2027-01, end: 2027-03}
+  - {name: Legacy, tokens_per_month: 2.0e6, growth: -0.1, price_per_million_tokens: 500,
+     price_change: -0.02, start: 2026-07, end: 2027-02}
+  - {name: Flat, revenue_per_month: 4000, growth: 0.5}
+"""
+
 # LibreOffice saves charts openpyxl cannot parse back; the charts are not what is read here.
 pytestmark = pytest.mark.filterwarnings("ignore:Unable to read chart:UserWarning")
 
@@ -306,6 +325,16 @@ EDITS = {
         ("contracts[0].monthly_fee=40M", "benchmarks.market_price_per_gpu_hour=3.1"),
     ),
     # uptime across a tier's bound (99.2% -> 98.5%: below 99%, a 10% credit) and more GPUs
+    # a stream's start and end edited in the workbook (a launch moved a month earlier and
+    # run a month longer; a start given to a stream that had none)
+    "launch-start-end": Edit(
+        "launch",
+        {"S1_R1_Start": dt.datetime(2026, 12, 1), "S1_R1_End": dt.datetime(2027, 4, 1)},
+        ("revenue.API.start=2026-12", "revenue.API.end=2027-04"),
+    ),
+    "stream-start": Edit(
+        "base", {"S1_R1_Start": dt.datetime(2026, 9, 1)}, ("revenue.API.start=2026-09",)
+    ),
     "mixed-uptime-gpus": Edit(
         "mixed",
         {"S1_C1_Uptime": 0.985, "S1_C2_Gpus": 800},
@@ -390,6 +419,7 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
         "ops": OPS,
         "ops-no-target": OPS_NO_TARGET,
         "mixed": MIXED,
+        "launch": LAUNCH,
     }
     paths = {"base": BASE}
     for key, text in texts.items():
@@ -408,7 +438,7 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     export("edge", [paths["edge"]])
     export("no-revenue", [paths["no-revenue"]])
     export("no-contracts", [paths["no-contracts"]])
-    for key in ("ops", "ops-no-target", "mixed"):
+    for key in ("ops", "ops-no-target", "mixed", "launch"):
         export(key, [paths[key]])
     export("all", [*SCENARIO_FILES, *(paths[key] for key in texts)])
     for key, edit in EDITS.items():
@@ -441,6 +471,7 @@ WORKBOOKS = [f"scenario-{p.stem}" for p in SCENARIO_FILES] + [
     "ops",
     "ops-no-target",
     "mixed",
+    "launch",
     "all",
 ]
 
@@ -512,6 +543,34 @@ def test_changed_inputs_recalculate_like_set(books, key):
             assert empty(cell.value), label
         else:
             assert cell.value == pytest.approx(want, abs=tolerance(cell.number_format, want)), label
+
+
+def test_a_launch_and_fiscal_years_recalculate_to_the_hand_figures(books):
+    """LibreOffice's figures for LAUNCH, worked out by hand (as in test_excel_calc.py):
+    API 1M x 1.5^(t - 2) tokens from January to March 2027, 0 outside; the fiscal years'
+    revenue FY2027 (Nov-Jan) and FY2028 (Feb-Apr) with Legacy's added."""
+    ws = openpyxl.load_workbook(books["launch"][1], data_only=True).worksheets[3]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+
+    def months(label: str) -> list:
+        return [ws.cell(rows[label], 3 + m).value for m in range(6)]
+
+    assert months("API: tokens demanded") == pytest.approx([0, 0, 1e6, 1.5e6, 2.25e6, 0])
+    # Legacy from July 2026: t = 4 in November; 2M x 0.9^t to February (t = 7), then 0:
+    # 1,312,200, 1,180,980, 1,062,882, 956,593.8
+    legacy = [2e6 * 0.9**4, 2e6 * 0.9**5, 2e6 * 0.9**6, 2e6 * 0.9**7, 0, 0]
+    assert months("Legacy: tokens demanded") == pytest.approx(legacy)
+    # its price 500 x 0.98^t keeps falling after it ends (nothing is sold at it)
+    assert months("Legacy: price per million tokens")[5] == pytest.approx(500 * 0.98**9)
+    legacy_usage = [tokens * 500 * 0.98 ** (4 + m) / 1e6 for m, tokens in enumerate(legacy)]
+    flat = [4000 * 1.5**m for m in range(6)]
+    api = [0, 0, 1_000, 1_650, 2_722.5, 0]
+    revenue = [a + b + c for a, b, c in zip(api, legacy_usage, flat, strict=True)]
+    assert months("Revenue") == pytest.approx(revenue, abs=CENT)
+    month = rows["Month"]
+    assert [ws.cell(month, 10 + i).value for i in range(2)] == [2027, 2028]
+    totals = [ws.cell(rows["Revenue"], 10 + i).value for i in range(2)]
+    assert totals == pytest.approx([sum(revenue[:3]), sum(revenue[3:])], abs=CENT)
 
 
 def test_changed_notice_date_agrees_with_the_cli(books, cli):

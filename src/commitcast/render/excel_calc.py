@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from commitcast.core.calendar import month_number
+from commitcast.core.calendar import fiscal_year, month_number
 from commitcast.core.measures import MILLION
 from commitcast.engine.projection import Projection
 from commitcast.engine.run import highest_load
@@ -136,17 +136,46 @@ def write_calc(
 
     s.section("Demand and revenue by stream")
     streams = result.result.streams  # a batch of one: row 0 of each
+    first_month = int(result.result.grid.months[0])
+    ms_ref = f"{C}${ms}"
     token_rows, usage_rows, flat_rows = [], [], []
     for j, (stream, values) in enumerate(zip(scenario.revenue, streams, strict=True)):
         p = f"revenue[{j}]"
         growth = a[f"{p}.growth"]
         key = f"s{j}."
+        # the stream's own months (engine.run._stream_time): t counted from its start (empty:
+        # the horizon's start), running from its start to its end (empty: no end)
+        start_cell, end_cell = a[f"{p}.start"], a[f"{p}.end"]
+        offset = 0 if stream.start is None else month_number(stream.start) - first_month
+        since = t - offset
+        last = np.inf if stream.end is None else month_number(stream.end) - first_month
+        on = ((since >= 0) & (t <= last)).astype(np.float64)
+        s.series(
+            key + "since",
+            f"{stream.name}: months since the stream's start",
+            "#",
+            "int",
+            f'=IF({start_cell}="",{C}{tr},'
+            f"(YEAR({ms_ref})-YEAR({start_cell}))*12+MONTH({ms_ref})-MONTH({start_cell}))",
+            since,
+        )
+        since_ref = f"{C}{s.r(key + 'since')}"
+        s.series(
+            key + "on",
+            f"{stream.name}: running (1 = yes)",
+            "flag",
+            "flag",
+            f'=IF({since_ref}<0,0,IF({end_cell}="",1,IF((YEAR({ms_ref})-YEAR({end_cell}))*12'
+            f"+MONTH({ms_ref})-MONTH({end_cell})>0,0,1)))",
+            on,
+        )
+        on_ref = f"{C}{s.r(key + 'on')}"
         s.series(
             key + "tokens",
             f"{stream.name}: tokens demanded",
             "tokens",
             "tokens",
-            f"={a[f'{p}.tokens_per_month']}*(1+{growth})^{C}{tr}",
+            f"=IF({on_ref}>0,{a[f'{p}.tokens_per_month']}*(1+{growth})^{since_ref},0)",
             values.tokens[0],
         )
         s.series(
@@ -154,7 +183,7 @@ def write_calc(
             f"{stream.name}: price per million tokens",
             "price",
             "price",
-            f"={a[f'{p}.price_per_million_tokens']}*(1+{a[f'{p}.price_change']})^{C}{tr}",
+            f"={a[f'{p}.price_per_million_tokens']}*(1+{a[f'{p}.price_change']})^{since_ref}",
             values.price[0],
         )
         s.series(
@@ -170,7 +199,7 @@ def write_calc(
             f"{stream.name}: flat revenue",
             "",
             "money",
-            f"={a[f'{p}.revenue_per_month']}*(1+{growth})^{C}{tr}",
+            f"=IF({on_ref}>0,{a[f'{p}.revenue_per_month']}*(1+{growth})^{since_ref},0)",
             values.flat_revenue[0],
         )
         token_rows.append(s.r(key + "tokens"))
@@ -267,7 +296,6 @@ def write_calc(
         per_contract(gpu_fees),
         cols["gpu_fees"],
     )
-    ms_ref = f"{C}${ms}"
     runs = []
     for j, run in enumerate(scenario.training_runs):
         p = f"training_runs[{j}]"
@@ -653,7 +681,7 @@ def write_calc(
         f"=IF({C}{s.r('below_before')}>0,IF({C}{cum}>=0,1,0),0)",
         ((before > 0) & (cumulative >= 0)).astype(np.float64),
     )
-    _years(calc, formats, result, start, million)
+    _years(calc, formats, result, start, million, a["fiscal_year_start_month"])
     ws.repeat_columns(0, 1)
     ws.repeat_rows(ms - 1)
     return calc
@@ -704,23 +732,50 @@ RATIOS = {
 }
 
 
-def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str, million: str) -> None:
+def _years(
+    calc: CalcSheet,
+    formats: Formats,
+    result: Projection,
+    start: str,
+    million: str,
+    fiscal_start: str,
+) -> None:
+    """Totals by year at the right of the months: calendar years (2026) when the fiscal year
+    starts in January, else fiscal years (FY2027, named by the year they end in; the header
+    cells hold the year's number, shown with "FY"), whose months are those whose calendar year
+    plus 1 if the month is on or after the start month (`fiscal_start`, a cell) is that number.
+    Flows are summed, balances taken at the year's last month, ratios from the totals."""
     s, ws = calc.sheet, calc.sheet.ws
     labels = result.labels
-    years = sorted({int(label[:4]) for label in labels})
-    year_of = np.array([int(label[:4]) for label in labels])
+    start_month = result.scenario.fiscal_year_start_month
+    calendar = start_month == 1
+    year_of = np.array([fiscal_year(int(x[:4]), int(x[5:7]), start_month) for x in labels])
+    years = sorted(set(year_of.tolist()))
     spacer = FIRST_COL + s.count
     first = spacer + 1
     ms_row = s.r("ms") - 1
     letters = [col_name(spacer + i) for i in range(len(years) + 1)]
+    months_span = s.span("ms")
+    if calendar:
+        before = f"=YEAR({start})-1"
+        year_in = f"YEAR({months_span})"
+        title = "Year totals (balances at year end)"
+        shown = "0"
+    else:
+        before = f"=YEAR({start})+IF(MONTH({start})>={fiscal_start},1,0)-1"
+        year_in = f"(YEAR({months_span})+(MONTH({months_span})>={fiscal_start}))"
+        title = (
+            f"Fiscal year totals (from {calendar_month_name(start_month)}, named by the year "
+            "they end in; balances at year end)"
+        )
+        shown = '"FY"0'
     ws.set_column(spacer, spacer, 2)
     ws.set_column(first, first + len(years) - 1, 11)
-    ws.write_formula(ms_row, spacer, f"=YEAR({start})-1", formats.hidden(), years[0] - 1)
-    header = formats.get(bold=True, num_format="0", align="right", bottom=1)
+    ws.write_formula(ms_row, spacer, before, formats.hidden(), years[0] - 1)
+    header = formats.get(bold=True, num_format=shown, align="right", bottom=1)
     for i, year in enumerate(years):
         ws.write_formula(ms_row, first + i, f"={letters[i]}{ms_row + 1}+1", header, year)
-    ws.write_string(ms_row - 1, first, "Year totals (balances at year end)", formats.subtitle())
-    months_span = s.span("ms")
+    ws.write_string(ms_row - 1, first, title, formats.subtitle())
     for key, row in s.rows.items():
         kind = s.kinds[key]
         if key in FLOWS:
@@ -736,16 +791,18 @@ def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str, mi
         for i, year in enumerate(years):
             y = f"{letters[i + 1]}${s.r('ms')}"
             mask = year_of == year
+            # the year's last month: December, or the month before the fiscal year's start
+            last = f"DATE({y},12,1)" if calendar else f"DATE({y},{fiscal_start}-1,1)"
             if mode == "flow":
-                formula = f"=SUMPRODUCT((YEAR({months_span})={y})*{span})"
+                formula = f"=SUMPRODUCT(({year_in}={y})*{span})"
                 value = s.values[key][mask].sum()
             elif mode == "balance":
-                formula = f"=INDEX({span},MATCH(DATE({y},12,1),{months_span},1))"
+                formula = f"=INDEX({span},MATCH({last},{months_span},1))"
                 value = s.values[key][mask][-1]
             else:
                 top, bottom, scaled = RATIOS[key]
-                num = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(top)})"
-                den = f"SUMPRODUCT((YEAR({months_span})={y})*{s.span(bottom)})"
+                num = f"SUMPRODUCT(({year_in}={y})*{s.span(top)})"
+                den = f"SUMPRODUCT(({year_in}={y})*{s.span(bottom)})"
                 scale = f"*{million}" if scaled else ""
                 formula = f'=IF({den}<>0,{num}/{den}{scale},"")'
                 n = s.values[top][mask].sum()
@@ -753,3 +810,9 @@ def _years(calc: CalcSheet, formats: Formats, result: Projection, start: str, mi
                 value = n / d * (MILLION if scaled else 1.0) if d != 0 else np.nan
             ws.write_formula(row - 1, first + i, formula, fmt, cell_value(value, kind))
     calc.year_cols = list(range(first, first + len(years)))
+
+
+def calendar_month_name(month: int) -> str:
+    import calendar
+
+    return calendar.month_name[month]

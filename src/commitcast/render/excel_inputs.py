@@ -170,6 +170,15 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         editable=False,
     )
     b.value(
+        "Fiscal year starts (month)",
+        "fiscal_year_start_month",
+        scenario.fiscal_year_start_month,
+        "int",
+        "1 = January; a fiscal year is named by the year it ends in (FY2027); the yearly totals "
+        "follow it (fixes their columns; export again to change it)",
+        editable=False,
+    )
+    b.value(
         "Discount rate (annual)",
         "discount_rate",
         scenario.discount_rate,
@@ -396,7 +405,9 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.tokens_per_month",
             s.tokens_per_month,
             "tokens",
-            "token demand in the horizon's first month",
+            "token demand in the horizon's first month"
+            if s.start is None
+            else "token demand in the stream's first month (its start)",
         )
         b.value(
             "Growth per month",
@@ -427,6 +438,23 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             s.revenue_per_month or 0.0,
             "money",
             f"{money} per month, not tied to tokens served; grows with demand",
+        )
+        b.value(
+            "Stream starts (month)",
+            f"{p}.start",
+            s.start,
+            "month",
+            "no demand or revenue before it; growth and price change count from it (it may be "
+            "before the horizon); empty: the horizon's start",
+            name=f"{tag}_Start",
+        )
+        b.value(
+            "Stream ends (month)",
+            f"{p}.end",
+            s.end,
+            "month",
+            "last month with demand and revenue, inclusive; empty: runs to the horizon's end",
+            name=f"{tag}_End",
         )
     costs = scenario.costs
     b.heading("Costs and collection")
