@@ -147,7 +147,7 @@ def test_the_yearly_totals_follow_the_fiscal_year(launch):
     # FY2027 = Feb 2026 .. Jan 2027 (here Nov, Dec, Jan), FY2028 = Feb .. Apr 2027
     assert [stored.cell(month, 10 + i).value for i in range(2)] == [2027, 2028]
     assert formulas.cell(month, 10).number_format == '"FY"0'
-    assert stored.cell(month - 1, 10).value.startswith("Fiscal year totals (from February")
+    assert stored.cell(month - 1, 10).value == "Fiscal years from February (balances at year end)"
     # revenue: Nov 4,000 + Dec 6,000 + Jan (9,000 + 1,000) = 20,000; Feb (13,500 + 1,650)
     # + Mar (20,250 + 2,722.50) + Apr 30,375 = 68,497.50
     assert fiscal_totals(stored, "Revenue") == pytest.approx([20_000, 68_497.5], abs=0.005)

@@ -764,10 +764,7 @@ def _years(
     else:
         before = f"=YEAR({start})+IF(MONTH({start})>={fiscal_start},1,0)-1"
         year_in = f"(YEAR({months_span})+(MONTH({months_span})>={fiscal_start}))"
-        title = (
-            f"Fiscal year totals (from {calendar_month_name(start_month)}, named by the year "
-            "they end in; balances at year end)"
-        )
+        title = f"Fiscal years from {calendar_month_name(start_month)} (balances at year end)"
         shown = '"FY"0'
     ws.set_column(spacer, spacer, 2)
     ws.set_column(first, first + len(years) - 1, 11)

@@ -174,8 +174,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "fiscal_year_start_month",
         scenario.fiscal_year_start_month,
         "int",
-        "1 = January; a fiscal year is named by the year it ends in (FY2027); the yearly totals "
-        "follow it (fixes their columns; export again to change it)",
+        "1 = January; FY2027 ends in 2027 (fixes the year totals; export again to change it)",
         editable=False,
     )
     b.value(
@@ -444,8 +443,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.start",
             s.start,
             "month",
-            "no demand or revenue before it; growth and price change count from it (it may be "
-            "before the horizon); empty: the horizon's start",
+            "growth and price change count from it; empty: the horizon's start",
             name=f"{tag}_Start",
         )
         b.value(
@@ -453,7 +451,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.end",
             s.end,
             "month",
-            "last month with demand and revenue, inclusive; empty: runs to the horizon's end",
+            "last month with demand and revenue; empty: the horizon's end",
             name=f"{tag}_End",
         )
     costs = scenario.costs
