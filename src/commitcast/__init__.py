@@ -41,6 +41,9 @@ _EXPORTS = {
     "reforecast": "engine.actuals",
     "ReforecastProjection": "engine.actuals",
     "variance": "analysis.variance",
+    "report_html": "render.html",
+    "write_report": "render.html",
+    "chart": "render.charts",
     "Variance": "analysis.variance",
 }
 
@@ -68,3 +71,5 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from commitcast.load.validation import load_scenario, scenario_from_text, scenario_warnings  # noqa: F401
     from commitcast.model.actuals import Actuals  # noqa: F401
     from commitcast.model.scenario import Scenario  # noqa: F401
+    from commitcast.render.charts import chart  # noqa: F401
+    from commitcast.render.html import report_html, write_report  # noqa: F401

@@ -10,6 +10,7 @@ from commitcast.cli import (
     core,  # noqa: F401  (registers validate, project, init, schema)
     export,  # noqa: F401  (registers export)
     obligations,  # noqa: F401  (registers obligations)
+    report,  # noqa: F401  (registers report, chart)
     simulate,  # noqa: F401  (registers simulate)
     variance,  # noqa: F401  (registers variance)
     whatif,  # noqa: F401  (registers compare, sensitivity, solve, exit)
