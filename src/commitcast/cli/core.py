@@ -10,6 +10,7 @@ import typer
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
 from commitcast.cli.io import check_output, check_workbook_size, emit, load
 from commitcast.cli.options import By, ByOption, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.reforecast import ActualsOption, KeepPlanOption
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
@@ -57,11 +58,24 @@ def project(
         help="Also write the projection as a workbook with live formulas (.xlsx).",
         dir_okay=False,
     ),
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
-    """Project a scenario month by month: fees, capacity, margin, cash and obligations."""
+    """Project a scenario month by month: fees, capacity, margin, cash and obligations.
+
+    With --actuals, the rolling re-forecast: the closed months as they were (a basis column
+    says actual or forecast), the rest re-based on the last closed month."""
+    import commitcast.cli.reforecast as reforecast
     from commitcast.engine.projection import projection
 
     check_output(output)
+    reforecast.check_options(actuals_file, keep_plan)
+    if xlsx is not None and actuals_file is not None:
+        raise usage_error(
+            "--xlsx does not hold actuals yet: its formulas would recompute the closed months",
+            hint="write the re-forecast with --format csv, or the plan's workbook without "
+            "--actuals",
+        )
     if xlsx is not None:
         from commitcast.cli.io import check_workbook_path, real_path
 
@@ -75,7 +89,13 @@ def project(
     if xlsx is not None:
         check_workbook_size([scenario])  # before the table is written, not after
     _note_central_values(scenario)
-    result = projection(scenario)
+    actuals = reforecast.read(actuals_file, scenario)
+    if actuals is None:
+        result = projection(scenario)
+    else:
+        from commitcast.engine.actuals import reforecast as reforecast_of
+
+        result = reforecast_of(scenario, actuals, keep_plan)
     period = by.value
     if output_format is Format.csv:
         from commitcast.render.tables import projection_csv

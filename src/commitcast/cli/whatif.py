@@ -12,6 +12,7 @@ import typer
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
 from commitcast.cli.io import check_output, emit, load, load_all
 from commitcast.cli.options import BY_HELP, By, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.reforecast import ActualsOption, KeepPlanOption
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
@@ -38,7 +39,9 @@ def _table_only(output: Path | None) -> None:
 @handles_errors
 def compare(
     files: list[Path] = typer.Argument(
-        ..., help="Scenario files; the first is the base.", metavar="BASE OTHER..."
+        ...,
+        help="Scenario files; the first is the base (with --actuals: one plan).",
+        metavar="BASE OTHER...",
     ),
     metric: str | None = typer.Option(
         None, "--metric", "-m", help="One monthly column over time instead of the summary."
@@ -54,17 +57,33 @@ def compare(
     ),
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
     """Compare scenarios side by side, with differences to the first in amount and percent.
 
     --set applies to every file. --bridge walks the difference in one figure by groups of
-    inputs: contracts, demand, prices, costs, timing (see docs/whatif.md).
+    inputs: contracts, demand, prices, costs, timing (see docs/whatif.md). With --actuals,
+    one plan beside its re-forecast (the bridge: actuals, demand, prices).
     """
     import commitcast.cli.parsing as parsing
+    import commitcast.cli.reforecast as reforecast
     from commitcast.render import whatif as render
 
     check_output(output)
-    if len(files) < 2:
+    reforecast.check_options(actuals_file, keep_plan)
+    if actuals_file is not None:
+        if len(files) != 1:
+            raise usage_error(
+                "with --actuals, compare sets one plan beside its re-forecast: give one file",
+                hint="commitcast compare PLAN.yaml --actuals ACTUALS.csv",
+            )
+        if bridge is not None and keep_plan:
+            raise usage_error(
+                "--bridge walks to the re-based forecast: leave out --keep-plan",
+                hint="its first step, actuals, is the re-forecast on the plan's path",
+            )
+    elif len(files) < 2:
         raise usage_error("compare needs at least two scenario files (the first is the base)")
     if bridge is not None and metric is not None:
         raise usage_error("use --bridge or --metric, not both")
@@ -73,7 +92,29 @@ def compare(
     if metric is not None:
         parsing.check_column(metric, "--metric")
     scenarios = load_all(files, sets)
-    if bridge is not None:
+    actuals = reforecast.read(actuals_file, scenarios[0])
+    if actuals is not None:
+        from commitcast.analysis import reforecast as against
+
+        with parsing.options_named(figure="--bridge", metric="--metric", by="--by"):
+            if bridge is not None:
+                result = against.reforecast_bridge(scenarios[0], actuals, bridge)
+            elif metric is not None:
+                result = against.reforecast_metric(
+                    scenarios[0], actuals, metric, by.value, keep_plan
+                )
+            else:
+                result = against.compare_reforecast(scenarios[0], actuals, keep_plan)
+        if bridge is not None:
+            writers = (render.print_bridge, render.bridge_csv, render.bridge_json)
+            markdown = render.bridge_markdown
+        elif metric is not None:
+            writers = (render.print_metric, render.metric_csv, render.metric_json)
+            markdown = render.metric_markdown
+        else:
+            writers = (render.print_compare, render.compare_csv, render.compare_json)
+            markdown = render.compare_markdown
+    elif bridge is not None:
         from commitcast.analysis.bridge import bridge as walk
 
         if len(scenarios) != 2:
@@ -131,14 +172,18 @@ def sensitivity(
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
     """Rank drivers by their effect on a figure (tornado), or tabulate it over a grid."""
     import commitcast.cli.parsing as parsing
+    import commitcast.cli.reforecast as reforecast
     from commitcast.analysis import sensitivity as analysis
     from commitcast.render import whatif as render
     from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
+    reforecast.check_options(actuals_file, keep_plan)
     if vary and grid:
         raise usage_error("use --vary or --grid, not both")
     # the options' text is read before the scenario: every problem in it at once
@@ -147,12 +192,13 @@ def sensitivity(
         drivers = attempt(problems, parsing.parse_each, parsing.parse_vary, vary or [])
         axes = attempt(problems, parsing.parse_each, parsing.parse_grid, grid or [])
     scenario = load(file, sets)
+    actuals = reforecast.read(actuals_file, scenario)
     with parsing.options_named(drivers="--vary", axes="--grid", metric="--metric"):
         if axes:
-            result = analysis.grid(scenario, axes, metric)
+            result = analysis.grid(scenario, axes, metric, actuals, keep_plan)
             show, to_csv, to_json = render.print_grid, render.grid_csv, render.grid_json
         else:
-            result = analysis.sensitivity(scenario, drivers, metric)
+            result = analysis.sensitivity(scenario, drivers, metric, actuals, keep_plan)
             show, to_csv, to_json = render.print_tornado, render.tornado_csv, render.tornado_json
     _emit(result, output_format, output, show, to_csv, to_json, [scenario])
 
@@ -181,14 +227,18 @@ def solve(
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
     """Goal seek: the value of one input that makes a summary figure hit a target."""
     import commitcast.cli.parsing as parsing
+    import commitcast.cli.reforecast as reforecast
     from commitcast.analysis import solve as analysis
     from commitcast.render import whatif as render
     from commitcast.variants.inputs import attempt, collecting
 
     check_output(output)
+    reforecast.check_options(actuals_file, keep_plan)
     if breakeven_utilization:
         if vary or target or search:
             raise usage_error("--breakeven-utilization takes no --vary, --target or --range")
@@ -204,14 +254,15 @@ def solve(
             goal = attempt(problems, parsing.parse_target, target)
             span = attempt(problems, parsing.parse_range, search, vary) if search else None
     scenario = load(file, sets)
+    actuals = reforecast.read(actuals_file, scenario)
     options = {"path": "--vary", "search": "--range", "figure": "--target", "target": "--target"}
     with parsing.options_named(**options, breakeven_utilization="--breakeven-utilization"):
         if goal is None:
-            result = analysis.breakeven_utilization(scenario)
+            result = analysis.breakeven_utilization(scenario, actuals, keep_plan)
         else:
             assert vary is not None
             figure, value = goal
-            result = analysis.solve(scenario, vary, figure, value, span)
+            result = analysis.solve(scenario, vary, figure, value, span, actuals, keep_plan)
     _emit(
         result,
         output_format,
@@ -233,18 +284,23 @@ def exit_timing(
     output_format: Format = FormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
+    actuals_file: Path | None = ActualsOption,
+    keep_plan: bool = KeepPlanOption,
 ) -> None:
     """When, if ever, to give notice: the scenario projected for every notice month."""
     import commitcast.cli.parsing as parsing
+    import commitcast.cli.reforecast as reforecast
     from commitcast.analysis.exit import exit_options
     from commitcast.render import whatif as render
 
     check_output(output)
+    reforecast.check_options(actuals_file, keep_plan)
     scenario = load(file, sets)
+    actuals = reforecast.read(actuals_file, scenario)
     names = [c.name for c in scenario.contracts]
     choice = None if contract is None else parsing.parse_contract(contract, names)
     with parsing.options_named(contract="--contract"):
-        result = exit_options(scenario, choice)
+        result = exit_options(scenario, choice, actuals, keep_plan)
     _emit(
         result,
         output_format,

@@ -233,6 +233,16 @@ def header_lines(result: Projection) -> list[str]:
     lines = [f"{scenario.name}  ({scenario.currency}, {result.labels[0]} to {result.labels[-1]})"]
     if result.overrides:
         lines.append("overrides: " + ", ".join(result.overrides))
+    actuals = getattr(result, "actuals", None)
+    if actuals is not None and actuals.closed:
+        closed = result.labels[: actuals.closed]
+        kept = getattr(result, "keep_plan", False)
+        after = f"the plan's path after {closed[-1]}" if kept else f"re-based on {closed[-1]}"
+        source = f"{actuals.file}: " if actuals.file else ""
+        lines.append(
+            f"actuals: {source}{len(closed)} closed month(s), {closed[0]} to {closed[-1]}; "
+            f"forecast: {after}"
+        )
     return lines
 
 
@@ -311,6 +321,13 @@ def monthly_tables(
     where it still would not fit, the group goes on in a second table.
     """
     header, rows = result.table(by)
+    # a re-forecast's basis (actual, forecast, mixed) is text: it goes beside the period in
+    # every table, never measured or formatted as a figure
+    leading = [header[0], *(name for name in header[1:2] if name == "basis")]
+    if len(leading) > 1:
+        basis = [row[1] for row in rows]
+        header = [header[0], *header[2:]]
+        rows = [[row[0], *row[2:]] for row in rows]
     first = header[0]
     visible = set(shown_columns(header, rows))
     currency = result.scenario.currency
@@ -323,6 +340,8 @@ def monthly_tables(
         if index > 0
     }
     columns[first] = [row[0] for row in rows]
+    if len(leading) > 1:
+        columns["basis"] = basis
     if "queue_wait_seconds" in columns:
         columns["queue_wait_seconds"] = saturated_waits(header, rows, columns)
 
@@ -338,11 +357,12 @@ def monthly_tables(
 
     def table(title: str, names: Sequence[str], narrow: bool, cell: dict[str, Text]) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
-        table.add_column(first, no_wrap=True)
+        for name in leading:
+            table.add_column(name, no_wrap=True)
         for name in names:
             header = name.replace("_", "_\n") if narrow else name
             table.add_column(header, justify="right", no_wrap=True)
-        table.add_row(cell[first], *(cell[name] for name in names))
+        table.add_row(*(cell[name] for name in leading), *(cell[name] for name in names))
         return table
 
     def fit(title: str, names: Sequence[str], narrow: bool) -> bool:

@@ -364,6 +364,16 @@ GROUP_FIELDS = {
 }
 
 
+def bridge_fields(bridge: Bridge) -> dict[str, str]:
+    """What each step of `bridge` moves: a scenario bridge's groups of inputs, or the steps
+    from a plan to its re-forecast (analysis.reforecast)."""
+    from commitcast.analysis.reforecast import STEP_FIELDS, STEPS
+
+    if [step.group for step in bridge.steps] == list(STEPS):
+        return STEP_FIELDS
+    return GROUP_FIELDS
+
+
 def bridge_cells(bridge: Bridge) -> tuple[list[str], list[list[str]]]:
     currency = bridge.base.currency
 
@@ -395,18 +405,19 @@ def print_bridge(console: Console, bridge: Bridge) -> None:
     for index, row in enumerate(rows):
         table.add_row(*row, end_section=index in (0, len(rows) - 2))
     console.print(table)
-    for group, fields in GROUP_FIELDS.items():
+    for group, fields in bridge_fields(bridge).items():
         print_prose(console, f"{group}: {fields}")
     for note in bridge.notes:
         print_prose(console, "note: " + note)
 
 
 def bridge_records(bridge: Bridge) -> list[dict[str, Any]]:
+    fields = bridge_fields(bridge)
     return [
         {
             "step": index + 1,
             "group": step.group,
-            "inputs": GROUP_FIELDS[step.group],
+            "inputs": fields[step.group],
             "before": _num(step.before),
             "after": _num(step.after),
             "contribution": _num(step.contribution),
@@ -438,7 +449,8 @@ def bridge_json(bridge: Bridge) -> str:
 
 def bridge_markdown(bridge: Bridge) -> str:
     header, rows = bridge_cells(bridge)
-    lines = legend([bridge.base, bridge.other]) + [f"{g}: {f}" for g, f in GROUP_FIELDS.items()]
+    fields = bridge_fields(bridge).items()
+    lines = legend([bridge.base, bridge.other]) + [f"{g}: {f}" for g, f in fields]
     return markdown_list(lines) + "\n" + markdown_table(header, rows)
 
 
