@@ -403,10 +403,10 @@ def _summary_formula(
     if how == "peak":
         return f"=IF(MIN({cum})<0,-MIN({cum}),0)"
     if how == "peak_month":
-        return f'=IF(MIN({cum})<0,INDEX({calc.ref("ms")},MATCH(MIN({cum}),{cum},0)),"")'
+        return f'=IF(MIN({cum})<0,INDEX({calc.ref("ms")},1,MATCH(MIN({cum}),{cum},0)),"")'
     if how == "payback":
         payback = calc.ref("payback")
-        return f'=IF(SUM({payback})>0,INDEX({calc.ref("ms")},MATCH(1,{payback},0)),"")'
+        return f'=IF(SUM({payback})>0,INDEX({calc.ref("ms")},1,MATCH(1,{payback},0)),"")'
     raise ValueError(how)
 
 

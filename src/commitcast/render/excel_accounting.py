@@ -401,7 +401,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         "Current: closing - the closing 12 months later",
         "",
         "money",
-        f"={C}{close}-IF({C}{k}+13<={count},INDEX({closing_span},{C}{k}+13),0)",
+        f"={C}{close}-IF({C}{k}+13<={count},INDEX({closing_span},1,{C}{k}+13),0)",
         _padded(lease.current, count),
     )
     current = s.r(key + "current")
@@ -566,16 +566,17 @@ def _maturity(
             elif label == "Less imputed interest":
                 formula = f"={here}{row}-{here}{row + 2}"
             elif label == "Lease liability":
-                formula = f"=IF({short}=1,0,IF({j}<0,0,IF({j}>={count},0,INDEX({opening},{j}+1))))"
+                opening_now = f"INDEX({opening},1,{j}+1)"
+                formula = f"=IF({short}=1,0,IF({j}<0,0,IF({j}>={count},0,{opening_now})))"
             elif label == "  of which current":
-                later = f"IF({j}+12>={count},0,INDEX({opening},{j}+13))"
+                later = f"IF({j}+12>={count},0,INDEX({opening},1,{j}+13))"
                 formula = f"={here}{row}-IF({short}=1,0,IF({j}<0,0,{later}))"
             elif label == "  of which non-current":
                 formula = f"={here}{row - 1}-{here}{row}"
             else:  # ROU asset
                 formula = (
                     f"=IF({short}=1,0,IF({j}<0,0,IF({j}=0,{cell.refs['l0']},"
-                    f"IF({j}>{count},0,INDEX({rou},{j})))))"
+                    f"IF({j}>{count},0,INDEX({rou},1,{j})))))"
                 )
             value = _maturity_value(by_name.get(lease.name), line)
             ws.write_formula(row, FIRST_COL + n, formula, bold if strong else fmt, value)
@@ -648,7 +649,7 @@ def _pnl(
             "",
             "money",
             f"=IF({t}+{offset}<1,0,IF({t}+{offset}>{count},0,"
-            f"INDEX({cell.span('lease.change')},{t}+{offset})))",
+            f"INDEX({cell.span('lease.change')},1,{t}+{offset})))",
             values,
         )
         change_rows.append(s.r(f"pnl.change{n}"))

@@ -584,7 +584,7 @@ def write_calc(
         "Cash in (revenue collected)",
         "",
         "money",
-        f"=IF({C}{tr}>={lag},INDEX({s.span('revenue')},{C}{tr}-{lag}+1),0)",
+        f"=IF({C}{tr}>={lag},INDEX({s.span('revenue')},1,{C}{tr}-{lag}+1),0)",
         cols["cash_in"],
     )
     s.series(
@@ -758,12 +758,10 @@ def _years(
     months_span = s.span("ms")
     if calendar:
         before = f"=YEAR({start})-1"
-        year_in = f"YEAR({months_span})"
         title = "Year totals (balances at year end)"
         shown = "0"
     else:
         before = f"=YEAR({start})+IF(MONTH({start})>={fiscal_start},1,0)-1"
-        year_in = f"(YEAR({months_span})+(MONTH({months_span})>={fiscal_start}))"
         title = f"Fiscal years from {calendar_month_name(start_month)} (balances at year end)"
         shown = '"FY"0'
     ws.set_column(spacer, spacer, 2)
@@ -790,16 +788,23 @@ def _years(
             mask = year_of == year
             # the year's last month: December, or the month before the fiscal year's start
             last = f"DATE({y},12,1)" if calendar else f"DATE({y},{fiscal_start}-1,1)"
+            # the year's months by their dates, not YEAR() of the range (which only Excel and
+            # LibreOffice read element-wise inside SUMPRODUCT; Gnumeric gives #VALUE!)
+            if calendar:
+                bounds = f"DATE({y},1,1)", f"DATE({y}+1,1,1)"
+            else:
+                bounds = f"DATE({y}-1,{fiscal_start},1)", f"DATE({y},{fiscal_start},1)"
+            year_in = f"({months_span}>={bounds[0]})*({months_span}<{bounds[1]})"
             if mode == "flow":
-                formula = f"=SUMPRODUCT(({year_in}={y})*{span})"
+                formula = f"=SUMPRODUCT({year_in}*{span})"
                 value = s.values[key][mask].sum()
             elif mode == "balance":
-                formula = f"=INDEX({span},MATCH({last},{months_span},1))"
+                formula = f"=INDEX({span},1,MATCH({last},{months_span},1))"
                 value = s.values[key][mask][-1]
             else:
                 top, bottom, scaled = RATIOS[key]
-                num = f"SUMPRODUCT(({year_in}={y})*{s.span(top)})"
-                den = f"SUMPRODUCT(({year_in}={y})*{s.span(bottom)})"
+                num = f"SUMPRODUCT({year_in}*{s.span(top)})"
+                den = f"SUMPRODUCT({year_in}*{s.span(bottom)})"
                 scale = f"*{million}" if scaled else ""
                 formula = f'=IF({den}<>0,{num}/{den}{scale},"")'
                 n = s.values[top][mask].sum()

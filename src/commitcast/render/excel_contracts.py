@@ -402,7 +402,7 @@ def _contract(
     mr = s.r(key + "m")
 
     def at(row: int) -> str:
-        return f"INDEX(${first}${row}:${last_col}${row},{C}{mr})"
+        return f"INDEX(${first}${row}:${last_col}${row},1,{C}{mr})"
 
     s.series(
         key + "fb",

@@ -147,7 +147,13 @@ def _scenario(
             for j, (_, low, high) in enumerate(BUCKETS):
                 test = f"({months}>={low})" + (f"*({months}<={high})" if high is not None else "")
                 ws.write_formula(
-                    row, FIRST_COL + j, f"=SUMPRODUCT({test},{payments})", money_fmt, values[j]
+                    # the test multiplied in: a lone comparison is an array of TRUE/FALSE,
+                    # which SUMPRODUCT counts as 0 in Excel and Gnumeric (1 in LibreOffice)
+                    row,
+                    FIRST_COL + j,
+                    f"=SUMPRODUCT({test}*{payments})",
+                    money_fmt,
+                    values[j],
                 )
             ws.write_formula(
                 row,
