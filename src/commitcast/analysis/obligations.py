@@ -38,6 +38,7 @@ import numpy as np
 
 from commitcast.core.calendar import day_number, month_label, month_number, month_start
 from commitcast.engine.contracts import FullSchedule
+from commitcast.engine.overflow import check_contracts
 from commitcast.engine.projection import period_label
 from commitcast.engine.run import run
 from commitcast.model.scenario import Scenario
@@ -150,6 +151,8 @@ def obligations(
         }
         base = Batch(scenario, 2, variants)
     result = run(base)
+    # obligations run to each contract's end, past the horizon the projection checks
+    check_contracts(base, result)
     grid = result.contract_grid
     first = month_number(scenario.horizon.start)
     if as_of is None:

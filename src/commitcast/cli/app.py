@@ -154,6 +154,10 @@ def terminate_cleanly() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _terminate)
+    # a file size limit (ulimit -f) would end the process on the spot with SIGXFSZ, leaving
+    # its temporary files; ignored, the write fails with EFBIG and is reported like a full disk
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 # typer.rich_utils, which formats --help, imports rich.markdown (markdown_it, pygments) for

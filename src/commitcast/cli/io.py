@@ -80,14 +80,15 @@ def real_path(path: str | os.PathLike[str]) -> str:
 
 
 def check_workbook_size(scenarios: Sequence[Scenario]) -> None:
-    """Refuse, before any is written, a workbook too large to write (render/limits.py)."""
-    from commitcast.render.limits import workbook_problem
+    """Refuse, before any is written, a workbook too large to write or with dates no
+    spreadsheet reads as commitcast does (render/limits.py)."""
+    from commitcast.render.limits import workbook_problems
 
-    problem = workbook_problem(scenarios)
-    if problem is not None:
+    problems = workbook_problems(scenarios)
+    if problems:
         from commitcast.core.errors import CommitcastError
 
-        raise CommitcastError([problem])
+        raise CommitcastError(problems)
 
 
 def command_line(fallback: Sequence[str]) -> str:

@@ -450,7 +450,10 @@ class _Block:
 
     def full(self, column: int) -> FullSchedule:
         if self._full is None:
-            self._full = _rows(self.params, self.grid, self.months, full=True)
+            # overflow past the horizon is refused by engine.overflow.contracts_problem with a
+            # message; numpy's warnings would only confuse (as in engine.run.run)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._full = _rows(self.params, self.grid, self.months, full=True)
         full = self._full
         return FullSchedule(**{name: self._show(full[name][:, column]) for name in FULL_ROWS})
 

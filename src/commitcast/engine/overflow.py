@@ -22,6 +22,7 @@ from commitcast.core.errors import Problem
 from commitcast.core.paths import Path_, format_path
 
 if TYPE_CHECKING:
+    from commitcast.engine.run import BatchResult
     from commitcast.variants.batch import Batch
 
 LOG10_LARGEST = math.log10(1.7976931348623157e308)
@@ -138,3 +139,57 @@ def _at(batch: Batch, path: Path_, message: str, hint: str) -> Problem:
         field=format_path(path),
         hint=hint,
     )
+
+
+def contracts_problem(batch: Batch, result: BatchResult) -> Problem | None:
+    """The refusal for a contract schedule that passes the range of numbers after the horizon,
+    or None. The projection's own figures stop at the horizon (`engine.run.check_finite`), but
+    the workbook's Contracts and Obligations sheets and `obligations` read each contract to
+    its end: a 1000% monthly escalator to 2125 on a 12-month horizon overflows only there.
+    Named like any overflow: the rate that compounds most, at its line."""
+    labels = None
+    for index, schedule in enumerate(result.contracts):
+        full = schedule.full
+        for row in CONTRACT_ROWS:
+            values = getattr(full, row)
+            bad = np.isinf(values)
+            if not bad.any():
+                continue
+            run, column = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            labels = labels or result.contract_grid.labels()
+            figure = (
+                f"contract {batch.scenario.contracts[index].name!r}: "
+                f"{row.replace('_', ' ')} in {labels[int(column)]}"
+            )
+            return overflow_problem(batch, figure, int(run), batch.runs)
+    return None
+
+
+def check_contracts(batch: Batch, result: BatchResult) -> None:
+    """Raise the `contracts_problem`, if any (exit 2, at the input's line)."""
+    problem = contracts_problem(batch, result)
+    if problem is not None:
+        from commitcast.core.errors import CommitcastError
+
+        raise CommitcastError([problem])
+
+
+# every money, token and factor row of a contract's full schedule (FullSchedule)
+CONTRACT_ROWS = (
+    "escalation",
+    "full_month_fee",
+    "daily_fee",
+    "service_fees",
+    "capacity_tokens",
+    "available_tokens",
+    "sla_credits",
+    "termination_fee",
+    "fees",
+    "fees_paid",
+    "service_fees_to_date",
+    "fees_before_service_ends",
+    "fees_left",
+    "exit_cost",
+    "termination_fee_to_come",
+    "obligation",
+)

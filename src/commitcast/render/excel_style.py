@@ -9,13 +9,13 @@ computed, so previews and pandas see figures before any recalculation.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from commitcast.core.display import currency_symbol
+from commitcast.core.display import currency_symbol, undefined
 
 EXCEL_EPOCH_OFFSET = 25569  # spreadsheet serial of 1970-01-01 (day number 0)
 
@@ -32,6 +32,64 @@ FONT = "Calibri"
 def serial(day: float) -> float:
     """Spreadsheet date serial of an engine day number."""
     return day + EXCEL_EPOCH_OFFSET
+
+
+# Excel's longest sheet name, in UTF-16 code units as Excel (and XlsxWriter) count them: a
+# character outside the Basic Multilingual Plane (CJK Extension B, mathematical letters,
+# emoji) is two
+SHEET_NAME_UNITS = 31
+
+
+def utf16_units(text: str) -> int:
+    """The length of `text` as Excel counts it."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def shorten(text: str, units: int) -> str:
+    """`text` in at most `units` UTF-16 units: whole words while they fit (a sheet name cut
+    mid-word reads as a typo), else as many characters as fit when the words that fit would
+    keep less than half of the room; never half a character, never an opening parenthesis
+    without its closing one, never a trailing space or comma."""
+    if utf16_units(text) <= units:
+        return text
+    kept = ""
+    for word in text.split(" "):
+        candidate = f"{kept} {word}" if kept else word
+        if utf16_units(candidate) > units:
+            break
+        kept = candidate
+    if utf16_units(kept) < units // 2:
+        kept = ""
+        for character in text:
+            if utf16_units(kept + character) > units:
+                break
+            kept += character
+    kept = kept.rstrip(" ,.&-_")
+    while kept.count("(") > kept.count(")"):
+        kept = kept[: kept.rindex("(")].rstrip(" ,.&-_")
+    return kept
+
+
+def distinct_sheet_names(names: Sequence[str], taken: Sequence[str]) -> list[str]:
+    """Sheet names from scenario names: letters, digits and plain punctuation only (so a name
+    never reads as a formula or needs escaping), at most SHEET_NAME_UNITS as Excel counts
+    them, shortened at a word boundary, distinct from each other and from `taken` (ignoring
+    case, as Excel does): the second "Base" is "Base (2)"."""
+    out: list[str] = []
+    used = {name.lower() for name in taken}
+    for number, name in enumerate(names, start=1):
+        clean = re.sub(r"[^\w ,.&()-]", " ", name)
+        clean = re.sub(r"\s+", " ", clean).strip(" ,.&-_")
+        clean = shorten(clean, SHEET_NAME_UNITS) or f"Scenario {number}"
+        candidate = clean
+        suffix = 2
+        while candidate.lower() in used:
+            tail = f" ({suffix})"
+            candidate = shorten(clean, SHEET_NAME_UNITS - utf16_units(tail)) + tail
+            suffix += 1
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
 
 
 def col_name(index: int) -> str:
@@ -107,10 +165,9 @@ class Formats:
 
 
 def cell_value(value: Any, kind: str) -> Any:
-    """The value a formula cell stores: NaN (undefined) is an empty text, dates are serials."""
-    if value is None:
-        return ""
-    if isinstance(value, float | np.floating) and math.isnan(value):
+    """The value a formula cell stores: an undefined figure (None, NaN, an infinity: the one
+    rule of `core.display.undefined`) is an empty text, dates are serials."""
+    if undefined(value):
         return ""
     if kind in ("date", "month"):
         return serial(float(value))

@@ -123,8 +123,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 f"cannot replace the file: {error.strerror}; the previous file is unchanged",
                 file=str(target),
             ) from None
-    except OSError as error:
-        # the writer failed (disk full, quota): the destination was never touched
+    except CommitcastError:
+        raise
+    except Exception as raised:
+        # the writer failed (disk full, quota, a file size limit): the destination was never
+        # touched. XlsxWriter wraps the OSError in its FileCreateError: the same failure.
+        error = os_error(raised)
+        if error is None:
+            raise
         raise CommitcastError.single(
             f"cannot write the file: {error.strerror or error}; the previous file is unchanged",
             file=str(target),
@@ -134,6 +140,39 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if temp is not None:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
+
+
+def os_error(error: BaseException) -> OSError | None:
+    """The OSError behind `error`: itself, or the one a library wrapped (XlsxWriter raises
+    FileCreateError(OSError) when the disk is full), else None."""
+    if isinstance(error, OSError):
+        return error
+    for inner in (error.__cause__, *error.args[:1]):
+        if isinstance(inner, OSError):
+            return inner
+    return None
+
+
+@contextlib.contextmanager
+def scratch_folder(beside: str | os.PathLike[str]) -> Iterator[Path]:
+    """A new folder beside `beside` (the temporary file of `atomic_path`) for a writer's own
+    temporary files (XlsxWriter's sheet XML), removed with everything in it on every exit
+    path: an error, a full disk, Ctrl-C or SIGTERM. Never in $TMPDIR, which may be small, full
+    or on another disk, and where nothing would remove them after an interruption."""
+    place = Path(beside)
+    folder = place.parent if str(place.parent) else Path(".")
+    base = place.name.removeprefix(".").removesuffix(".part")  # .book.xlsx.k3j9x2a1.part
+    made: str | None = None
+    try:
+        made = tempfile.mkdtemp(
+            prefix=f".{temporary_name(base, name_max(folder) - 1)}.",
+            suffix=".parts",
+            dir=folder,
+        )
+        yield Path(made)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def temporary_name(name: str, room: int) -> str:

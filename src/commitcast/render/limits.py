@@ -15,12 +15,14 @@ again (`estimate_workbook` against the sheets' XML of a few exports) and update 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from commitcast.core.calendar import month_number
 from commitcast.core.errors import Problem
+from commitcast.core.paths import Path_, format_path
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
@@ -94,3 +96,66 @@ def _count(value: int) -> str:
 
 def _megabytes(value: int) -> str:
     return f"{value / MiB:,.0f} MiB"
+
+
+# Spreadsheets count days from 1900, and Excel counts a 29 February 1900 that never was (Lotus
+# 1-2-3's leap-year bug, kept for compatibility); LibreOffice does not. A date before 1 March
+# 1900 is a different serial number in each, and February 1900 has 29 days in Excel's EOMONTH:
+# no serial can make both agree with each other and with the engine, so such dates are refused
+# in workbooks (and only there: project, CSV and JSON take them). The Contracts sheet starts a
+# month before the horizon, so the horizon may start in April 1900 at the earliest.
+EARLIEST_DAY = dt.date(1900, 3, 1)
+EARLIEST_HORIZON = dt.date(1900, 4, 1)
+
+
+def _dates(value: Any, path: Path_) -> Iterator[tuple[Path_, dt.date]]:
+    from pydantic import BaseModel
+
+    if isinstance(value, dt.date):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _dates(getattr(value, name), (*path, name))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _dates(item, (*path, index))
+
+
+def early_date_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
+    """Every date of `scenarios` a workbook cannot hold (before EARLIEST_DAY; a horizon
+    before EARLIEST_HORIZON), at its line."""
+    problems = []
+    for scenario in scenarios:
+        source = scenario.provenance
+        for path, day in _dates(scenario, ()):
+            horizon = path == ("horizon", "start")
+            if day >= (EARLIEST_HORIZON if horizon else EARLIEST_DAY):
+                continue
+            mark = source.document.mark_for(path) if source.document is not None else None
+            shown = day.strftime("%Y-%m") if horizon else day.isoformat()
+            why = (
+                "its Contracts sheet starts a month earlier, in February 1900 or before"
+                if horizon
+                else "a workbook cannot hold a date before 1 March 1900"
+            )
+            problems.append(
+                Problem(
+                    f"{shown} cannot be written to a workbook: {why} (Excel counts a 29 "
+                    "February 1900 that never was and LibreOffice does not, so the workbook "
+                    "would disagree with itself and with commitcast)",
+                    file=source.file or "command line",
+                    line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                    field=format_path(path),
+                    hint="start the horizon in April 1900 or later and give dates from 1 March "
+                    "1900; project, --format csv and --format json take earlier dates",
+                )
+            )
+    return problems
+
+
+def workbook_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
+    """Why a workbook of `scenarios` cannot be written: dates it cannot hold, or its size."""
+    problems = early_date_problems(scenarios)
+    size = workbook_problem(scenarios)
+    return [*problems, *([size] if size is not None else [])]
