@@ -66,7 +66,7 @@ def test_long_names_are_shortened_at_a_word_boundary():
         "Colossus reservation, base case",
         "Colossus reservation, base (2)",
         "Colossus reservation with a",
-        "A scenario",
+        "A scenario the revised one",  # "A scenario" would keep less than half the room
     ]
 
 

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from commitcast.core.errors import CommitcastError
+from commitcast.engine.overflow import check_contracts
 from commitcast.engine.projection import Projection, projection
 from commitcast.model.scenario import Scenario
 from commitcast.render.excel_accounting import SHEET as ACCOUNTING
@@ -38,8 +40,18 @@ from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
 from commitcast.render.excel_inputs import Inputs, write_assumptions
 from commitcast.render.excel_obligations import SHEET as OBLIGATIONS
 from commitcast.render.excel_obligations import write_obligations
-from commitcast.render.excel_style import Formats, cell_value, money_format, money_scale, utc_now
-from commitcast.render.files import write_with
+from commitcast.render.excel_style import (
+    Formats,
+    blank_undefined,
+    cell_value,
+    distinct_sheet_names,
+    money_format,
+    money_scale,
+    utc_now,
+)
+from commitcast.render.files import atomic_path, scratch_folder
+from commitcast.render.limits import early_date_problems, estimate_workbook
+from commitcast.variants.batch import Batch
 
 SUMMARY = "Summary"
 CHARTS = "Charts"
@@ -90,23 +102,46 @@ def write_workbook(
     """Write the workbook for `scenarios` to `path` atomically; returns the path."""
     if not scenarios:
         raise ValueError("a workbook needs at least one scenario")
+    problems = early_date_problems(scenarios)
+    if problems:
+        raise CommitcastError(problems)
     results = list(projections) if projections is not None else [projection(s) for s in scenarios]
+    for result in results:
+        # the Contracts and Obligations sheets run to each contract's end, past the horizon
+        check_contracts(Batch(result.scenario), result.result)
     target = Path(path)
-    write_with(target, lambda temp: _build(temp, results, command_line))
+    in_memory = estimate_workbook(scenarios).bytes <= IN_MEMORY_LIMIT
+    with atomic_path(target) as temp:
+        if in_memory:
+            _build(temp, results, command_line, None)
+        else:
+            with scratch_folder(temp) as scratch:
+                _build(temp, results, command_line, scratch)
     return target
 
 
-def _build(path: Path, results: list[Projection], command_line: str) -> None:
+# Books of up to this much sheet XML (render.limits' estimate) are put together in memory;
+# larger ones in a folder beside the target (render.files.scratch_folder), never in $TMPDIR.
+IN_MEMORY_LIMIT = 64 << 20
+
+
+def _build(path: Path, results: list[Projection], command_line: str, scratch: Path | None) -> None:
+    """The workbook, zipped in memory and written to `path` at once: a full disk fails in that
+    one write (a clean refusal), never inside XlsxWriter's ZipFile, whose clean-up would fail
+    again on the full disk. The sheets' XML is held in memory, or with `scratch` as files there."""
     import xlsxwriter
 
     now = utc_now()
+    zipped = io.BytesIO()
     workbook = xlsxwriter.Workbook(
-        str(path),
+        zipped,
         {
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
             "default_date_format": "yyyy-mm-dd",
+            "in_memory": scratch is None,
+            **({"tmpdir": str(scratch)} if scratch is not None else {}),
         },
     )
     # the created date is part of the file: fixed by SOURCE_DATE_EPOCH for identical exports
@@ -150,24 +185,16 @@ def _build(path: Path, results: list[Projection], command_line: str) -> None:
     _charts(workbook, charts_ws, formats, results, calcs, rows)
     _audit(audit_ws, formats, results, command_line, now)
     summary_ws.activate()
+    blank_undefined(workbook)  # the one rule, for any figure a sheet passed on unchecked
     workbook.close()
+    path.write_bytes(zipped.getvalue())
 
 
 def calc_sheet_names(names: Sequence[str]) -> list[str]:
-    """Sheet names from scenario names: letters, digits and plain punctuation only (so a name
-    never reads as a formula or needs escaping), at most 31 characters, distinct."""
-    out: list[str] = []
-    for number, name in enumerate(names, start=1):
-        clean = re.sub(r"[^\w ,.&()-]", " ", name)
-        clean = re.sub(r"\s+", " ", clean).strip(" ,.&()-_")[:28].strip()
-        clean = clean or f"Scenario {number}"
-        candidate = clean
-        suffix = 2
-        while candidate.lower() in {n.lower() for n in [*out, *RESERVED, "history"]}:
-            candidate = f"{clean[:24]} ({suffix})"
-            suffix += 1
-        out.append(candidate)
-    return out
+    """Sheet names from scenario names (render.excel_style.distinct_sheet_names): plain
+    characters, at most 31 UTF-16 units, shortened at a word boundary, distinct from each other
+    and from the workbook's own sheets ("History" is reserved by Excel)."""
+    return distinct_sheet_names(names, [*RESERVED, "history"])
 
 
 def _monthly_scale(result: Projection) -> tuple[int, str, int]:

@@ -65,8 +65,15 @@ def shorten(text: str, units: int) -> str:
                 break
             kept += character
     kept = kept.rstrip(" ,.&-_")
-    while kept.count("(") > kept.count(")"):
-        kept = kept[: kept.rindex("(")].rstrip(" ,.&-_")
+    if kept.count("(") > kept.count(")"):
+        # the cut fell inside parentheses: end before them, or drop the lone "(" when that
+        # would keep less than half of the room
+        before = kept
+        while before.count("(") > before.count(")"):
+            before = before[: before.rindex("(")].rstrip(" ,.&-_")
+        if utf16_units(before) >= units // 2:
+            return before
+        kept = re.sub(r"\s+", " ", kept.replace("(", " ")).strip(" ,.&-_")
     return kept
 
 
@@ -172,6 +179,23 @@ def cell_value(value: Any, kind: str) -> Any:
     if kind in ("date", "month"):
         return serial(float(value))
     return float(value)
+
+
+def blank_undefined(workbook: Any) -> int:
+    """Store every formula cell's undefined value (NaN, an infinity: `core.display.undefined`)
+    as an empty text, as `cell_value` does, whichever sheet wrote it; returns how many there
+    were. XlsxWriter would write an infinity as the text 'inf' in a number's place, which no
+    reader takes (openpyxl and pandas fail on it); write_number refuses them itself."""
+    from xlsxwriter.worksheet import CellFormulaTuple
+
+    count = 0
+    for worksheet in workbook.worksheets():
+        for cells in getattr(worksheet, "table", {}).values():
+            for col, cell in cells.items():
+                if isinstance(cell, CellFormulaTuple) and undefined(cell.value):
+                    cells[col] = cell._replace(value="")
+                    count += 1
+    return count
 
 
 class SeriesSheet:
