@@ -201,3 +201,32 @@ def test_a_blank_month_is_left_out_of_that_figures_comparison(plan):
 def test_unknown_period_is_refused(plan):
     with pytest.raises(CommitcastError, match="not a period"):
         _run(plan, "week")
+
+
+def test_by_fiscal_quarter_across_a_calendar_year(plan):
+    # a February fiscal year: FY2027-Q1 is February to April 2026, FY2027-Q4 November 2026 to
+    # January 2027 (across the calendar year); January 2026 is the last month of FY2026-Q4
+    result = _run(plan, "fiscal-quarter")
+    assert result.periods == ["FY2026-Q4", "FY2027-Q1", "FY2027-Q2", "FY2027-Q3", "FY2027-Q4"]
+    assert result.closed_in == [1, 3, 3, 3, 3] and result.months_in == [1, 3, 3, 3, 3]
+    api = result.figure("revenue.API.revenue")
+    # FY2026-Q4: January 2026's $210 against $200
+    assert api.periods[0].actual == pytest.approx(210, abs=0.005)
+    # FY2027-Q4: November, December 2026 and January 2027, 3 x 190 = 570 against 600
+    q4 = api.periods[4]
+    assert (q4.months, q4.plan) == (3, pytest.approx(600, abs=0.005))
+    assert q4.actual == pytest.approx(570, abs=0.005)
+    assert q4.variance_pct == pytest.approx(-0.05, abs=1e-9)
+    # its split: volume 3 x -20 = -60, price 3 x +10 = +30
+    split = result.split("API").periods[4]
+    assert split.volume == pytest.approx(-60, abs=0.005)
+    assert split.price == pytest.approx(30, abs=0.005)
+    # FY2027-Q1 holds March's $1,100 fees: 1,000 + 1,100 + 1,000 = 3,100 against 3,000
+    fees = result.figure("contracts.C.fees").periods[1]
+    assert fees.actual == pytest.approx(3100, abs=0.005) and fees.plan == pytest.approx(3000)
+    assert fees.assessment == "unfavourable"
+    # cumulative cash is a balance: FY2027-Q4's is January 2027's, 13 x (550 - 990)
+    cash = result.figure("cumulative_cash").periods[4]
+    assert cash.actual == pytest.approx(13 * -440, abs=0.005)
+    # year to date and fiscal year to date are unchanged by the periods
+    assert (result.ytd_months, result.fytd_months) == (1, 12)

@@ -60,3 +60,15 @@ def test_actuals_against_another_plan_are_checked(cli, tmp_path):
     result = cli("variance", plan, ACTUALS)
     assert result.exit_code == 2
     assert f"{ACTUALS}:2:1: month: 2026-06 is outside the plan's horizon" in result.output
+
+
+def test_by_fiscal_quarter(cli):
+    # a February fiscal year: June and July 2026 are FY2027-Q2 (May is before the horizon),
+    # November 2026 the first month of FY2027-Q4 (November to January)
+    result = cli(
+        "variance", BASE, ACTUALS, "--by", "fiscal-quarter", "--set", "fiscal_year_start_month=2"
+    )
+    assert result.exit_code == 0, result.output
+    assert "by fiscal quarter" in result.stdout
+    assert "FY2027-Q2 (2 months)" in result.stdout
+    assert "FY2027-Q4 (1 of 3 months closed)" in result.stdout

@@ -1,10 +1,10 @@
 """Plan against actual: the variance report of the monthly close.
 
-For each closed month (or period: quarter, year, fiscal year) and each figure the actuals give,
-the plan's figure, the actual one, the variance (actual - plan), the variance as a share of
-|plan| (undefined when the plan is 0) and whether it is favourable: by the figure's sense in the
-measures registry (more revenue is favourable, more cost is not, a neutral figure is neither).
-Year-to-date and fiscal-year-to-date totals are as of the last closed month.
+For each closed month (or period: quarter, year, fiscal quarter, fiscal year) and each figure
+the actuals give, the plan's figure, the actual one, the variance (actual - plan), the variance
+as a share of |plan| (undefined when the plan is 0) and whether it is favourable: by the
+figure's sense in the measures registry (more revenue is favourable, more cost is not, a neutral
+figure is neither). Year-to-date and fiscal-year-to-date totals are as of the last closed month.
 
 Which figures:
 
@@ -18,9 +18,10 @@ Which figures:
   out from was given;
 - each stream's tokens and revenue, each contract's fees, as given.
 
-By quarter or year a flow is the sum of the period's closed months, a balance (cumulative cash)
-its last closed month's, a ratio its totals' ratio. A figure left blank in a month is compared
-over the months that give it.
+By quarter or year (calendar or fiscal, labelled by engine.projection.period_label) a flow is
+the sum of the period's closed months, a balance (cumulative cash) its last closed month's, a
+ratio its totals' ratio. A figure left blank in a month is compared over the months that give
+it.
 
 **Revenue split.** For each usage stream whose revenue is given, revenue variance = volume +
 price + flat, exactly:
@@ -50,19 +51,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
-from commitcast.core.calendar import fiscal_year_label
 from commitcast.core.measures import MILLION, MONTHLY, Sense, Unit
-from commitcast.engine.projection import Projection, projection
+from commitcast.engine.projection import Period, Projection, period_label, projection
 from commitcast.load.actuals import column_name
 from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import argument_error
 
-BY = ("month", "quarter", "year", "fiscal-year")
+BY = ("month", "quarter", "year", "fiscal-quarter", "fiscal-year")
 Assessment = Literal["favourable", "unfavourable", "neutral", "on plan"]
 Kind = Literal["given", "recomputed"]
 
@@ -231,20 +231,14 @@ class Variance:
 
 
 def period_of(label: str, by: str, fiscal_year_start_month: int = 1) -> str:
-    """The period a month (YYYY-MM) falls in: the month, 2026-Q3, 2026 or FY2027."""
-    year, month = (int(part) for part in label.split("-"))
-    if by == "quarter":
-        return f"{year}-Q{(month - 1) // 3 + 1}"
-    if by == "year":
-        return str(year)
-    if by == "fiscal-year":
-        return fiscal_year_label(year, month, fiscal_year_start_month)
-    return label
+    """The period a month (YYYY-MM) falls in: the month, 2026-Q3, 2026, FY2027-Q1 or FY2027
+    (engine.projection.period_label: the one function that names a month's period)."""
+    return period_label(label, cast(Period, by), fiscal_year_start_month)
 
 
 def variance(scenario: Scenario, actuals: Actuals, by: str = "month") -> Variance:
     """Plan (`scenario`) against `actuals` for the closed months, by `by` (month, quarter,
-    year or fiscal-year). See the module for the figures.
+    year, fiscal-quarter or fiscal-year). See the module for the figures.
 
         result = variance(plan, read_actuals("actuals.csv", plan), "quarter")
         result.figure("revenue").ytd.variance, result.split("API").periods[0].volume
@@ -253,7 +247,7 @@ def variance(scenario: Scenario, actuals: Actuals, by: str = "month") -> Varianc
         raise argument_error(
             f"{by!r} is not a period to compare by; use one of: {', '.join(BY)}",
             "by",
-            hint="by='month', 'quarter', 'year' or 'fiscal-year'",
+            hint="by='month', 'quarter', 'year', 'fiscal-quarter' or 'fiscal-year'",
         )
     plan = projection(scenario)
     n = actuals.closed

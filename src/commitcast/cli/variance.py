@@ -17,6 +17,7 @@ class VarianceBy(StrEnum):
     month = "month"
     quarter = "quarter"
     year = "year"
+    fiscal_quarter = "fiscal-quarter"
     fiscal_year = "fiscal-year"
 
 
@@ -30,8 +31,8 @@ def variance(
     by: VarianceBy = typer.Option(
         VarianceBy.month,
         "--by",
-        help="month, quarter, year or fiscal-year (closed months only; year to date and "
-        "fiscal year to date always follow).",
+        help="month, quarter, year, fiscal-quarter or fiscal-year (closed months only; year to "
+        "date and fiscal year to date always follow).",
     ),
     output_format: TableFormat = typer.Option(
         TableFormat.table, "--format", "-f", help="table, csv, json or md."
