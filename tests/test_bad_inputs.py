@@ -7,6 +7,11 @@ Each `tests/bad_inputs/NN-name.yaml` has `NN-name.expect` beside it:
     at: LINE[:COLUMN]    a location that must appear as `file:LINE[:COLUMN]:` (repeatable)
     fragment: TEXT       text that must appear in the output (repeatable)
     absent: TEXT         text that must not appear in the output (repeatable)
+    export_exit: N       expected exit status of `commitcast export` (run by
+                         tests/test_bad_inputs_commands.py; an exported workbook must read back
+                         with openpyxl and pandas, every number finite)
+    export_at: LINE[:COLUMN]    a location `export` must name (repeatable)
+    export_fragment: TEXT       text `export` must print (repeatable)
 
 Both `commitcast validate` and `commitcast project ... -o` run on each file: the exit status and
 every fragment must match, no traceback may appear, and nothing may be written (a previous
@@ -34,6 +39,9 @@ class Expect:
     at: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    export_exit: int | None = None
+    export_at: list[str] = field(default_factory=list)
+    export_fragments: list[str] = field(default_factory=list)
 
 
 def read_expect(path: Path) -> Expect:
@@ -52,6 +60,12 @@ def read_expect(path: Path) -> Expect:
             expect.fragments.append(value)
         elif key == "absent":
             expect.absent.append(value)
+        elif key == "export_exit":
+            expect.export_exit = int(value)
+        elif key == "export_at":
+            expect.export_at.append(value.strip())
+        elif key == "export_fragment":
+            expect.export_fragments.append(value)
         else:
             raise AssertionError(f"{path.name}: unknown expect key {key!r}")
     return expect

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SCENARIOS
+from tests.readback import assert_readable_workbook
 from tests.test_bad_inputs import CASES, read_expect
 
 BASE = SCENARIOS / "colossus-base.yaml"
@@ -78,9 +79,35 @@ def test_other_inputs_end_cleanly(cli, tmp_path: Path, command: str, case: Path)
     if result.exit_code == 0:
         assert previous.read_bytes() != PREVIOUS
         assert previous.stat().st_size > 0
+        if previous.suffix == ".xlsx":
+            assert_readable_workbook(previous)
     else:
         assert previous.read_bytes() == PREVIOUS
         assert text.strip()
+
+
+EXPORTS = [c for c in CASES if read_expect(c.with_suffix(".expect")).export_exit is not None]
+
+
+@pytest.mark.parametrize("command", ["export", "project-xlsx"])
+@pytest.mark.parametrize("case", EXPORTS, ids=[c.stem for c in EXPORTS])
+def test_workbook_outcome(cli, tmp_path: Path, command: str, case: Path):
+    """The corpus's export_* keys: what the workbook commands must do with a file that the
+    other commands may take (a name Excel counts differently, a date no spreadsheet reads as
+    commitcast does, a contract overflowing past the horizon); a workbook written reads back
+    in openpyxl and pandas with no non-finite number."""
+    expect = read_expect(case.with_suffix(".expect"))
+    result, text, path, previous = _run(cli, tmp_path, command, case)
+    assert result.exit_code == expect.export_exit, text
+    for fragment in expect.export_fragments:
+        assert fragment in text, f"{fragment!r} not in:\n{text}"
+    for location in expect.export_at:
+        assert f"{path}:{location}:" in text, text
+    if expect.export_exit == 0:
+        assert previous.read_bytes() != PREVIOUS
+        assert_readable_workbook(previous)
+    else:
+        assert previous.read_bytes() == PREVIOUS
 
 
 def test_overflow_is_refused_by_every_command_that_projects_it(cli, tmp_path: Path):

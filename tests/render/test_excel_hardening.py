@@ -150,3 +150,212 @@ def test_the_scratch_folder_of_a_255_byte_name_is_legal(tmp_path: Path):
     temp = tmp_path / ("." + "n" * 240 + ".xlsx.abcdefgh.part")[:255]
     with scratch_folder(temp) as folder:
         assert len(os.fsencode(folder.name)) <= 255
+
+
+# ---- full disks, file size limits and interruptions, through the command line -----------------
+
+SMALL = """\
+name: Small
+horizon: {start: 2026-06, months: 24}
+contracts:
+  - {name: Reservation, monthly_fee: 1000, start: 2026-06-01, end: 2028-05-31}
+revenue:
+  - {name: API, revenue_per_month: 5000}
+"""
+FULL = OSError(errno.ENOSPC, "No space left on device")
+
+
+def _previous(tmp_path: Path) -> Path:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(b"previous workbook")
+    return book
+
+
+def _refused_cleanly(result, book: Path, *fragments: str) -> None:
+    text = result.stdout + result.stderr
+    assert result.exit_code == 2, text
+    assert "Traceback" not in text and "internal error" not in text
+    assert "Exception ignored" not in text
+    for fragment in fragments:
+        assert fragment in text, text
+    assert book.read_bytes() == b"previous workbook"
+    assert sorted(p.name for p in book.parent.iterdir()) == ["book.xlsx", "s.yaml"]
+
+
+def _raise(*args, **kwargs):
+    raise FULL
+
+
+def test_disk_full_writing_the_workbook(cli, tmp_path: Path, monkeypatch):
+    # was: exit 1, FileCreateError [Errno 28] and "Exception ignored in ZipFile.__del__"
+    book = _previous(tmp_path)
+    monkeypatch.setattr(Path, "write_bytes", _raise)
+    result = cli("export", tmp_path / "s.yaml", "-o", book)
+    monkeypatch.undo()
+    _refused_cleanly(result, book, "cannot write the file: No space left on device")
+
+
+def test_disk_full_inside_xlsxwriter(cli, tmp_path: Path, monkeypatch):
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    def close(self):
+        raise FileCreateError(FULL)
+
+    book = _previous(tmp_path)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+    result = cli("export", tmp_path / "s.yaml", "-o", book)
+    monkeypatch.undo()
+    _refused_cleanly(result, book, "cannot write the file: No space left on device")
+
+
+def test_disk_full_moving_the_workbook_into_place(cli, tmp_path: Path, monkeypatch):
+    book = _previous(tmp_path)
+    monkeypatch.setattr(os, "replace", _raise)
+    result = cli("export", tmp_path / "s.yaml", "-o", book)
+    monkeypatch.undo()
+    _refused_cleanly(result, book, "No space left on device; the previous file is unchanged")
+
+
+def test_disk_full_in_the_scratch_folder_of_a_large_book(cli, tmp_path: Path, monkeypatch):
+    # a large book's sheet XML goes to a folder beside the target: full there, nothing stays
+    import xlsxwriter.packager
+
+    from commitcast.render import excel
+
+    book = _previous(tmp_path)
+    real = xlsxwriter.packager.tempfile.mkstemp
+    made: list[str] = []
+
+    def mkstemp(*args, **kwargs):
+        if len(made) == 5:
+            raise FULL
+        handle, name = real(*args, **kwargs)
+        made.append(name)
+        return handle, name
+
+    monkeypatch.setattr(excel, "IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(xlsxwriter.packager.tempfile, "mkstemp", mkstemp)
+    result = cli("export", tmp_path / "s.yaml", "-o", book)
+    monkeypatch.undo()
+    _refused_cleanly(result, book, "cannot write the file: No space left on device")
+    # the target's temporary file (render.files uses the same tempfile module) and the sheet
+    # XML files, these in the scratch folder beside it: every one of them gone
+    assert [Path(name).parent for name in made[1:]] == [Path(made[1]).parent] * 4
+    assert Path(made[1]).parent.parent == tmp_path and Path(made[1]).parent.suffix == ".parts"
+    assert not any(Path(name).exists() for name in made)
+
+
+def _python(code: str, tmpdir: Path, limit: int | None = None):
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def limits() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # as a shell starts a program
+
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "100"}
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=limits,
+    )
+
+
+EXPORT = """
+import sys
+import commitcast.render.excel as excel
+excel.IN_MEMORY_LIMIT = {limit}
+sys.argv = ["commitcast", "export", {scenario!r}, "-o", {book!r}]
+from commitcast.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "scratch-folder"])
+def test_a_file_size_limit_is_a_clean_refusal(tmp_path: Path, in_memory: bool):
+    # ulimit -f: the real write fails with EFBIG (was: killed by SIGXFSZ, files left behind)
+    book = _previous(tmp_path)
+    tmpdir = tmp_path.parent / f"{tmp_path.name}-tmpdir"
+    tmpdir.mkdir()
+    code = EXPORT.format(
+        limit=64 << 20 if in_memory else 0, scenario=str(tmp_path / "s.yaml"), book=str(book)
+    )
+    process = _python(code, tmpdir, limit=20_000)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert "cannot write the file: File too large; the previous file is unchanged" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert book.read_bytes() == b"previous workbook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "s.yaml"]
+    assert list(tmpdir.iterdir()) == []
+
+
+def _large(tmp_path: Path) -> Path:
+    lines = ["name: Large", "horizon: {start: 2026-06, months: 600}", "contracts:"]
+    for i in range(40):
+        lines.append(
+            f"  - {{name: C{i}, monthly_fee: 1000, start: 2026-06-01, end: 2076-05-31, "
+            "escalator: {rate: 3%, every_months: 12}}"
+        )
+    scenario = tmp_path / "large.yaml"
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return scenario
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "scratch-folder"])
+def test_sigterm_mid_export_leaves_nothing_behind(tmp_path: Path, in_memory: bool):
+    # was: XlsxWriter's temporary files stayed in $TMPDIR (14 files, 991 MB after one run)
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    book = out / "book.xlsx"
+    book.write_bytes(b"previous workbook")
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    scenario = _large(tmp_path)
+    code = EXPORT.format(limit=1 << 40 if in_memory else 0, scenario=str(scenario), book=str(book))
+    process = _python(code, tmpdir)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until the export is writing beside the target
+        names = [p.name for p in out.iterdir()]
+        if any(n.endswith(".parts") for n in names) if not in_memory else len(names) > 1:
+            break
+        time.sleep(0.05)
+    time.sleep(1.0)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert book.read_bytes() == b"previous workbook"
+    assert sorted(p.name for p in out.iterdir()) == ["book.xlsx"]
+    assert list(tmpdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "scratch-folder"])
+def test_an_export_uses_no_temporary_directory(tmp_path: Path, in_memory: bool):
+    out = tmp_path / "out"
+    out.mkdir()
+    book = out / "book.xlsx"
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    (tmp_path / "s.yaml").write_text(SMALL, encoding="utf-8")
+    code = EXPORT.format(
+        limit=1 << 40 if in_memory else 0, scenario=str(tmp_path / "s.yaml"), book=str(book)
+    )
+    process = _python(code, tmpdir)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["book.xlsx"]
+    assert list(tmpdir.iterdir()) == []

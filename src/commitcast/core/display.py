@@ -8,7 +8,7 @@ rounded here and only here (half up, as a person rounds).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from commitcast.core.measures import unit_of
@@ -50,7 +50,10 @@ def _round_half_up(value: float, decimals: int) -> Decimal:
         return Decimal(0)
     # float(): numpy 2 writes repr(np.float64(0.25)) as 'np.float64(0.25)'
     shortest = Decimal(repr(float(value)))
-    return shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # room for every digit up to 1.8e308 (the default 28 digits made a cost per million tokens
+    # of 1e39, served tokens falling 99.9999% a month, an InvalidOperation)
+    with localcontext(prec=400):
+        return shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def format_money(value: float | None, currency: str = "USD") -> str:
