@@ -35,8 +35,10 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
+    compounded,
     money_format,
     money_scale,
+    ramp_lookup,
     serial,
     sheet_ref,
 )
@@ -273,22 +275,27 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         np.arange(count),
     )
     k = s.r(key + "k")
+    steps = f"INT(MAX({C}{k},0)/{every})"
+    esc = s.row
     s.series(
         key + "esc",
         "Escalation factor",
         "x",
         "factor",
-        f"=(1+{rate})^INT(MAX({C}{k},0)/{every})",
+        "=" + compounded(f"(1+{rate})", steps, f"INT(MAX({P}{k},0)/{every})", esc + 1),
         full.escalation[0],
+        start=1,
+    )
+    s.ws.write_formula(  # the first month has no month before it
+        esc,
+        s.first_col,
+        f"=(1+{rate})^{steps.replace(C, s.letters[1])}",
+        s.formats.get(num_format=s.num_formats["factor"]),
+        cell_value(full.escalation[0][0], "factor"),
     )
     ramp_mul = ""
     if contract.ramp:
-        ends = []
-        formula = ""
-        for j in range(len(contract.ramp)):
-            ends.append(a[f"{p}.ramp[{j}].months"])
-            formula += f"IF({C}{k}<{'+'.join(ends)},{a[f'{p}.ramp[{j}].fraction']},"
-        formula = f"=IF({C}{k}<0,1,{formula}1{')' * len(contract.ramp)})"
+        formula = ramp_lookup(s, p, a, contract.ramp, f"{C}{k}")
         s.series(key + "ramp", "Ramp fraction", "x", "factor", formula, full.ramp[0])
         ramp_mul = f"*{C}{s.r(key + 'ramp')}"
     s.series(

@@ -198,6 +198,61 @@ def blank_undefined(workbook: Any) -> int:
     return count
 
 
+def compounded(base: str, exponent: str, previous: str, row: int) -> str:
+    """A row's formula for `base` ^ `exponent` (cell references with {c}, {p}) that no
+    spreadsheet turns into #NUM!: LibreOffice's POWER gives #NUM! when the result falls below
+    the smallest normal number, 2.2e-308 (an escalator or growth of -99.9999% after 52 steps),
+    though a product that small is simply 0 or tiny. From a base of 1 up it is POWER, as
+    before (what passes 1e308 the engine refuses); below 1, the previous month's factor (this
+    `row`, one column left) times `base` ^ (`exponent` - `previous`), a step of 0 or 1. Not for
+    a row's first month column, which has no previous month: POWER there."""
+    return f"IF({base}>=1,{base}^{exponent},{P}{row}*{base}^({exponent}-{previous}))"
+
+
+def ramp_lookup(s: SeriesSheet, fields: str, inputs: Any, steps: Sequence[Any], k: str) -> str:
+    """The ramp fraction of contract month `k` (a cell reference, {c} for the month's column)
+    as one lookup, however many steps: writes the contract's ramp table on `s` as two rows
+    (each step's first contract month, the sum of the months before it, and its fraction;
+    then the month after the last step, fraction 1) and returns the formula
+    IF(k<0,1,INDEX(fractions,1,MATCH(k,starts,1))), of the same length for 1 step or 1,000
+    (an IF per step passed Excel's 8,192 characters at 29 steps and its 64 levels of nesting).
+    `fields` is the contract's path (contracts[0]); `inputs` maps a field to its cell."""
+    ws, formats, first = s.ws, s.formats, s.first_col
+    count = len(steps)
+    starts_row, fractions_row = s.row, s.row + 1
+    ws.write_string(starts_row, 0, "Ramp steps: first contract month of each (then the full fee)")
+    ws.write_string(starts_row, 1, "k", formats.text(font_color="#7F7F7F"))
+    ws.write_string(fractions_row, 0, "Ramp steps: fraction of fee and capacity")
+    ws.write_string(fractions_row, 1, "x", formats.text(font_color="#7F7F7F"))
+    whole = formats.get(num_format=s.num_formats["int"])
+    factor = formats.get(num_format=s.num_formats["factor"])
+    start = 0
+    for j in range(count + 1):
+        col = first + j
+        if j == 0:
+            ws.write_formula(starts_row, col, "=0", whole, 0)
+        else:
+            before = f"{col_name(col - 1)}{starts_row + 1}"
+            months = inputs[f"{fields}.ramp[{j - 1}].months"]
+            ws.write_formula(starts_row, col, f"={before}+{months}", whole, start)
+        if j < count:
+            fraction = float(steps[j].fraction)
+            ws.write_formula(
+                fractions_row, col, f"={inputs[f'{fields}.ramp[{j}].fraction']}", factor, fraction
+            )
+            start += int(steps[j].months)
+        else:
+            ws.write_formula(fractions_row, col, "=1", factor, 1)
+    last = col_name(first + count)
+    span = f"${col_name(first)}${{row}}:${last}${{row}}"
+    s.row += 2
+    # INDEX(row, 1, n): Gnumeric reads INDEX(one_row_range, n) as a row number
+    return (
+        f"=IF({k}<0,1,INDEX({span.format(row=fractions_row + 1)},1,"
+        f"MATCH({k},{span.format(row=starts_row + 1)},1)))"
+    )
+
+
 class SeriesSheet:
     """Writes rows of a time-series sheet: label, unit, then one formula per month column."""
 
