@@ -183,12 +183,26 @@ def test_contract_sheet_rows_same_formula_across(formulas):
 
 
 def test_frozen_panes_print_setup(formulas):
+    # the month-by-month sheets print their months across pages (test_excel_pages.py looks at
+    # the pages): Letter, a scale, a break before each year, the label columns repeated
+    single = {"Summary", "Charts", "Assumptions", "Obligations", "Accounting", "Audit"}
+    across = [ws for ws in formulas.worksheets if ws.title not in single]
+    assert len(across) == 3  # two calculation sheets and Contracts
     for ws in formulas.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
+        if ws in across:
+            assert not (
+                ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage
+            )
+            assert ws.page_setup.paperSize == 1 and 50 <= int(ws.page_setup.scale) <= 100
+            assert ws.print_title_cols == "$A:$B", ws.title
+            assert len(ws.col_breaks.brk) >= 2, ws.title
+            continue
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         # one page wide; the Summary on one page
         tall = (1, None) if ws.title == "Summary" else (0,)
         assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight in tall
+    assert formulas.worksheets[3].print_title_rows == "$4:$4"
     assert formulas.worksheets[3].freeze_panes == "C5"
     assert formulas["Summary"].freeze_panes == "B5"
 

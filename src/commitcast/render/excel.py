@@ -40,6 +40,7 @@ from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
 from commitcast.render.excel_inputs import Inputs, write_assumptions
 from commitcast.render.excel_obligations import SHEET as OBLIGATIONS
 from commitcast.render.excel_obligations import write_obligations
+from commitcast.render.excel_print import wrapped_height
 from commitcast.render.excel_style import (
     Formats,
     blank_undefined,
@@ -632,6 +633,10 @@ def _audit(
 
     def line(key: str, value: str) -> None:
         nonlocal row
+        # a row as tall as its wrapped text (else the text runs over the rows below)
+        height = wrapped_height(value, 110)
+        if height:
+            ws.set_row(row, height)
         ws.write_string(row, 0, key, label)
         ws.write_string(row, 1, value, wrap)
         row += 1

@@ -25,6 +25,7 @@ from commitcast.engine.run import highest_load
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells
 from commitcast.render.excel_inputs import Inputs
+from commitcast.render.excel_print import months_across
 from commitcast.render.excel_style import (
     C,
     Formats,
@@ -97,8 +98,6 @@ def write_calc(
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 7)
     ws.set_column(FIRST_COL, FIRST_COL + months - 1, 10)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.write_string(0, 0, scenario.name, formats.title())
     ws.write_string(
         1,
@@ -682,8 +681,19 @@ def write_calc(
         ((before > 0) & (cumulative >= 0)).astype(np.float64),
     )
     _years(calc, formats, result, start, million, a["fiscal_year_start_month"])
-    ws.repeat_columns(0, 1)
-    ws.repeat_rows(ms - 1)
+    # printed: a (fiscal) year of months a page, then the year totals, the labels on each page
+    fiscal_start = scenario.fiscal_year_start_month
+    year_starts = [
+        FIRST_COL + m for m, label in enumerate(result.labels) if int(label[5:7]) == fiscal_start
+    ]
+    spacer = FIRST_COL + months
+    months_across(
+        ws,
+        label_widths=[44, 7],
+        widths=[10] * months + [2] + [11] * len(calc.year_cols),
+        page_starts=[*year_starts, spacer],
+        header_rows=(ms - 1, ms - 1),
+    )
     return calc
 
 

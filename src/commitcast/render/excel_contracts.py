@@ -21,6 +21,7 @@ from commitcast.engine.contracts import ContractSchedule, FullSchedule
 from commitcast.engine.projection import Projection
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.render.excel_inputs import Inputs
+from commitcast.render.excel_print import months_across
 from commitcast.render.excel_style import (
     C,
     Formats,
@@ -79,8 +80,6 @@ def write_contracts(
 ) -> list[list[ContractCells]]:
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 13)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.freeze_panes(2, FIRST_COL)
     ws.write_string(
         0, 0, "Contracts: fees, capacity, notice and exit cost by month", formats.title()
@@ -95,6 +94,13 @@ def write_contracts(
     # the engine's contract grids: the month before the horizon through the last end
     width = max((r.result.contract_grid.count for r in results), default=1)
     ws.set_column(FIRST_COL, FIRST_COL + width - 1, 11.5)
+    # printed: twelve months a page (from the month before the horizon), labels on each page
+    months_across(
+        ws,
+        label_widths=[50, 13],
+        widths=[11.5] * width,
+        page_starts=range(FIRST_COL + 12, FIRST_COL + width, 12),
+    )
     row = 3
     out = []
     for result, cells, money in zip(results, inputs, money_formats, strict=True):
