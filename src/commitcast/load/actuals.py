@@ -28,6 +28,7 @@ from pathlib import Path
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.numbers import parse_number
 from commitcast.load.addressing import parse_path_text
+from commitcast.load.reader import decode_utf8, read_input
 from commitcast.model.actuals import (
     COMPANY_FIGURES,
     CONTRACT_FIGURES,
@@ -75,33 +76,8 @@ def read_actuals(path: str | os.PathLike[str], scenario: Scenario) -> Actuals:
     CommitcastError listing every problem found."""
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise CommitcastError.single("no such file", file=name, hint="check the path")
-    if path.is_dir():
-        raise CommitcastError.single(
-            "this is a folder, not an actuals file", file=name, hint="name a .csv file"
-        )
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise CommitcastError.single(f"cannot read the file: {error.strerror}", file=name) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise CommitcastError.single(
-            f"the file holds more than {MAX_FILE_BYTES / 1e6:.0f} MB; an actuals file must be "
-            f"under {MAX_FILE_BYTES / 1e6:.0f} MB",
-            file=name,
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise CommitcastError.single(
-            f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
-            file=name,
-            line=line,
-            hint="save it as UTF-8 (CSV UTF-8 in Excel)",
-        ) from None
+    raw = read_input(path, "an actuals file", "an actuals file", "a .csv file", MAX_FILE_BYTES)
+    text = decode_utf8(raw, name, "save it as UTF-8 (CSV UTF-8 in Excel)", bom=True)
     actuals = actuals_from_text(text, scenario, name)
     return Actuals(
         actuals.months,

@@ -548,12 +548,13 @@ def _from_events(events: Any, file: str) -> Document:
 _NO_KEY = object()
 
 
-def read_file(path: str | Path) -> Document:
-    """Read a scenario file from disk, with clear errors for the usual mistakes."""
-    path = Path(path)
+def read_input(path: Path, what: str, file: str, kind: str, limit: int) -> bytes:
+    """The bytes of an input file (`what`: "a scenario", `file`: "a scenario file", `kind`:
+    "a .yaml file"), at most `limit`, with clear errors for a missing file, a symlink loop, a
+    name too long, a folder, a file too large or one that cannot be read."""
     name = str(path)
     try:
-        path.stat()
+        size = path.stat().st_size
     except FileNotFoundError:
         raise CommitcastError.single("no such file", file=name, hint="check the path") from None
     except OSError as error:
@@ -565,37 +566,48 @@ def read_file(path: str | Path) -> Document:
         raise CommitcastError.single(reason, file=name, hint="check the path") from None
     if path.is_dir():
         raise CommitcastError.single(
-            "this is a folder, not a scenario file", file=name, hint="name a .yaml file"
+            f"this is a folder, not {file}", file=name, hint=f"name {kind}"
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if size > limit:
         raise CommitcastError.single(
-            f"the file is {size / 1e6:.1f} MB; a scenario must be under "
-            f"{MAX_FILE_BYTES / 1e6:.0f} MB",
+            f"the file is {size / 1e6:.1f} MB; {what} must be under {limit / 1e6:.0f} MB",
             file=name,
         )
     try:
         with path.open("rb") as handle:
             # bounded: a pipe or a device (/dev/zero) has no size to check beforehand
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            raw = handle.read(limit + 1)
     except OSError as error:
         raise CommitcastError.single(f"cannot read the file: {error.strerror}", file=name) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if len(raw) > limit:
         raise CommitcastError.single(
-            f"the file holds more than {MAX_FILE_BYTES / 1e6:.0f} MB; a scenario must be under "
-            f"{MAX_FILE_BYTES / 1e6:.0f} MB",
+            f"the file holds more than {limit / 1e6:.0f} MB; {what} must be under "
+            f"{limit / 1e6:.0f} MB",
             file=name,
         )
+    return raw
+
+
+def decode_utf8(raw: bytes, name: str, hint: str, *, bom: bool = False) -> str:
+    """`raw` as UTF-8 text (`bom`: a leading byte-order mark is allowed and dropped), or an
+    error at the first byte that is not UTF-8."""
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise CommitcastError.single(
             f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start})",
             file=name,
             line=line,
-            hint="save it as UTF-8",
+            hint=hint,
         ) from None
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a scenario file from disk, with clear errors for the usual mistakes."""
+    name = str(path)
+    raw = read_input(Path(path), "a scenario", "a scenario file", "a .yaml file", MAX_FILE_BYTES)
+    text = decode_utf8(raw, name, "save it as UTF-8")
     document = parse_text(text, name)
     document.sha256 = hashlib.sha256(raw).hexdigest()
     return document
