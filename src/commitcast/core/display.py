@@ -116,6 +116,14 @@ def format_figure(name: str, value: Any, currency: str = "USD") -> str:
         return "—" if unit == "month" else ""
     if unit == "month" or isinstance(value, str):
         return str(value)
+    return format_unit(unit, value, currency)
+
+
+def format_unit(unit: str, value: Any, currency: str = "USD") -> str:
+    """A value as a figure of `unit` shows (money for a unit that is not one of the others);
+    '' for undefined."""
+    if undefined(value):
+        return ""
     if unit == "ratio":
         return format_percent(value)
     if unit == "tokens":

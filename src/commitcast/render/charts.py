@@ -25,9 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from commitcast.core.display import (
     format_money,
     format_percent,
-    format_quantity,
-    format_seconds,
-    format_tokens,
+    format_unit,
     undefined,
 )
 from commitcast.core.errors import CommitcastError
@@ -99,19 +97,7 @@ class Chart:
 
 def show(unit: str, value: Any, currency: str = "USD") -> str:
     """A value as the terminal shows a figure of this unit."""
-    if undefined(value):
-        return ""
-    if unit == "ratio":
-        return format_percent(value)
-    if unit == "tokens":
-        return format_tokens(value)
-    if unit == "quantity":
-        return format_quantity(value)
-    if unit == "seconds":
-        return format_seconds(value)
-    if unit == "count":
-        return f"{value:,.0f}"
-    return format_money(value, currency)
+    return format_unit(unit, value, currency)
 
 
 def table_of(chart: Chart) -> tuple[list[str], list[list[str]]]:
