@@ -29,6 +29,8 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
+    compounded,
+    ramp_lookup,
     serial,
     sheet_ref,
 )
@@ -245,22 +247,27 @@ def _contract(
         full.contract_month[0],
     )
     kr = s.r(k)
+    steps = f"INT(MAX({C}{kr},0)/{every})"
+    esc = s.row
     s.series(
         key + "esc",
         "Escalation factor",
         "x",
         "factor",
-        f"=(1+{rate})^INT(MAX({C}{kr},0)/{every})",
+        "=" + compounded(f"(1+{rate})", steps, f"INT(MAX({P}{kr},0)/{every})", esc + 1),
         full.escalation[0],
+        start=1,
+    )
+    ws.write_formula(  # the month before the horizon: no month before it on the sheet
+        esc,
+        FIRST_COL,
+        f"=(1+{rate})^{steps.replace(C, s.letters[1])}",
+        formats.get(num_format=s.num_formats["factor"]),
+        cell_value(full.escalation[0][0], "factor"),
     )
     ramp_ref = None
     if contract.ramp:
-        ends = []
-        formula = ""
-        for j in range(len(contract.ramp)):
-            ends.append(a[f"{p}.ramp[{j}].months"])
-            formula += f"IF({C}{kr}<{'+'.join(ends)},{a[f'{p}.ramp[{j}].fraction']},"
-        formula = f"=IF({C}{kr}<0,1,{formula}1{')' * len(contract.ramp)})"
+        formula = ramp_lookup(s, p, a, contract.ramp, f"{C}{kr}")
         s.series(key + "ramp", "Ramp fraction", "x", "factor", formula, full.ramp[0])
         ramp_ref = f"{C}{s.r(key + 'ramp')}"
     ramp_mul = f"*{ramp_ref}" if ramp_ref else ""
