@@ -3,14 +3,16 @@
 
 A workbook grows with each scenario's horizon (its calculation sheet: a row of formulas a month)
 and with each contract's month grid (the Contracts sheet: a block of rows a contract, a column a
-month, from the month before the horizon to the last contract's end), and a contract's formulas
-grow with its ramp steps. The sizes below were measured on exported workbooks (the XML of their
-sheets, which XlsxWriter holds and zips; its memory and time follow it): 1 contract x 120 months
-is 0.86 MB, each further contract 3.4 KB a grid month, each ramp step ~47 bytes + 10 x steps a
-grid month. Past WORKBOOK_LIMIT, 1,000 contracts x 1,200 months (4 GB of XML, 7 GiB of memory
-and a ZIP64 error after three minutes) or 1,000 ramp steps (11 GiB) are refused at once with the
-estimate, rather than left to run out of memory. When the workbook's layout changes, measure
-again (`estimate_workbook` against the sheets' XML of a few exports) and update the constants.
+month, from the month before the horizon to the last contract's end), and a contract grows with
+its ramp steps (the ramp's table: its formulas look a month up in it, the same length for any
+number of steps). The sizes below were measured on exported workbooks (the XML of their sheets,
+which XlsxWriter holds and zips; its memory and time follow it): 1 contract x 120 months is
+0.86 MB, each further contract 3.4 KB a grid month, each ramp step ~640 bytes. Past
+WORKBOOK_LIMIT, 1,000 contracts x 1,200 months (4 GB of XML, 7 GiB of memory and a ZIP64 error
+after three minutes) are refused at once with the estimate, rather than left to run out of
+memory (1,000 ramp steps, 11 GiB when each month's formula held every step, are now 9 MB).
+When the workbook's layout changes, measure again (`estimate_workbook` against the sheets' XML
+of a few exports) and update the constants.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ WORKBOOK_LIMIT = 512 * MiB  # of sheet XML: about 40 s and 1.7 GiB of memory to 
 FIXED_BYTES, FIXED_CELLS = 70_000, 1_000
 MONTH_BYTES, MONTH_CELLS = 3_200, 51
 CONTRACT_MONTH_BYTES, CONTRACT_MONTH_CELLS = 3_400, 33
-# a contract's ramp: its formulas hold every step, nested (bytes a grid month)
-RAMP_STEP_BYTES, RAMP_STEP_SQUARED_BYTES = 47, 10
+# a contract's ramp step: its two input rows and two cells of the ramp's table
+RAMP_STEP_BYTES, RAMP_STEP_CELLS = 700, 8
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,8 @@ def estimate_workbook(scenarios: Sequence[Scenario]) -> WorkbookSize:
         size += FIXED_BYTES + MONTH_BYTES * scenario.months
         for contract in scenario.contracts:
             steps = len(contract.ramp)
-            per_month = (
-                CONTRACT_MONTH_BYTES + RAMP_STEP_BYTES * steps + RAMP_STEP_SQUARED_BYTES * steps**2
-            )
-            cells += CONTRACT_MONTH_CELLS * grid
-            size += per_month * grid
+            cells += CONTRACT_MONTH_CELLS * grid + RAMP_STEP_CELLS * steps
+            size += CONTRACT_MONTH_BYTES * grid + RAMP_STEP_BYTES * steps
     return WorkbookSize(cells, size)
 
 
