@@ -359,3 +359,115 @@ def test_an_export_uses_no_temporary_directory(tmp_path: Path, in_memory: bool):
     assert process.returncode == 0, err
     assert sorted(p.name for p in out.iterdir()) == ["book.xlsx"]
     assert list(tmpdir.iterdir()) == []
+
+
+# ---- formulas within every spreadsheet's limits, read back by every reader ---------------------
+
+
+def _ramp_book(tmp_path: Path, steps: int) -> Path:
+    from commitcast.render.excel import write_workbook
+
+    ramp = ", ".join(
+        f"{{months: {1 + j % 3}, fraction: {(j + 1) / (steps + 1):.3f}}}" for j in range(steps)
+    )
+    text = f"""\
+name: Ramp of {steps}
+horizon: {{start: 2026-06, months: 36}}
+contracts:
+  - {{name: R, monthly_fee: 1000, start: 2026-06-01, end: 2029-05-31, ramp: [{ramp}],
+     accounting: {{standard: asc842, borrowing_rate: 6%}}}}
+"""
+    book = tmp_path / f"ramp{steps}.xlsx"
+    write_workbook(book, [scenario_from_text(text, f"ramp{steps}.yaml")])
+    return book
+
+
+def _formulas(book: Path) -> list[str]:
+    import openpyxl
+
+    formulas = []
+    for ws in openpyxl.load_workbook(book).worksheets:
+        for row in ws.iter_rows():
+            formulas += [c.value for c in row if isinstance(c.value, str) and c.value[:1] == "="]
+    return formulas
+
+
+def _depth(formula: str) -> int:
+    depth = deepest = 0
+    for character in formula:
+        depth += character == "("
+        deepest = max(deepest, depth)
+        depth -= character == ")"
+    return deepest
+
+
+def test_a_ramp_formula_does_not_grow_with_its_steps(tmp_path: Path):
+    # was: an IF per step, 8,192+ characters at 29 steps and 64+ levels at 64 steps
+    ramps = {}
+    for steps in (1, 29, 70):
+        formulas = _formulas(_ramp_book(tmp_path, steps))
+        assert max(len(f) for f in formulas) < 1000
+        assert max(_depth(f) for f in formulas) < 16
+        ramps[steps] = sorted({f for f in formulas if "MATCH" in f and "INDEX($" in f})
+    assert ramps[1] and len(ramps[70]) == len(ramps[1])  # the same lookups, however many steps
+
+
+def test_bundled_scenarios_read_back_in_every_reader(tmp_path: Path):
+    from commitcast.load.validation import load_scenario
+    from commitcast.render.excel import write_workbook
+    from tests.conftest import SCENARIOS
+    from tests.readback import assert_readable_workbook
+
+    paths = sorted(SCENARIOS.glob("*.yaml"))
+    for path in paths:
+        book = tmp_path / f"{path.stem}.xlsx"
+        write_workbook(book, [load_scenario(path)])
+        assert assert_readable_workbook(book) > 1000
+    together = tmp_path / "all.xlsx"
+    write_workbook(together, [load_scenario(p) for p in paths])
+    assert_readable_workbook(together)
+
+
+def test_libreoffice_recalculates_extreme_ramps_and_rates(tmp_path: Path):
+    """Ramps of 29 and 70 steps and an escalator of -99.9999% a month (LibreOffice's POWER
+    gave #NUM! under 2.2e-308, and the Summary with it) recalculate to the stored figures."""
+    import datetime as dt
+
+    import openpyxl
+
+    from commitcast.load.validation import load_scenario
+    from commitcast.render.excel import write_workbook
+    from tests.conftest import ROOT
+    from tests.render.test_excel_libreoffice import ERRORS, empty, recalculate, tolerance
+
+    corpus = ROOT / "tests" / "bad_inputs"
+    books = [_ramp_book(tmp_path, 29), _ramp_book(tmp_path, 70)]
+    for name in ("128-ramp-of-29-steps", "129-ramp-of-70-steps", "131-escalator-near-minus-100"):
+        books.append(tmp_path / f"{name}.xlsx")
+        write_workbook(books[-1], [load_scenario(corpus / f"{name}.yaml")])
+    out = tmp_path / "recalculated"
+    out.mkdir()
+    recalculate(books, out)
+    for book in books:
+        formulas = openpyxl.load_workbook(book)
+        stored = openpyxl.load_workbook(book, data_only=True)
+        judged = openpyxl.load_workbook(out / book.name, data_only=True)
+        wrong = []
+        for ws in formulas.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if not (isinstance(cell.value, str) and cell.value.startswith("=")):
+                        continue
+                    mine = stored[ws.title][cell.coordinate].value
+                    theirs = judged[ws.title][cell.coordinate].value
+                    if theirs in ERRORS:
+                        ok = False
+                    elif empty(mine) or empty(theirs):
+                        ok = empty(mine) and empty(theirs)
+                    elif isinstance(mine, dt.datetime) or isinstance(theirs, dt.datetime):
+                        ok = mine == theirs
+                    else:
+                        ok = abs(mine - theirs) <= tolerance(cell.number_format, mine)
+                    if not ok:
+                        wrong.append((ws.title, cell.coordinate, mine, theirs))
+        assert not wrong, (book.name, wrong[:10])
