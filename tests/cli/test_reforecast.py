@@ -97,7 +97,7 @@ def test_project_keep_plan_by_quarter_in_json(cli, files):
     assert q2["demand_tokens"] == pytest.approx(2_202_805)
 
 
-def test_project_terminal_shows_the_basis_and_the_actuals(cli, files):
+def test_project_terminal_shows_the_basis_and_the_actuals(cli, files, tmp_path):
     plan, actuals = files()
     result = cli("project", plan, "--actuals", actuals)
     assert result.exit_code == 0, result.output
@@ -105,7 +105,15 @@ def test_project_terminal_shows_the_basis_and_the_actuals(cli, files):
     assert "forecast: re-based on 2026-03" in result.stdout
     lines = [line for line in result.stdout.splitlines() if "2026-03" in line and "│" in line]
     assert lines and all("actual" in line for line in lines)
-    assert cli("project", plan, "--actuals", actuals, "--xlsx", "x.xlsx").exit_code == 2
+    # the workbook: the plan and its re-forecast, the actuals as input cells
+    book = tmp_path / "close.xlsx"
+    result = cli("project", plan, "--actuals", actuals, "--xlsx", book)
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(book).sheetnames
+    assert "Actuals" in sheets and "Variance" not in sheets
+    assert any(name.startswith("Re-forecast") for name in sheets)
 
 
 def test_compare_a_plan_with_its_re_forecast(cli, files):

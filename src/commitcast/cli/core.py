@@ -70,12 +70,6 @@ def project(
 
     check_output(output)
     reforecast.check_options(actuals_file, keep_plan)
-    if xlsx is not None and actuals_file is not None:
-        raise usage_error(
-            "--xlsx does not hold actuals yet: its formulas would recompute the closed months",
-            hint="write the re-forecast with --format csv, or the plan's workbook without "
-            "--actuals",
-        )
     if xlsx is not None:
         from commitcast.cli.io import check_workbook_path, real_path
 
@@ -115,7 +109,15 @@ def project(
     if xlsx is not None:
         from commitcast.cli.io import write_project_workbook
 
-        write_project_workbook(xlsx, result, file, sets)
+        write_project_workbook(
+            xlsx,
+            result,
+            file,
+            sets,
+            actuals=actuals,
+            actuals_file=actuals_file,
+            keep_plan=keep_plan,
+        )
 
 
 def _note_central_values(scenario: Scenario) -> None:

@@ -14,6 +14,7 @@ from commitcast.cli.app import destinations, stderr, usage_error
 
 if TYPE_CHECKING:
     from commitcast.engine.projection import Projection
+    from commitcast.model.actuals import Actuals
     from commitcast.model.scenario import Scenario
 
 
@@ -113,15 +114,38 @@ def check_workbook_path(path: Path) -> None:
 
 
 def write_project_workbook(
-    path: Path, result: Projection, file: Path, sets: list[str] | None
+    path: Path,
+    result: Projection,
+    file: Path,
+    sets: list[str] | None,
+    *,
+    actuals: Actuals | None = None,
+    actuals_file: Path | None = None,
+    keep_plan: bool = False,
 ) -> None:
-    """`project --xlsx`: the projection just shown, as a workbook."""
+    """`project --xlsx`: the projection just shown, as a workbook; with --actuals, the plan
+    and its re-forecast with the actuals as input cells (render.excel_actuals)."""
     from commitcast.render.excel import write_workbook
 
-    check_workbook_size([result.scenario])
     parsed = ["project", str(file)]
     for assignment in sets or []:
         parsed += ["--set", assignment]
+    if actuals is not None:
+        parsed += ["--actuals", str(actuals_file)] + (["--keep-plan"] if keep_plan else [])
     parsed += ["--xlsx", str(path)]
-    write_workbook(path, [result.scenario], projections=[result], command_line=command_line(parsed))
+    if actuals is None:
+        check_workbook_size([result.scenario])
+        write_workbook(
+            path, [result.scenario], projections=[result], command_line=command_line(parsed)
+        )
+    else:
+        plan = getattr(result, "plan", None) or result.scenario
+        check_workbook_size([plan, plan])
+        write_workbook(
+            path,
+            [plan],
+            actuals=actuals,
+            keep_plan=keep_plan,
+            command_line=command_line(parsed),
+        )
     stderr().print(f"wrote {path}", markup=False)

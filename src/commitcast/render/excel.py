@@ -23,13 +23,14 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.overflow import check_contracts
 from commitcast.engine.projection import Projection, projection
+from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
 from commitcast.render.excel_accounting import SHEET as ACCOUNTING
 from commitcast.render.excel_accounting import has_leases, write_accounting
@@ -54,10 +55,25 @@ from commitcast.render.files import atomic_path, scratch_folder
 from commitcast.render.limits import early_date_problems, estimate_workbook
 from commitcast.variants.batch import Batch
 
+if TYPE_CHECKING:
+    from commitcast.render.excel_actuals import Close
+
 SUMMARY = "Summary"
 CHARTS = "Charts"
 AUDIT = "Audit"
-RESERVED = {SUMMARY, ASSUMPTIONS, CONTRACTS, OBLIGATIONS, ACCOUNTING, CHARTS, AUDIT}
+VARIANCE = "Variance"
+ACTUALS = "Actuals"
+RESERVED = {
+    SUMMARY,
+    VARIANCE,
+    ASSUMPTIONS,
+    ACTUALS,
+    CONTRACTS,
+    OBLIGATIONS,
+    ACCOUNTING,
+    CHARTS,
+    AUDIT,
+}
 
 CONVENTIONS = (
     "Fees and capacity are prorated by days of service in each calendar month.",
@@ -99,10 +115,25 @@ def write_workbook(
     *,
     command_line: str = "",
     projections: Sequence[Projection] | None = None,
+    actuals: Actuals | None = None,
+    keep_plan: bool = False,
+    variance: bool = False,
 ) -> Path:
-    """Write the workbook for `scenarios` to `path` atomically; returns the path."""
+    """Write the workbook for `scenarios` to `path` atomically; returns the path.
+
+    With `actuals` (one scenario, the plan): the plan and its re-forecast side by side, the
+    actuals as input cells on an "Actuals" sheet, the re-forecast's closed months laid over
+    with them (render.excel_actuals); with `variance` too, a "Variance" sheet of plan against
+    actual (render.excel_variance)."""
     if not scenarios:
         raise ValueError("a workbook needs at least one scenario")
+    close = None
+    if actuals is not None:
+        from commitcast.render.excel_actuals import close_of
+
+        close = close_of(list(scenarios), actuals, keep_plan, variance)
+        projections = close.projections
+        scenarios = [result.scenario for result in projections]
     problems = early_date_problems(scenarios)
     if problems:
         raise CommitcastError(problems)
@@ -114,10 +145,10 @@ def write_workbook(
     in_memory = estimate_workbook(scenarios).bytes <= IN_MEMORY_LIMIT
     with atomic_path(target) as temp:
         if in_memory:
-            _build(temp, results, command_line, None)
+            _build(temp, results, command_line, None, close)
         else:
             with scratch_folder(temp) as scratch:
-                _build(temp, results, command_line, scratch)
+                _build(temp, results, command_line, scratch, close)
     return target
 
 
@@ -126,7 +157,13 @@ def write_workbook(
 IN_MEMORY_LIMIT = 64 << 20
 
 
-def _build(path: Path, results: list[Projection], command_line: str, scratch: Path | None) -> None:
+def _build(
+    path: Path,
+    results: list[Projection],
+    command_line: str,
+    scratch: Path | None,
+    close: Close | None = None,
+) -> None:
     """The workbook, zipped in memory and written to `path` at once: a full disk fails in that
     one write (a clean refusal), never inside XlsxWriter's ZipFile, whose clean-up would fail
     again on the full disk. The sheets' XML is held in memory, or with `scratch` as files there."""
@@ -161,9 +198,11 @@ def _build(path: Path, results: list[Projection], command_line: str, scratch: Pa
     scenarios = [r.scenario for r in results]
     names = calc_sheet_names([s.name for s in scenarios])
     summary_ws = workbook.add_worksheet(SUMMARY)
+    variance_ws = workbook.add_worksheet(VARIANCE) if close and close.variance else None
     charts_ws = workbook.add_worksheet(CHARTS)
     assumptions_ws = workbook.add_worksheet(ASSUMPTIONS)
     calc_ws = [workbook.add_worksheet(name) for name in names]
+    actuals_ws = workbook.add_worksheet(ACTUALS) if close is not None else None
     contracts_ws = workbook.add_worksheet(CONTRACTS)
     obligations_ws = workbook.add_worksheet(OBLIGATIONS)
     accounting_ws = workbook.add_worksheet(ACCOUNTING) if has_leases(results) else None
@@ -180,6 +219,15 @@ def _build(path: Path, results: list[Projection], command_line: str, scratch: Pa
             calc_ws, names, results, inputs, contract_cells, monthly_money, strict=True
         )
     ]
+    if close is not None and actuals_ws is not None:
+        from commitcast.render.excel_actuals import lay_over, write_actuals
+
+        write_actuals(actuals_ws, formats, close, monthly_money[0])
+        lay_over(close, calcs[0], calcs[1], inputs[1], contract_cells[0], formats)
+        if variance_ws is not None:
+            from commitcast.render.excel_variance import write_variance
+
+            write_variance(variance_ws, formats, close, calcs, inputs[0], contract_cells[0])
     if accounting_ws is not None:
         write_accounting(accounting_ws, formats, results, inputs, calcs, monthly_money)
     rows = _summary(summary_ws, formats, results, calcs, inputs, contract_cells, summary_money)
