@@ -37,7 +37,7 @@ def _blocks(ws) -> dict[str, dict[str, list]]:
     """Each block's rows by label: {block title: {label: [plan, actual, variance, %, F/U]}}."""
     blocks: dict[str, dict[str, list]] = {}
     current = None
-    for r in range(4, ws.max_row + 1):
+    for r in range(5, ws.max_row + 1):
         label = ws.cell(r, 1).value
         if label is None:
             continue

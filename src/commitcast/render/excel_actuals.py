@@ -351,6 +351,30 @@ def lay_over(
                 continue
             write(key, j, "=" + either(company(key), p(key)))
 
+    # the first forecast month's stream rows in closed form, from the Assumptions: a row that
+    # compounds from the month before (a factor below 1, render.excel_style.compounded) must
+    # not compound from a closed month, which holds the actual
+    if 0 < k < months:
+        letter = col_name(FIRST_COL + k)
+        for i in range(len(streams)):
+            key, q = f"s{i}.", f"revenue[{i}]"
+            since, on = f"{letter}{s.r(key + 'since')}", f"{letter}{s.r(key + 'on')}"
+            growth, change = inputs[f"{q}.growth"], inputs[f"{q}.price_change"]
+            write(
+                key + "tokens",
+                k,
+                f"=IF({on}>0,{inputs[f'{q}.tokens_per_month']}*(1+{growth})^{since},0)",
+            )
+            write(
+                key + "price",
+                k,
+                f"={inputs[f'{q}.price_per_million_tokens']}*(1+{change})^{since}",
+            )
+            write(
+                key + "flat",
+                k,
+                f"=IF({on}>0,{inputs[f'{q}.revenue_per_month']}*(1+{growth})^{since},0)",
+            )
     # the first forecast month pays an arrears contract's actual fee of the last closed month
     if 0 < k < months:
         arrears = []

@@ -39,7 +39,7 @@ from commitcast.render.excel_calc import FIRST_COL, CalcSheet
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells
 from commitcast.render.excel_inputs import Inputs
-from commitcast.render.excel_style import Formats, cell_value, col_name, sheet_ref
+from commitcast.render.excel_style import Formats, cell_value, col_name, money_format, sheet_ref
 
 MEASURES = {m.name: m for m in MONTHLY}
 PLAN, ACTUAL, DIFF, PCT, SENSE = 2, 3, 4, 5, 6  # columns C to G
@@ -61,7 +61,8 @@ def write_variance(
     plan_scenario = close.plan.scenario
     report = variance(plan_scenario, close.actuals, "month")
     plan_calc, rf_calc = calcs
-    money = plan_calc.sheet.num_formats["money"]
+    # millions with one decimal: a month's variance of a few million reads, not $0.00B
+    money = money_format(plan_scenario.currency, 2, "M", 1)
     number_formats = {
         "money": money,
         "tokens": '#,##0.0,,,,"T";(#,##0.0,,,,"T")',
@@ -86,10 +87,17 @@ def write_variance(
     ws.write_string(
         1,
         0,
-        f"{plan_scenario.name.removeprefix('Plan: ')}, {k} closed months. Plan: formulas over "
-        "the plan's sheet; actual: the Actuals sheet's input cells (given) or the re-forecast's "
-        "closed months (recomputed). Variance = actual - plan; % of |plan|; F favourable, U "
-        "unfavourable by the figure's sense (empty: on plan or neutral).",
+        f"{plan_scenario.name.removeprefix('Plan: ')}, {k} closed months; money in millions. "
+        "Plan: formulas over the plan's sheet; actual: the Actuals sheet's input cells (given) "
+        "or the re-forecast's closed months (recomputed).",
+        formats.subtitle(),
+    )
+    ws.write_string(
+        2,
+        0,
+        "Variance = actual - plan; % of |plan|; F favourable, U unfavourable by the figure's "
+        "sense (empty: on plan or neutral). Split: a stream's revenue variance = volume + price "
+        "+ flat.",
         formats.subtitle(),
     )
     header = formats.header(align="center")
@@ -226,7 +234,7 @@ def write_variance(
         row += 1
         for col, text in (
             (0, "figure"),
-            (1, "basis"),
+            (1, "source"),
             (PLAN, "plan"),
             (ACTUAL, "actual"),
             (DIFF, "variance"),
@@ -236,7 +244,7 @@ def write_variance(
             ws.write_string(row, col, text, header)
         return row + 1
 
-    row = 3
+    row = 4
     # where each month's figures and split parts are: for the year-to-date sums
     month_rows: list[dict[str, int]] = []
     split_where: list[dict[str, dict[str, int]]] = []
@@ -370,7 +378,7 @@ def write_variance(
             report.fytd_months,
             "fytd",
         )
-    ws.freeze_panes(3, 1)
+    ws.freeze_panes(4, 1)
     return report
 
 
