@@ -153,3 +153,51 @@ def test_the_audit_texts_do_not_overlap(pages):
     assert f"Command line {COMMAND} Run at (UTC) " in words
     expected = " ".join(f"{n}. {text}" for n, text in enumerate(CONVENTIONS, start=1))
     assert " ".join(expected.split()) in words
+
+
+def test_the_summary_prints_figures_as_the_terminal_does(tmp_path):
+    """Three scenarios side by side, printed: each difference of ratios in points with its
+    sign (-17.4pt, as `commitcast compare` writes it, never (17.4%)), money in the terminal's
+    units, and the risk case's central values said under the figures."""
+    executable = soffice()
+    poppler()
+    from commitcast.core.display import format_money, format_points
+    from commitcast.engine.projection import projection
+
+    paths = [BASE, SCENARIOS / "colossus-risk.yaml", SCENARIOS / "portfolio.yaml"]
+    book = tmp_path / "compare.xlsx"
+    write_workbook(book, [load_scenario(p) for p in paths], command_line="t")
+    with tempfile.TemporaryDirectory(prefix="commitcast-lo-") as profile:
+        subprocess.run(
+            [
+                executable,
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(book),
+            ],
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+    page = subprocess.run(
+        ["pdftotext", "-layout", "-f", "1", "-l", "1", str(tmp_path / "compare.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    summaries = [projection(load_scenario(p)).summary for p in paths]
+    lines = {line.split("  ")[0].strip(): line for line in page.splitlines() if line.strip()}
+    for figure, label in (
+        ("average_utilization", "Average utilization"),
+        ("gross_margin_pct", "Gross margin %"),
+    ):
+        cells = lines[label].split()
+        assert cells[-1] == format_points(summaries[2][figure] - summaries[0][figure], sign=True)
+    revenue = lines["Total revenue"].split()
+    assert revenue[-3] == format_money(summaries[2]["total_revenue"])  # $115.43B
+    assert "Central values: Colossus reservation, risk case gives 7 input(s)" in page

@@ -63,9 +63,13 @@ def test_money_format_in_billions_with_negatives_in_parentheses():
 @pytest.mark.parametrize(
     ("largest", "scale"),
     [
+        (1.9523e12, (4, "T", 2)),  # $1.95T as the terminal writes it, not $1,952.30B
+        (999.996e9, (4, "T", 2)),  # shown $1.00T
+        (994.9e9, (3, "B", 2)),
         (7.5e9, (3, "B", 2)),
         (1e9, (3, "B", 2)),
-        (999e6, (2, "M", 1)),
+        (999e6, (3, "B", 2)),  # shown $1.00B
+        (994e6, (2, "M", 1)),
         (1e6, (2, "M", 1)),
         (5e5, (1, "K", 1)),
         (0.0, (1, "K", 1)),

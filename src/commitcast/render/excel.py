@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.overflow import check_contracts
 from commitcast.engine.projection import Projection, projection
@@ -323,11 +321,11 @@ def _summary(
     ws.hide_gridlines(2)
     first_name = results[0].scenario.name
     ws.write_string(0, 0, "Compute commitment: board summary", formats.title())
-    unit = {"B": "billions", "M": "millions", "K": "thousands"}[
+    unit = {"T": "trillions", "B": "billions", "M": "millions", "K": "thousands"}[
         money[0].split('"')[3] if money[0].count('"') >= 4 else "M"
     ]
     width = 2 * count - 1
-    ws.set_row(1, 30)
+    ws.set_row(1, 45 if count > 1 else 30)  # three lines with the differences' note
     note_format = formats.get(italic=True, font_color="#595959", text_wrap=True, valign="top")
     # merge_range writes with the generic writer: merge empty, then write the text as text
     ws.merge_range(1, 0, 1, width, "", note_format)
@@ -335,7 +333,11 @@ def _summary(
         1,
         0,
         f"Totals over each scenario's horizon; money in {unit}, negatives in parentheses"
-        + (f"; Δ: each scenario minus {first_name}" if count > 1 else "")
+        + (
+            f"; Δ: each scenario minus {first_name}, ratios in percentage points (-7.5pt)"
+            if count > 1
+            else ""
+        )
         + ". Every figure is a live formula over the calculation sheets.",
         note_format,
     )
@@ -397,8 +399,10 @@ def _summary(
                 continue
             va, vb = _summary_value(results[0], key), _summary_value(results[n], key)
             if kind in MAYBE_EMPTY:
-                formula = f'=IF({a}="","",IF({b}="","",{b}-{a}))'
-                value = "" if va is None or vb is None else vb - va
+                # a ratio's difference in percentage points, as the terminal writes it
+                points = "*100" if kind == "ratio" else ""
+                formula = f'=IF({a}="","",IF({b}="","",({b}-{a}){points}))'
+                value = "" if va is None or vb is None else (vb - va) * (100 if points else 1)
                 fmt = formats.get(num_format=DIFF_FORMATS.get(kind, ""), italic=True)
                 if kind == "unit_money":
                     fmt = _summary_format(formats, kind, unit_money[0], strong, italic=True)
@@ -409,25 +413,45 @@ def _summary(
             ws.write_formula(row, col, formula, fmt, value)
         row += 1
     note = row + 1
-    ws.set_row(note, 45)
-    ws.merge_range(note, 0, note, width, "", note_format)
-    ws.write_string(
-        note,
-        0,
+    notes = [
         "Exit cost now: what is owed if notice were given at the start of the horizon "
         "(termination fee included, capped at the fees left). Payback: first month cumulative "
         "cash is back at or above zero after its first dip. Empty: undefined (a cost per "
         "GPU-hour without GPUs, a premium without a market price, queue figures without "
         "serving inputs, a wait when every peak is saturated).",
-        note_format,
-    )
+        *(central_values_note(r.scenario) for r in results if r.scenario.uncertainty.inputs),
+    ]
+    # the notes' merged cells span the label column and the 21-wide columns beside it
+    span = 34 + 21 * width
+    for offset, text in enumerate(notes):
+        ws.set_row(note + offset, wrapped_height(text, span) or 15)
+        ws.merge_range(note + offset, 0, note + offset, width, "", note_format)
+        ws.write_string(note + offset, 0, text, note_format)
     return rows
 
 
+def central_values_note(scenario: Scenario) -> str:
+    """What the Summary and the Audit say of a scenario with distributions: the workbook holds
+    each uncertain input at its central value (what `project` uses), one path, not the spread."""
+    items = scenario.uncertainty.inputs
+    return (
+        f"Central values: {scenario.name} gives {len(items)} input(s) as distributions; this "
+        "workbook holds each at its central value (as commitcast project does), one path and "
+        "not the spread: commitcast simulate gives the percentiles. "
+        + "; ".join(
+            f"{item.label}: {item.spec.describe()}, central {item.spec.central():g}"
+            for item in (items[key] for key in scenario.uncertainty.keys())  # noqa: SIM118
+        )
+        + "."
+    )
+
+
 DIFF_FORMATS = {
-    "ratio": '+0.0%_);(0.0%);"–"_)',
-    "count": '+0_);(0);"–"_)',
-    "seconds": '+0.00" s"_);(0.00" s");"–"_)',
+    # as the terminal's compare writes them (core.display: format_points with its sign,
+    # format_figure): +1.2pt, -7.5pt; 3, -3; 1.20 s, -1.20 s
+    "ratio": '+0.0"pt";-0.0"pt";+0.0"pt"',
+    "count": "#,##0;-#,##0;0",
+    "seconds": '#,##0.00" s";-#,##0.00" s";0.00" s"',
 }
 
 
@@ -501,8 +525,8 @@ def _summary_format(
     extra: dict[str, Any] = {"bold": True} if strong else {}
     if italic:
         extra["italic"] = True
-    if kind == "ratio":
-        return formats.get(num_format="0.0%_)", **extra)
+    if kind == "ratio":  # core.display.format_percent: 37.7%, (7.5%)
+        return formats.get(num_format="0.0%_);(0.0%)", **extra)
     if kind == "count":
         return formats.get(num_format="0_)", **extra)
     if kind == "seconds":
@@ -556,12 +580,16 @@ def _charts(
         margin.add_series(series("gross_margin", "#70AD47"))
         _style(margin, "Revenue, inference cost and gross margin", money)
         utilization = workbook.add_chart({"type": "line"})
-        # Charts draw an empty text as zero: stop where no contract provides capacity any more
-        # (utilization is undefined there), or the line would drop to 0%.
-        used = np.nonzero(result.columns["inference_capacity_tokens"] > 0)[0]
-        term = int(used[-1]) + 1 if used.size else None
-        utilization.add_series(series("utilization", "#2E75B6", term))
-        _style(utilization, "Utilization of inference capacity", "0%", legend=False)
+        # every month of the horizon: a notice date edited or cleared in the workbook moves the
+        # end of service, so the exported one cannot bound the chart. A chart draws an empty
+        # text (utilization without capacity) as zero, hence the title's note.
+        utilization.add_series(series("utilization", "#2E75B6"))
+        _style(
+            utilization,
+            "Utilization of inference capacity (0% where there is none)",
+            "0%",
+            legend=False,
+        )
         utilization.set_y_axis(
             {
                 "min": 0,
@@ -707,6 +735,10 @@ def _audit(
                 line("Override (--set)", assignment)
         else:
             line("Overrides (--set)", "none")
+        if scenario.uncertainty.inputs:
+            line("Distributions", central_values_note(scenario))
+        else:
+            line("Distributions", "none: every input is a single value")
     row += 1
     ws.write_string(row, 0, "Conventions", formats.section())
     ws.write_blank(row, 1, None, formats.section())

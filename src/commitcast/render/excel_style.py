@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from commitcast.core.display import currency_symbol, undefined
+from commitcast.core.display import currency_symbol, format_money, undefined
 
 EXCEL_EPOCH_OFFSET = 25569  # spreadsheet serial of 1970-01-01 (day number 0)
 
@@ -121,13 +121,19 @@ def money_format(currency: str, divisor: int, suffix: str, decimals: int) -> str
     return f'{sym}{digits}{scale}{unit}_);({sym}{digits}{scale}{unit});"–"_)'
 
 
+# format_money's units as a number format's thousands divisors (a comma each)
+DIVISORS = {"T": 4, "B": 3, "M": 2, "K": 1}
+
+
 def money_scale(largest: float) -> tuple[int, str, int]:
-    """(thousands divisors, suffix, decimals) for figures up to `largest`."""
-    if largest >= 1e9:
-        return 3, "B", 2
-    if largest >= 1e6:
-        return 2, "M", 1
-    return 1, "K", 1
+    """(thousands divisors, suffix, decimals) for figures up to `largest`: the unit and
+    decimals core.display.format_money writes `largest` in, the terminal's rule ($1.95T, not
+    $1,952.30B; $2.40B; $900.0M), thousands at least."""
+    shown = format_money(abs(float(largest)))
+    found = re.search(r"(?:\.(\d+))?([TBMK])$", shown)
+    if found is None:  # under a thousand
+        return 1, "K", 1
+    return DIVISORS[found.group(2)], found.group(2), len(found.group(1) or "")
 
 
 class Formats:
