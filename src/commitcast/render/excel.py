@@ -419,7 +419,11 @@ def _summary(
         "cash is back at or above zero after its first dip. Empty: undefined (a cost per "
         "GPU-hour without GPUs, a premium without a market price, queue figures without "
         "serving inputs, a wait when every peak is saturated).",
-        *(central_values_note(r.scenario) for r in results if r.scenario.uncertainty.inputs),
+        *(
+            central_values_note(r.scenario, listed=False)
+            for r in results
+            if r.scenario.uncertainty.inputs
+        ),
     ]
     # the notes' merged cells span the label column and the 21-wide columns beside it
     span = 34 + 21 * width
@@ -430,14 +434,20 @@ def _summary(
     return rows
 
 
-def central_values_note(scenario: Scenario) -> str:
+def central_values_note(scenario: Scenario, listed: bool = True) -> str:
     """What the Summary and the Audit say of a scenario with distributions: the workbook holds
-    each uncertain input at its central value (what `project` uses), one path, not the spread."""
+    each uncertain input at its central value (what `project` uses), one path, not the spread;
+    `listed`: each input with its distribution and central value (the Audit's)."""
     items = scenario.uncertainty.inputs
-    return (
+    said = (
         f"Central values: {scenario.name} gives {len(items)} input(s) as distributions; this "
         "workbook holds each at its central value (as commitcast project does), one path and "
         "not the spread: commitcast simulate gives the percentiles. "
+    )
+    if not listed:
+        return said + "The Audit sheet lists them."
+    return (
+        said
         + "; ".join(
             f"{item.label}: {item.spec.describe()}, central {item.spec.central():g}"
             for item in (items[key] for key in scenario.uncertainty.keys())  # noqa: SIM118
