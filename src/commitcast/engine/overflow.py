@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,6 @@ from commitcast.core.errors import Problem
 from commitcast.core.paths import Path_, format_path
 
 if TYPE_CHECKING:
-    from commitcast.engine.run import BatchResult
     from commitcast.variants.batch import Batch
 
 LOG10_LARGEST = math.log10(1.7976931348623157e308)
@@ -141,12 +140,13 @@ def _at(batch: Batch, path: Path_, message: str, hint: str) -> Problem:
     )
 
 
-def contracts_problem(batch: Batch, result: BatchResult) -> Problem | None:
+def contracts_problem(batch: Batch, result: Any) -> Problem | None:
     """The refusal for a contract schedule that passes the range of numbers after the horizon,
     or None. The projection's own figures stop at the horizon (`engine.run.check_finite`), but
     the workbook's Contracts and Obligations sheets and `obligations` read each contract to
     its end: a 1000% monthly escalator to 2125 on a 12-month horizon overflows only there.
-    Named like any overflow: the rate that compounds most, at its line."""
+    Named like any overflow: the rate that compounds most, at its line. `result` is the
+    batch's engine.run.BatchResult (not imported: engine.run imports this module)."""
     labels = None
     for index, schedule in enumerate(result.contracts):
         full = schedule.full
@@ -165,7 +165,7 @@ def contracts_problem(batch: Batch, result: BatchResult) -> Problem | None:
     return None
 
 
-def check_contracts(batch: Batch, result: BatchResult) -> None:
+def check_contracts(batch: Batch, result: Any) -> None:
     """Raise the `contracts_problem`, if any (exit 2, at the input's line)."""
     problem = contracts_problem(batch, result)
     if problem is not None:
