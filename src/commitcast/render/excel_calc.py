@@ -819,7 +819,8 @@ def _years(
                 formula = f'=IF({den}<>0,{num}/{den}{scale},"")'
                 n = s.values[top][mask].sum()
                 d = s.values[bottom][mask].sum()
-                value = n / d * (MILLION if scaled else 1.0) if d != 0 else np.nan
+                with np.errstate(over="ignore"):  # past 1e308: undefined, stored empty
+                    value = n / d * (MILLION if scaled else 1.0) if d != 0 else np.nan
             ws.write_formula(row - 1, first + i, formula, fmt, cell_value(value, kind))
     calc.year_cols = list(range(first, first + len(years)))
 
