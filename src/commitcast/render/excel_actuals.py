@@ -218,7 +218,8 @@ def lay_over(
         from commitcast.render.excel_style import cell_value
 
         kind = s.kinds[key]
-        fmt = formats.get(num_format=s.num_formats[kind])
+        # the row's own look (its figures in bold where the calculation sheet has them so)
+        fmt = formats.get(num_format=s.num_formats[kind], **({"bold": True} if key in BOLD else {}))
         ws.write_formula(s.r(key) - 1, FIRST_COL + j, formula, fmt, cell_value(value, kind))
 
     derived = {
@@ -391,6 +392,8 @@ def lay_over(
 
 
 SPLIT = ("served_tokens", "overflow_tokens", "unserved_tokens")
+# rows render.excel_calc writes in bold
+BOLD = {"revenue", "utilization", "inference_cost", "gross_margin", "net_cash_flow"}
 
 
 def given_at(refs: list[str] | None, j: int) -> str | None:
