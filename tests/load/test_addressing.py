@@ -122,7 +122,7 @@ def test_a_wrong_top_level_field_lists_the_fields_there(base):
         resolve_path(base, "discount_rat")
     (problem,) = caught.value.problems
     assert problem.message == (
-        "no field 'discount_rat' in the scenario; fields there: name, currency, horizon, "
+        "no field 'discount_rat' in the scenario; fields there: name, label, currency, horizon, "
         "fiscal_year_start_month, discount_rate, contracts, revenue, costs, training_runs, "
         "serving, benchmarks, correlations"
     )

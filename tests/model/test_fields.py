@@ -11,6 +11,7 @@ from commitcast.model.scenario import Contract, Overflow, RampStep, Scenario, Te
 def test_the_top_level_fields_in_declaration_order():
     assert fields_at(()) == [
         "name",
+        "label",
         "currency",
         "horizon",
         "fiscal_year_start_month",

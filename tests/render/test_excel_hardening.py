@@ -471,3 +471,19 @@ def test_libreoffice_recalculates_extreme_ramps_and_rates(tmp_path: Path):
                     if not ok:
                         wrong.append((ws.title, cell.coordinate, mine, theirs))
         assert not wrong, (book.name, wrong[:10])
+
+
+def test_a_scenario_label_names_its_sheet(tmp_path: Path):
+    import openpyxl
+
+    from commitcast.render.excel import write_workbook
+
+    text = (
+        "name: Colossus reservation with a ramp and a long name, downside case\n"
+        "label: Downside\n"
+        "horizon: {start: 2026-06, months: 2}\n"
+    )
+    path = tmp_path / "book.xlsx"
+    write_workbook(path, [scenario_from_text(text)])
+    # the label, not the name shortened at a word boundary
+    assert "Downside" in openpyxl.load_workbook(path, read_only=True).sheetnames

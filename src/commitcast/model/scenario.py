@@ -616,6 +616,11 @@ class Scenario(_Model):
     _uncertainty: Uncertainty = PrivateAttr(default_factory=Uncertainty)
 
     name: Name = Field(description="Scenario name shown in every output.")
+    label: OptionalName = Field(
+        None,
+        description="A short name for the workbook's sheet names (default: the name, shortened "
+        "at a word boundary).",
+    )
     currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(
         "USD", description="ISO currency code of every amount."
     )

@@ -194,7 +194,7 @@ def _build(
     workbook.set_size(1600, 1000)
     formats = Formats(workbook)
     scenarios = [r.scenario for r in results]
-    names = calc_sheet_names([s.name for s in scenarios])
+    names = calc_sheet_names([s.label or s.name for s in scenarios])
     summary_ws = workbook.add_worksheet(SUMMARY)
     variance_ws = workbook.add_worksheet(VARIANCE) if close and close.variance else None
     charts_ws = workbook.add_worksheet(CHARTS)
