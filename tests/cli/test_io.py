@@ -138,3 +138,18 @@ def test_project_workbook_records_the_command(tmp_path, monkeypatch, capsys):
     assert f"commitcast project {BASE} --set discount_rate=0.08 --xlsx {target}" in cells
     assert "discount_rate=0.08" in cells  # the override, on a line of its own
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.xlsx"]
+
+
+def test_with_progress_gives_no_bar_off_a_terminal_or_below_its_threshold():
+    from commitcast.cli.io import with_progress
+
+    seen = []
+
+    def work(progress):
+        seen.append(progress)
+        return "done"
+
+    # the tests' stderr is not a terminal: no bar, whatever the runs
+    assert with_progress(work, 100_000) == "done"
+    assert with_progress(work, 0) == "done"
+    assert seen == [None, None]

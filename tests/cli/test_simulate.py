@@ -40,6 +40,7 @@ revenue:
 """
 
 command = importlib.import_module("commitcast.cli.simulate")
+cli_io = importlib.import_module("commitcast.cli.io")
 
 
 def test_nothing_uncertain_is_said_and_every_run_is_the_projection(cli, write_scenario):
@@ -76,11 +77,13 @@ def test_a_negative_seed_is_refused(cli, write_scenario):
 def terminal(monkeypatch):
     """stderr as a terminal that records what is drawn on it."""
     buffer = io.StringIO()
-    monkeypatch.setattr(
-        command,
-        "stderr",
-        lambda: Console(file=buffer, force_terminal=True, width=80, color_system=None),
-    )
+
+    def console() -> Console:
+        return Console(file=buffer, force_terminal=True, width=80, color_system=None)
+
+    # the command's own messages, and the progress bar (cli.io.with_progress)
+    monkeypatch.setattr(command, "stderr", console)
+    monkeypatch.setattr(cli_io, "stderr", console)
     return buffer
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from commitcast.cli.app import destinations, stderr, usage_error
 
@@ -149,3 +149,30 @@ def write_project_workbook(
             command_line=command_line(parsed),
         )
     stderr().print(f"wrote {path}", markup=False)
+
+
+T = TypeVar("T")
+# A report of the runs done so far, or None when nobody is shown them
+Progress = Callable[[int], None] | None
+
+
+def with_progress(work: Callable[[Progress], T], runs: int, at_least: int = 1) -> T:
+    """`work(progress)` with a Rich progress bar of the simulated runs on stderr, when stderr
+    is a terminal and there are `at_least` runs (shorter work finishes before a bar is worth
+    drawing); otherwise `work(None)`."""
+    console = stderr()
+    if runs < at_least or not console.is_terminal:
+        return work(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        "simulating",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("runs", total=runs)
+        return work(lambda done: bar.advance(task, done))

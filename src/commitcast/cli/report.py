@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, usage_error
-from commitcast.cli.io import check_output, command_line, load_all
+from commitcast.cli.io import check_output, command_line, load_all, with_progress
 from commitcast.cli.options import BY_HELP, By, SetOption
 
 RunsOption = typer.Option(
@@ -65,7 +64,7 @@ def report(
     simulated = sum(has_distributions(s) for s in scenarios)
     options = ["-o", str(output), "--runs", str(runs), "--seed", str(seed)]
     line = command_line(_parsed("report", files, options, sets))
-    text = _with_progress(
+    text = with_progress(
         lambda progress: report_html(
             scenarios, runs=runs, seed=seed, command_line=line, progress=progress
         ),
@@ -73,25 +72,6 @@ def report(
     )
     write_text(output, text)
     stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
-
-
-def _with_progress(work: Callable[[Callable[[int], None] | None], str], total: int) -> str:
-    """A Rich progress bar of the simulated runs on stderr, when it is a terminal."""
-    console = stderr()
-    if total == 0 or not console.is_terminal:
-        return work(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "simulating",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("runs", total=total)
-        return work(lambda done: bar.advance(task, done))
 
 
 @app.command()

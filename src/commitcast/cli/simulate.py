@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.io import check_output, emit, load
+from commitcast.cli.io import check_output, emit, load, with_progress
 from commitcast.cli.options import Format, FormatOption, OutputOption, SetOption
 from commitcast.cli.reforecast import ActualsOption, KeepPlanOption
 
 if TYPE_CHECKING:
-    from commitcast.analysis.simulate import Simulation
+    pass
 
 PROGRESS_FROM_RUNS = 20_000  # shorter runs finish before a bar is worth drawing
 
@@ -104,8 +103,10 @@ def simulate(
 
         work = functools.partial(on_cluster, scenario, runs, seed, scheduler=scheduler)
     with parsing.options_named(memory="--memory", scheduler="--scheduler"):
-        result = _with_progress(
-            lambda progress: work(funding_limit=limit, memory=budget, progress=progress), runs
+        result = with_progress(
+            lambda progress: work(funding_limit=limit, memory=budget, progress=progress),
+            runs,
+            PROGRESS_FROM_RUNS,
         )
     if output_format is Format.json:
         from commitcast.render.tables import to_json
@@ -120,24 +121,3 @@ def simulate(
         from commitcast.render.simulation import print_simulation
 
         print_simulation(stdout(), result)
-
-
-def _with_progress(
-    work: Callable[[Callable[[int], None] | None], Simulation], runs: int
-) -> Simulation:
-    """A Rich progress bar on stderr when it is a terminal and the run is long."""
-    console = stderr()
-    if runs < PROGRESS_FROM_RUNS or not console.is_terminal:
-        return work(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "simulating",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("runs", total=runs)
-        return work(lambda done: bar.advance(task, done))
