@@ -35,7 +35,7 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
-    compounded,
+    escalation_row,
     money_format,
     money_scale,
     ramp_lookup,
@@ -275,24 +275,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         np.arange(count),
     )
     k = s.r(key + "k")
-    steps = f"INT(MAX({C}{k},0)/{every})"
-    esc = s.row
-    s.series(
-        key + "esc",
-        "Escalation factor",
-        "x",
-        "factor",
-        "=" + compounded(f"(1+{rate})", steps, f"INT(MAX({P}{k},0)/{every})", esc + 1),
-        full.escalation[0],
-        start=1,
-    )
-    s.ws.write_formula(  # the first month has no month before it
-        esc,
-        s.first_col,
-        f"=(1+{rate})^{steps.replace(C, s.letters[1])}",
-        s.formats.get(num_format=s.num_formats["factor"]),
-        cell_value(full.escalation[0][0], "factor"),
-    )
+    escalation_row(s, key + "esc", rate, every, k, full.escalation[0])
     ramp_mul = ""
     if contract.ramp:
         formula = ramp_lookup(s, p, a, contract.ramp, f"{C}{k}")

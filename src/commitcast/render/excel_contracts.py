@@ -29,7 +29,7 @@ from commitcast.render.excel_style import (
     SeriesSheet,
     cell_value,
     col_name,
-    compounded,
+    escalation_row,
     ramp_lookup,
     serial,
     sheet_ref,
@@ -247,24 +247,7 @@ def _contract(
         full.contract_month[0],
     )
     kr = s.r(k)
-    steps = f"INT(MAX({C}{kr},0)/{every})"
-    esc = s.row
-    s.series(
-        key + "esc",
-        "Escalation factor",
-        "x",
-        "factor",
-        "=" + compounded(f"(1+{rate})", steps, f"INT(MAX({P}{kr},0)/{every})", esc + 1),
-        full.escalation[0],
-        start=1,
-    )
-    ws.write_formula(  # the month before the horizon: no month before it on the sheet
-        esc,
-        FIRST_COL,
-        f"=(1+{rate})^{steps.replace(C, s.letters[1])}",
-        formats.get(num_format=s.num_formats["factor"]),
-        cell_value(full.escalation[0][0], "factor"),
-    )
+    escalation_row(s, key + "esc", rate, every, kr, full.escalation[0])
     ramp_ref = None
     if contract.ramp:
         formula = ramp_lookup(s, p, a, contract.ramp, f"{C}{kr}")

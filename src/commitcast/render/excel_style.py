@@ -215,6 +215,32 @@ def compounded(base: str, exponent: str, previous: str, row: int) -> str:
     return f"IF({base}>=1,{base}^{exponent},{P}{row}*{base}^({exponent}-{previous}))"
 
 
+def escalation_row(
+    s: SeriesSheet, key: str, rate: str, every: str, k_row: int, values: Any
+) -> None:
+    """The "Escalation factor" row: (1 + rate) ^ INT(MAX(k, 0) / every) for contract month k
+    (row `k_row`), compounded so that no spreadsheet gives #NUM! (`compounded`); POWER in the
+    first month column, which has no month before it."""
+    steps = f"INT(MAX({C}{k_row},0)/{every})"
+    row = s.row
+    s.series(
+        key,
+        "Escalation factor",
+        "x",
+        "factor",
+        "=" + compounded(f"(1+{rate})", steps, f"INT(MAX({P}{k_row},0)/{every})", row + 1),
+        values,
+        start=1,
+    )
+    s.ws.write_formula(
+        row,
+        s.first_col,
+        f"=(1+{rate})^{steps.replace(C, s.letters[1])}",
+        s.formats.get(num_format=s.num_formats["factor"]),
+        cell_value(values[0], "factor"),
+    )
+
+
 def ramp_lookup(s: SeriesSheet, fields: str, inputs: Any, steps: Sequence[Any], k: str) -> str:
     """The ramp fraction of contract month `k` (a cell reference, {c} for the month's column)
     as one lookup, however many steps: writes the contract's ramp table on `s` as two rows
