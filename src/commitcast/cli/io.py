@@ -176,3 +176,39 @@ def with_progress(work: Callable[[Progress], T], runs: int, at_least: int = 1) -
     ) as bar:
         task = bar.add_task("runs", total=runs)
         return work(lambda done: bar.advance(task, done))
+
+
+def check_table_output(output_format: str, output: Path | None) -> None:
+    """Refuse `--output` with the terminal's table (a file gets a machine format), and an
+    output that would write over an input."""
+    if output_format == "table" and output is not None:
+        raise usage_error(
+            "--output needs a machine format (--format csv, json or md)",
+            hint="or redirect with >",
+        )
+    check_output(output)
+
+
+def emit_formats(
+    output_format: str,
+    output: Path | None,
+    scenario: Scenario,
+    *,
+    table: Callable[[], None],
+    json: Callable[[], str],
+    csv: Callable[[], str],
+    markdown: Callable[[], str],
+) -> None:
+    """A command's result in its format: `table` prints it on the terminal; the others are text
+    written whole to `output` (or stdout). CSV and Markdown carry no header, so the `--set`
+    overrides applied are named on stderr (JSON holds them)."""
+    if output_format == "table":
+        table()
+        return
+    if output_format == "json":
+        emit(json(), output)
+        return
+    overrides = list(scenario.provenance.overrides)
+    if overrides:
+        stderr().print("overrides: " + ", ".join(overrides), markup=False, soft_wrap=True)
+    emit(csv() if output_format == "csv" else markdown(), output)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.io import check_output, emit, load
+from commitcast.cli.app import app, handles_errors, stdout
+from commitcast.cli.io import check_table_output, emit_formats, load
 from commitcast.cli.options import OutputOption, SetOption
 from commitcast.cli.whatif import TableFormat
 
@@ -49,28 +49,17 @@ def obligations(
     from commitcast.analysis.obligations import obligations as analysis
     from commitcast.render import obligations as render
 
-    if output_format is TableFormat.table and output is not None:
-        raise usage_error(
-            "--output needs a machine format (--format csv, json or md)",
-            hint="or redirect with >",
-        )
-    check_output(output)
+    check_table_output(output_format, output)
     month = None if as_of is None else parsing.parse_month(as_of, "--as-of")
     scenario = load(file, sets)
     with parsing.options_named(as_of="--as-of", by="--by"):
         result = analysis(scenario, month, by.value)
-    if output_format is TableFormat.table:
-        render.print_obligations(stdout(), result)
-        return
-    if output_format is TableFormat.json:
-        emit(render.obligations_json(result), output)
-        return
-    overrides = list(scenario.provenance.overrides)
-    if overrides:
-        stderr().print("overrides: " + ", ".join(overrides), markup=False, soft_wrap=True)
-    text = (
-        render.obligations_csv(result)
-        if output_format is TableFormat.csv
-        else render.obligations_markdown(result)
+    emit_formats(
+        output_format,
+        output,
+        scenario,
+        table=lambda: render.print_obligations(stdout(), result),
+        json=lambda: render.obligations_json(result),
+        csv=lambda: render.obligations_csv(result),
+        markdown=lambda: render.obligations_markdown(result),
     )
-    emit(text, output)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
-from commitcast.cli.io import check_output, emit, load
+from commitcast.cli.app import app, handles_errors, stdout
+from commitcast.cli.io import check_table_output, emit_formats, load
 from commitcast.cli.options import OutputOption, SetOption
 from commitcast.cli.whatif import TableFormat
 
@@ -46,27 +46,16 @@ def variance(
     from commitcast.load.actuals import read_actuals
     from commitcast.render import variance as render
 
-    if output_format is TableFormat.table and output is not None:
-        raise usage_error(
-            "--output needs a machine format (--format csv, json or md)",
-            hint="or redirect with >",
-        )
-    check_output(output)
+    check_table_output(output_format, output)
     scenario = load(file, sets)
     actuals = read_actuals(actuals_file, scenario)
     result = analysis(scenario, actuals, by.value)
-    if output_format is TableFormat.table:
-        render.print_variance(stdout(), result)
-        return
-    if output_format is TableFormat.json:
-        emit(render.variance_json(result), output)
-        return
-    overrides = list(scenario.provenance.overrides)
-    if overrides:
-        stderr().print("overrides: " + ", ".join(overrides), markup=False, soft_wrap=True)
-    text = (
-        render.variance_csv(result)
-        if output_format is TableFormat.csv
-        else render.variance_markdown(result)
+    emit_formats(
+        output_format,
+        output,
+        scenario,
+        table=lambda: render.print_variance(stdout(), result),
+        json=lambda: render.variance_json(result),
+        csv=lambda: render.variance_csv(result),
+        markdown=lambda: render.variance_markdown(result),
     )
-    emit(text, output)
