@@ -23,14 +23,24 @@ NO_DATE = math.nan
 
 
 # Keys whose values are day numbers, choices or whole numbers rather than amounts or rates.
-DATE_FIELDS = ("start", "end", "termination.earliest_notice", "termination.notice_given")
+DATE_FIELDS = (
+    "start",
+    "end",
+    "termination.earliest_notice",
+    "termination.notice_given",
+    "prepayment.paid",
+)
 # Optional inputs held as NaN when absent (shown as null); dates among them are DATE_FIELDS.
 NULLABLE_FIELDS = ("serving.wait_target_seconds", "benchmarks.market_price_per_gpu_hour")
+# A contract's optional inputs held as NaN when absent: a commit without a monthly limit.
+NULLABLE_CONTRACT_FIELDS = ("max_tokens_per_month",)
 
 
 CHOICES = {
     "payment.timing": {"advance": 0.0, "arrears": 1.0},
     "costs.overflow.policy": {"unserved": 0.0, "on_demand": 1.0},
+    "prepayment.applied": {"first": 0.0, "pro_rata": 1.0},
+    "prepayment.refundable": {False: 0.0, True: 1.0},
 }
 
 
@@ -52,6 +62,17 @@ CONTRACT_FIELDS = (
     "capacity.tokens_per_gpu_second",
     "uptime",
     "sla.cap",
+    # billing periods and prepayments (reserved contracts)
+    "payment.every_months",
+    "prepayment.amount",
+    "prepayment.paid",
+    "prepayment.applied",
+    "prepayment.refundable",
+    # take-or-pay commits (kind: commit)
+    "price_per_million_tokens",
+    "minimum.amount",
+    "minimum.every_months",
+    "max_tokens_per_month",
 )
 # Lists of steps a contract may have, each step's inputs, and the value that pads a contract
 # with fewer steps than another (a ramp step of 0 months covers no month; a credit tier
@@ -66,6 +87,7 @@ STEP_FIELDS = {field: table for table, inputs in STEP_TABLES.items() for field i
 def contract_values(c: Contract) -> tuple[float, ...]:
     """A contract's inputs in the order of CONTRACT_FIELDS (absent ones get their default)."""
     term = c.termination
+    pre = c.prepayment
     return (
         c.monthly_fee,
         day_number(c.start),
@@ -83,6 +105,15 @@ def contract_values(c: Contract) -> tuple[float, ...]:
         c.capacity.tokens_per_gpu_second or 0.0,
         c.uptime,
         c.sla.cap if c.sla else 1.0,
+        c.payment.every_months,
+        pre.amount if pre else 0.0,
+        day_number(pre.paid) if pre else NO_DATE,
+        CHOICES["prepayment.applied"][pre.applied] if pre else 0.0,
+        1.0 if pre and pre.refundable else 0.0,
+        c.price_per_million_tokens or 0.0,
+        c.minimum.amount if c.minimum else 0.0,
+        c.minimum.every_months if c.minimum else 12,
+        math.nan if c.max_tokens_per_month is None else c.max_tokens_per_month,
     )
 
 
@@ -157,6 +188,8 @@ def other_params(scenario: Scenario) -> dict[str, float]:
         }
     market = scenario.benchmarks.market_price_per_gpu_hour
     values["benchmarks.market_price_per_gpu_hour"] = math.nan if market is None else market
+    for code, fx in scenario.fx.items():
+        values |= {f"fx.{code}.rate": fx.rate, f"fx.{code}.change": fx.change}
     return {key: float(value) for key, value in values.items()}
 
 
@@ -256,6 +289,9 @@ def decode(key: str, value: float) -> Any:
             return next(name for name, code in choices.items() if code == value)
     if any(key.endswith(field) for field in DATE_FIELDS):
         return None if math.isnan(value) else date_from_day(value)
-    if key in NULLABLE_FIELDS and math.isnan(value):
+    nullable = key in NULLABLE_FIELDS or any(
+        key.endswith(f".{field}") for field in NULLABLE_CONTRACT_FIELDS
+    )
+    if nullable and math.isnan(value):
         return None
     return value

@@ -273,6 +273,18 @@ OptionalSeconds = Annotated[
 OptionalName = Annotated[str | None, BeforeValidator(lambda v: None if v is None else _name(v))]
 
 
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        raise ValueError(f"{value!r} is not a currency code; write three letters such as USD")
+    return value.strip().upper()
+
+
+Currency = Annotated[str, BeforeValidator(_currency)]
+OptionalCurrency = Annotated[
+    str | None, BeforeValidator(lambda v: None if v is None else _currency(v))
+]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=False)
 
@@ -318,7 +330,34 @@ class Termination(_Model):
 class Payment(_Model):
     timing: Literal["advance", "arrears"] = Field(
         "advance",
-        description="advance: a month's fee is paid that month; arrears: the month after.",
+        description="advance: a billing period's fees are paid in its first month; arrears: in "
+        "the month after its last.",
+    )
+    every_months: Annotated[int, BeforeValidator(_int_validator(1, 120))] = Field(
+        1, description="Billing period in contract months (1 monthly, 3 quarterly, 12 yearly)."
+    )
+
+
+class Prepayment(_Model):
+    """An amount paid ahead and credited against the contract's later payments."""
+
+    amount: Money = Field(description="Amount prepaid, in the contract's currency.")
+    paid: Date = Field(description="Day it is paid, YYYY-MM-DD (cash out in that month).")
+    applied: Literal["first", "pro_rata"] = Field(
+        "first",
+        description="first: against each payment until used up; pro_rata: each payment x "
+        "amount / the payments scheduled from the month it is paid.",
+    )
+    refundable: bool = Field(
+        False,
+        description="An unused remainder is refunded (default: forfeited at the end of service).",
+    )
+
+
+class CommitMinimum(_Model):
+    amount: Money = Field(description="Minimum spend per period, in the contract's currency.")
+    every_months: Annotated[int, BeforeValidator(_int_validator(1, 600))] = Field(
+        12, description="Period length in contract months, counted from the start month."
     )
 
 
@@ -401,7 +440,27 @@ class Accounting(_Model):
 class Contract(_Model):
     name: Name = Field(description="Unique name of the contract.")
     counterparty: OptionalName = Field(None, description="Who provides the capacity.")
-    monthly_fee: Money = Field(description="Fee per full month of service.")
+    kind: Literal["reserved", "commit"] = Field(
+        "reserved",
+        description="reserved: dedicated capacity for a monthly fee; commit: tokens bought at a "
+        "price, with a minimum spend per period (take-or-pay).",
+    )
+    currency: OptionalCurrency = Field(
+        None, description="ISO code of the contract's amounts (default: the scenario's)."
+    )
+    monthly_fee: Money = Field(0.0, description="Fee per full month of service (reserved).")
+    price_per_million_tokens: OptionalPrice = Field(
+        None, description="Price of tokens bought under a commit, per million."
+    )
+    minimum: CommitMinimum | None = Field(
+        None, description="A commit's minimum spend: {amount, every_months}."
+    )
+    max_tokens_per_month: OptionalTokens = Field(
+        None, description="Most tokens a commit sells in a month (default: no limit)."
+    )
+    prepayment: Prepayment | None = Field(
+        None, description="An amount paid ahead and credited against later payments."
+    )
     start: Date = Field(description="First day of service, YYYY-MM-DD.")
     end: Date = Field(description="Last day of service, inclusive, YYYY-MM-DD.")
     escalator: Escalator | None = None
@@ -422,7 +481,7 @@ class Contract(_Model):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Contract:
         term = self.termination
-        issues = date_issues(
+        issues = kind_issues(self) + date_issues(
             self.start,
             self.end,
             term is not None,
@@ -437,6 +496,54 @@ class Contract(_Model):
     def earliest_notice(self) -> dt.date:
         term = self.termination
         return (term.earliest_notice if term and term.earliest_notice else None) or self.start
+
+
+# What only a reserved contract may give, and what only a commit may: (field, why).
+RESERVED_ONLY = {
+    "monthly_fee": "a commit has no monthly fee; it bills tokens at price_per_million_tokens",
+    "capacity": "a commit provides no reserved capacity",
+    "ramp": "a commit has no ramp",
+    "escalator": "a commit's price has no escalator",
+    "uptime": "uptime is of reserved capacity",
+    "sla": "SLA credits are on reserved capacity",
+    "prepayment": "a prepayment is credited against a reserved contract's fees",
+}
+COMMIT_ONLY = ("price_per_million_tokens", "minimum", "max_tokens_per_month")
+
+
+def kind_issues(c: Contract) -> list[tuple[tuple[str | int, ...], str]]:
+    """Fields a contract gives that its kind does not have, and what its kind needs."""
+    given = c.model_fields_set
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    if c.kind == "commit":
+        issues += [
+            ((name,), f"{why}; remove {name} (kind: commit)")
+            for name, why in RESERVED_ONLY.items()
+            if name in given
+        ]
+        if c.price_per_million_tokens is None:
+            issues.append(
+                (("price_per_million_tokens",), "a commit needs price_per_million_tokens")
+            )
+        if c.payment.every_months != 1:
+            issues.append(
+                (
+                    ("payment", "every_months"),
+                    "a commit bills its usage monthly and its shortfall at the end of each "
+                    "minimum period; remove every_months",
+                )
+            )
+        if c.accounting.treatment == "lease":
+            issues.append((("accounting", "treatment"), "a commit provides no capacity to lease"))
+        return issues
+    issues += [
+        ((name,), f"{name} is for take-or-pay commits; add kind: commit or remove it")
+        for name in COMMIT_ONLY
+        if name in given
+    ]
+    if "monthly_fee" not in given:
+        issues.append((("monthly_fee",), "a reserved contract needs monthly_fee"))
+    return issues
 
 
 def date_issues(
@@ -506,6 +613,9 @@ class RevenueStream(_Model):
     end: OptionalMonth = Field(
         None, description="Last month of the stream, inclusive (default: the horizon's end)."
     )
+    currency: OptionalCurrency = Field(
+        None, description="ISO code of the stream's prices and revenue (default: the scenario's)."
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> RevenueStream:
@@ -574,6 +684,16 @@ class Benchmarks(_Model):
     )
 
 
+class FxRate(_Model):
+    rate: Annotated[
+        float, BeforeValidator(_number_validator(low=0, high=1e9, low_open=True, percent=False))
+    ] = Field(
+        description="Units of the reporting currency per unit of this one in the horizon's "
+        "first month."
+    )
+    change: Rate = Field(0.0, description="Monthly change of the rate, compounded.")
+
+
 class Overflow(_Model):
     policy: Literal["on_demand", "unserved"] = Field(
         "unserved",
@@ -621,9 +741,7 @@ class Scenario(_Model):
         description="A short name for the workbook's sheet names (default: the name, shortened "
         "at a word boundary).",
     )
-    currency: Annotated[str, BeforeValidator(lambda v: _currency(v))] = Field(
-        "USD", description="ISO currency code of every amount."
-    )
+    currency: Currency = Field("USD", description="ISO currency code of every amount.")
     horizon: Horizon
     fiscal_year_start_month: Annotated[int, BeforeValidator(_int_validator(1, 12))] = Field(
         1, description="First month of the fiscal year (1 = January); FY named by its end year."
@@ -641,6 +759,10 @@ class Scenario(_Model):
         None, description="Queue-latency inputs (every contract must then give gpus)."
     )
     benchmarks: Benchmarks = Field(default_factory=Benchmarks)
+    fx: dict[Currency, FxRate] = Field(
+        default_factory=dict,
+        description="Rate of each other currency used: {EUR: {rate: 1.08, change: 0.001}}.",
+    )
     correlations: list[Correlation] = Field(
         default_factory=list,
         description="Correlations between inputs given as distributions (Gaussian copula).",
@@ -659,11 +781,38 @@ class Scenario(_Model):
                     "none: give capacity.gpus and tokens_per_gpu_second",
                 )
                 for i, c in enumerate(self.contracts)
-                if c.capacity.gpus is None
+                if c.capacity.gpus is None and c.kind == "reserved"
             ]
+        issues += self._currency_issues()
         if issues:
             raise FieldIssues(issues)
         return self
+
+    def _currency_issues(self) -> list[tuple[tuple[str | int, ...], str]]:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        if self.currency in self.fx:
+            issues.append(
+                (
+                    ("fx", self.currency),
+                    f"{self.currency} is the reporting currency (rate 1); remove it from fx",
+                )
+            )
+        for group in ("contracts", "revenue"):
+            for i, item in enumerate(getattr(self, group)):
+                code = item.currency
+                if code is not None and code != self.currency and code not in self.fx:
+                    issues.append(
+                        (
+                            (group, i, "currency"),
+                            f"{code} has no rate; add fx: {{{code}: {{rate: ...}}}} (units of "
+                            f"{self.currency} per {code})",
+                        )
+                    )
+        return issues
+
+    def currency_of(self, item: Contract | RevenueStream) -> str:
+        """The currency of a contract or stream: its own, or the scenario's."""
+        return item.currency or self.currency
 
     @property
     def provenance(self) -> Provenance:
@@ -716,9 +865,3 @@ def duplicate_names(groups: dict[str, list[Any]]) -> list[tuple[tuple[str | int,
             else:
                 seen[name] = index
     return issues
-
-
-def _currency(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
-        raise ValueError(f"{value!r} is not a currency code; write three letters such as USD")
-    return value.strip().upper()
