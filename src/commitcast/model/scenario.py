@@ -511,9 +511,21 @@ RESERVED_ONLY = {
 COMMIT_ONLY = ("price_per_million_tokens", "minimum", "max_tokens_per_month")
 
 
+def _gives(c: Contract, name: str) -> bool:
+    """Whether a contract gives `name` a value other than its default. By value, not by the
+    fields set: a scenario dumped and validated again (--set, distributions, variants, the
+    bridge) holds every default, and must read as the scenario written."""
+    default = Contract.model_fields[name].get_default(call_default_factory=True)
+
+    def plain(value: Any) -> Any:
+        return value.model_dump() if isinstance(value, BaseModel) else value
+
+    return plain(getattr(c, name)) != plain(default)
+
+
 def kind_issues(c: Contract) -> list[tuple[tuple[str | int, ...], str]]:
     """Fields a contract gives that its kind does not have, and what its kind needs."""
-    given = c.model_fields_set
+    given = {name for name in (*RESERVED_ONLY, *COMMIT_ONLY) if _gives(c, name)}
     issues: list[tuple[tuple[str | int, ...], str]] = []
     if c.kind == "commit":
         issues += [
@@ -541,7 +553,7 @@ def kind_issues(c: Contract) -> list[tuple[tuple[str | int, ...], str]]:
         for name in COMMIT_ONLY
         if name in given
     ]
-    if "monthly_fee" not in given:
+    if "monthly_fee" not in c.model_fields_set:  # a fee of 0 written is a fee given
         issues.append((("monthly_fee",), "a reserved contract needs monthly_fee"))
     return issues
 
