@@ -264,9 +264,17 @@ def test_the_horizons_figures_are_columns_of_the_full_grid(path):
     horizon = slice(1, months + 1)
     for s in run(Batch(scenario)).contracts:
         full = s.full
-        for name in ("fees", "capacity_tokens", "fees_paid", "termination_fee"):
-            np.testing.assert_array_equal(getattr(full, name)[:, horizon], getattr(s, name))
-        np.testing.assert_array_equal(full.obligation[:, horizon], s.remaining_obligation)
-        np.testing.assert_array_equal(full.obligation[:, 0], s.exit_cost_now)
-        assert s.fees_after_horizon[0] == money(full.fees[0, months + 1 :].sum())
+        # the full rows are in the contract's currency, the horizon's converted at each
+        # month's rate (x 1.0 in the reporting currency, which changes nothing)
+        rate = full.fx_rate
+        np.testing.assert_array_equal(full.capacity_tokens[:, horizon], s.capacity_tokens)
+        for name in ("fees", "fees_paid", "termination_fee"):
+            native = getattr(full, name)[:, horizon]
+            np.testing.assert_allclose(native * rate[:, horizon], getattr(s, name), rtol=1e-12)
+        np.testing.assert_allclose(
+            full.obligation[:, horizon] * rate[:, horizon], s.remaining_obligation, rtol=1e-12
+        )
+        np.testing.assert_allclose(full.obligation[:, 0] * rate[:, 0], s.exit_cost_now, rtol=1e-12)
+        after = (full.fees * rate)[0, months + 1 :].sum()
+        assert s.fees_after_horizon[0] == pytest.approx(after, abs=0.005)
         assert s.first_day_without_service[0] == s.last_service_day[0] + 1

@@ -39,12 +39,13 @@ def test_monthly_table_columns_in_order_and_labels(base):
     assert MONTHLY_COLUMNS == (
         "committed_fees", "sla_credits", "capacity_tokens", "available_tokens", "gpu_hours",
         "training_share", "training_tokens", "usable_capacity_tokens", "demand_tokens",
-        "served_tokens", "overflow_tokens", "unserved_tokens", "utilization",
+        "served_tokens", "commit_tokens", "overflow_tokens", "unserved_tokens", "utilization",
         "peak_utilization", "queue_wait_seconds", "revenue", "inference_fees",
         "cost_per_million_tokens", "inference_cost", "training_cost", "idle_capacity_cost",
+        "commit_spend", "commit_shortfall",
         "gross_margin", "gross_margin_pct", "cash_in", "cash_out", "net_cash_flow",
         "cumulative_cash", "receivables", "fees_payable", "sla_credits_receivable",
-        "remaining_obligation",
+        "prepaid_fees", "fx_loss", "remaining_obligation",
     )  # fmt: skip
     assert frame["month"].iloc[0] == "2026-06"
     assert frame["month"].iloc[-1] == "2030-05"

@@ -26,12 +26,17 @@ def identity_gap(p: Projection) -> np.ndarray:
         - (c["committed_fees"] - c["sla_credits"])
         - c["overflow_cost"]
         - c["serving_cost"]
+        # take-or-pay commits: usage, shortfall and termination fees
+        - (c["commit_spend"] + c["commit_shortfall"] + c["commit_fees"])
+        # balances in other currencies revalued at each month's rate
+        - c["fx_loss"]
     )
     opening = p.result.opening
     change = (
         c["receivables"]
         - (c["fees_payable"] - opening["fees_payable"][0])
         + (c["sla_credits_receivable"] - opening["sla_credits_receivable"][0])
+        + (c["prepaid_fees"] - opening["prepaid_fees"][0])
     )
     return c["cumulative_cash"] - (np.cumsum(accrual) - change)
 
@@ -80,6 +85,15 @@ CASES: list[tuple[str, Any, list[str]]] = [
             "costs.collection_lag_months=3",
             "contracts[0].uptime=0.98",
             "contracts[0].termination.notice_given=2027-03-01",
+        ],
+    ),
+    (
+        "quarterly arrears billing, lag 2",
+        SCENARIOS / "colossus-base.yaml",
+        [
+            "contracts[0].payment.timing=arrears",
+            "contracts[0].payment.every_months=3",
+            "costs.collection_lag_months=2",
         ],
     ),
 ]

@@ -70,6 +70,7 @@ MONTHLY: tuple[Measure, ...] = (
     _m("usable_capacity_tokens", "Usable inference capacity", "tokens", sense="higher"),
     _m("demand_tokens", "Demand", "tokens", sense="higher"),
     _m("served_tokens", "Served on committed capacity", "tokens", sense="higher"),
+    _m("commit_tokens", "Bought on commits", "tokens"),
     _m("overflow_tokens", "Overflow bought on demand", "tokens"),
     _m("unserved_tokens", "Demand left unserved", "tokens", sense="lower"),
     _m(
@@ -96,6 +97,8 @@ MONTHLY: tuple[Measure, ...] = (
     _m("inference_cost", "Inference cost", "money", sense="lower"),
     _m("training_cost", "Training cost", "money", sense="lower"),
     _m("idle_capacity_cost", "Idle capacity cost", "money", sense="lower"),
+    _m("commit_spend", "Commit usage spend", "money", sense="lower"),
+    _m("commit_shortfall", "Commit shortfall (idle commitment cost)", "money", sense="lower"),
     _m("gross_margin", "Gross margin", "money", sense="higher"),
     _m(
         "gross_margin_pct",
@@ -112,6 +115,8 @@ MONTHLY: tuple[Measure, ...] = (
     _m("receivables", "Receivables (revenue not yet collected)", "money", "balance"),
     _m("fees_payable", "Fees payable (incurred, not yet paid)", "money", "balance"),
     _m("sla_credits_receivable", "SLA credits not yet deducted", "money", "balance"),
+    _m("prepaid_fees", "Prepaid fees (prepayment not yet credited)", "money", "balance"),
+    _m("fx_loss", "FX remeasurement loss on balances", "money", sense="lower"),
     _m("remaining_obligation", "Remaining obligation", "money", "balance", "lower"),
 )
 
@@ -143,6 +148,7 @@ SUMMARY: tuple[Measure, ...] = (
     _m("payback_month", "Payback month", "month", "position"),
     _m("average_utilization", "Average utilization", "ratio", "ratio", "higher"),
     _m("total_idle_capacity_cost", "Idle capacity cost", "money", sense="lower"),
+    _m("total_commit_shortfall", "Idle commitment cost (commit shortfall)", "money", sense="lower"),
     _m("total_overflow_cost", "On-demand overflow cost", "money", sense="lower"),
     _m("total_sla_credits", "SLA credits earned", "money"),
     _m("peak_training_share", "Peak training share", "ratio", "ratio"),

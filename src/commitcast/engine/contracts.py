@@ -30,6 +30,7 @@ Dates are day numbers (`core.calendar`). Nothing here rounds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -79,12 +80,21 @@ class FullSchedule:
     sla_credits: np.ndarray
     # the termination fee, in the month of the last day of service; 0 elsewhere
     termination_fee: np.ndarray
-    # committed fees: service_fees + termination_fee
+    # an unused prepayment forfeited, in the month of the last day of service; 0 elsewhere
+    prepayment_forfeited: np.ndarray
+    # committed fees: service_fees + termination_fee + prepayment_forfeited
     fees: np.ndarray
-    # fees paid in the month: its own (advance) or the month before's (arrears), less the
-    # SLA credits earned the month before; NaN in column 0 in arrears, whose month before is
-    # not on the grid
+    # fees paid in the month (by billing period: advance in its first month, arrears in the
+    # month after its last), less the SLA credits earned the month before and what a
+    # prepayment covers, plus the prepayment in its month; NaN in column 0 in arrears when the
+    # month before is not on the grid
     fees_paid: np.ndarray
+    # fees incurred to date less fees paid to date (gross of credits and prepayment)
+    fees_payable: np.ndarray
+    # prepayment paid and not yet credited at the month's end
+    prepaid_fees: np.ndarray
+    # units of the reporting currency per unit of the contract's (1 in the reporting one)
+    fx_rate: np.ndarray
     # service fees from the grid's first month through the month's end
     service_fees_to_date: np.ndarray
     # the first day of the next month: notice given at this month's end
@@ -235,11 +245,14 @@ class ContractTotals:
     sla_credits: np.ndarray
     gpu_fees: np.ndarray
     fees_payable: np.ndarray
+    prepaid_fees: np.ndarray
+    fx_loss: np.ndarray
     exit_cost_now: np.ndarray  # (rows,)
     # the balances at the start of the horizon: the month before's arrears fees, not yet paid,
     # and its SLA credits, not yet deducted
     opening_fees_payable: np.ndarray  # (rows,)
     opening_sla_credits: np.ndarray  # (rows,)
+    opening_prepaid_fees: np.ndarray  # (rows,)
 
 
 def contract_grid(batch: Batch) -> MonthGrid:
@@ -272,10 +285,10 @@ def contract_schedules(
     per_run = np.zeros(count, dtype=bool)
     if batch.runs > 1:
         for key in varying:
-            where = contract_key(key)
-            if where is not None:
+            for where in _contract_keys(batch, key):
                 per_run[where.contract] = True
     overrides = _overrides(batch)
+    extras = _extras(batch)
     names = [c.name for c in batch.scenario.contracts]
     schedules: list[ContractSchedule] = []
     rows = batch.runs if per_run.any() else 1
@@ -289,7 +302,7 @@ def contract_schedules(
         size = max(1, BLOCK_ELEMENTS // (depth * grid.count))
         for start in range(lo, end, size):
             stop = min(start + size, end)
-            params = _params(batch, start, stop, overrides, per_run=bool(kind))
+            params = _params(batch, start, stop, overrides, extras, per_run=bool(kind))
             block = _Block(params, grid, months, batch.runs)
             totals.add(block)
             schedules += [ContractSchedule(names[i], block, i - start) for i in range(start, stop)]
@@ -300,19 +313,58 @@ def contract_schedules(
 def contract_schedule(batch: Batch, index: int, grid: MonthGrid) -> ContractSchedule:
     """Contract `index` of the batch, on its own, over the contract grid `grid` (see
     `contract_grid`), for every run of the batch."""
-    params = _params(batch, index, index + 1, _overrides(batch), per_run=True)
+    params = _params(batch, index, index + 1, _overrides(batch), _extras(batch), per_run=True)
     block = _Block(params, grid, batch.scenario.months, batch.runs)
     return ContractSchedule(batch.scenario.contracts[index].name, block, 0)
 
 
 def _overrides(batch: Batch) -> list[tuple[ContractKey, np.ndarray]]:
-    """The contract keys given per run, where they point."""
-    found = []
-    for key, values in batch.varied.items():
-        where = contract_key(key)
-        if where is not None:
-            found.append((where, values))
-    return found
+    """The contract keys given per run, where they point (an FX rate: at every contract in
+    that currency)."""
+    return [
+        (where, values)
+        for key, values in batch.varied.items()
+        for where in _contract_keys(batch, key)
+    ]
+
+
+def _contract_keys(batch: Batch, key: str) -> list[ContractKey]:
+    """The contract inputs a key sets: one contract's input, or `fx.<CODE>.rate|change` for
+    each contract in that currency (as its `fx.rate` or `fx.change`)."""
+    where = contract_key(key)
+    if where is not None:
+        return [where]
+    found = _FX_KEY.fullmatch(key)
+    if found is None:
+        return []
+    scenario = batch.scenario
+    return [
+        ContractKey(i, f"fx.{found[2]}")
+        for i, c in enumerate(scenario.contracts)
+        if scenario.currency_of(c) == found[1]
+    ]
+
+
+_FX_KEY = re.compile(r"fx\.([A-Z]{3})\.(rate|change)")
+
+
+def _extras(batch: Batch) -> dict[str, np.ndarray]:
+    """Each contract's inputs that are not among its own keys, (contracts,) each: `kind` (1 a
+    commit, 0 reserved) and the rate and monthly change of its currency (`fx.rate` 1 and
+    `fx.change` 0 in the reporting currency)."""
+    scenario = batch.scenario
+    contracts = scenario.contracts
+    codes = [scenario.currency_of(c) for c in contracts]
+    fx = {
+        code: (batch.others[f"fx.{code}.rate"], batch.others[f"fx.{code}.change"])
+        for code in set(codes)
+        if code != scenario.currency
+    }
+    return {
+        "kind": np.array([c.kind == "commit" for c in contracts], dtype=np.float64),
+        "fx.rate": np.array([fx.get(code, (1.0, 0.0))[0] for code in codes]),
+        "fx.change": np.array([fx.get(code, (1.0, 0.0))[1] for code in codes]),
+    }
 
 
 def _params(
@@ -320,6 +372,7 @@ def _params(
     start: int,
     stop: int,
     overrides: list[tuple[ContractKey, np.ndarray]],
+    extras: dict[str, np.ndarray],
     *,
     per_run: bool,
 ) -> dict[str, np.ndarray]:
@@ -327,9 +380,10 @@ def _params(
     (rows, contracts, steps); rows = runs if `per_run`, else 1 (the first run's values)."""
     base = batch.contract_inputs
     rows = batch.runs if per_run else 1
+    columns = {name: base.fields[name] for name in CONTRACT_FIELDS} | extras
     stacked = {
-        name: np.broadcast_to(base.fields[name][start:stop], (rows, stop - start))
-        for name in CONTRACT_FIELDS
+        name: np.broadcast_to(values[start:stop], (rows, stop - start))
+        for name, values in columns.items()
     }
     for table, inputs in STEP_TABLES.items():
         width = int(base.step_counts[table][start:stop].max(initial=0))
@@ -353,6 +407,8 @@ def _params(
 # The rows added up over contracts (ContractTotals; `obligation` is its remaining_obligation)
 TOTALS = (
     "fees_payable",
+    "prepaid_fees",
+    "fx_loss",
     "fees",
     "fees_paid",
     "capacity_tokens",
@@ -370,6 +426,7 @@ OPENING = {
     "exit_cost_now": "obligation",
     "opening_fees_payable": "fees_payable",
     "opening_sla_credits": "sla_credits",
+    "opening_prepaid_fees": "prepaid_fees",
 }
 
 
@@ -476,6 +533,12 @@ def _rows(
     """The schedules of stacked contracts `p` (see `_params`) over `grid`: the horizon's rows
     and figures, or with `full` every row of `FullSchedule` too. (depth, contracts, G) each,
     figures (depth, contracts)."""
+    # Billing periods and prepayments reach back before the grid: an arrears quarter ending in
+    # the horizon's first month began two months before it. The schedule is then worked out
+    # from the earliest month such a contract needs (`lead` months earlier), and cut to `grid`.
+    lead = _lead(p, grid)
+    grid = MonthGrid(grid.first - lead, grid.count + lead)
+    h0 = lead  # the work grid's column of the month before the horizon
     count = grid.count
     starts = grid.starts.astype(np.float64)  # (G + 1,) first day of each month and one past
     month_first = starts[:-1]
@@ -494,7 +557,8 @@ def _rows(
     uptime = column("uptime")
     allowed = column("termination.allowed") > 0
     notice_days = column("termination.notice_days")
-    termination_fee = column("termination.fee")
+    # a commit's termination fee is bought tokens' business (engine.commits), not a fee here
+    termination_fee = column("termination.fee") * (1.0 - column("kind"))
     earliest = column("termination.earliest_notice")
     notice = column("termination.notice_given")
     given = allowed & np.isfinite(notice)
@@ -551,6 +615,21 @@ def _rows(
     edge = (*committed.shape[:2], 1)
     before = np.concatenate([np.full(edge, np.nan), committed[:, :, :-1]], axis=2)
     paid = np.where(arrears, before, 0.0) + np.where(arrears, 0.0, committed)
+    # fees incurred and not yet paid at the month's end: an arrears contract's fees
+    payable = np.where(arrears, committed, 0.0)
+    billing = column("payment.every_months")
+    prepaid = np.zeros_like(committed)
+    forfeited = np.zeros_like(committed)
+    if (billing > 1).any() or (column("prepayment.amount") > 0).any():
+        # the general schedule of payments; a contract billed monthly without a prepayment
+        # keeps the one above (the same figures, by the same arithmetic)
+        general = _payments(p, k, service_fees, charge, last_day, starts, arrears, billing, edge)
+        simple = (billing == 1) & (column("prepayment.amount") <= 0)
+        paid = np.where(simple, paid, general["paid"])
+        payable = np.where(simple, payable, general["payable"])
+        prepaid = np.where(simple, 0.0, general["prepaid"])
+        forfeited = np.where(simple, 0.0, general["forfeited"])
+        committed = committed + forfeited
     # SLA credits come off the payment of the month after they are earned, either timing
     # (credits earned before the grid's first month are not known: none)
     credited = np.concatenate([np.zeros(edge), credits[:, :, :-1]], axis=2)
@@ -639,34 +718,54 @@ def _rows(
         otherwise[:, pick] = np.where(allowed[:, pick], exit_now, from_a[:, pick])
         obligation = np.where(noticed, with_notice, otherwise)
 
+    # the rate of the contract's currency in each month (1 in the reporting currency), from
+    # the horizon's first month (work column h0 + 1)
+    fx = column("fx.rate") * np.power(
+        1.0 + column("fx.change"), np.arange(count, dtype=np.float64) - (h0 + 1)
+    )
+    foreign = (column("fx.rate") != 1.0) | (column("fx.change") != 0.0)
+
+    def converted(values: np.ndarray) -> np.ndarray:
+        """Native amounts at the rate of the month they fall in (as they are where the
+        currency is the reporting one: x 1.0 is exact, but costs a pass)."""
+        return values * fx if foreign.any() else values
+
     gpu_contract = gpus > 0
+    # the native balances whose value moves with the rate: owed less owed to the contract
+    exposure = payable - credits - prepaid
+    fx_loss = np.zeros_like(committed)
+    if foreign.any():
+        fx_loss[:, :, 1:] = exposure[:, :, :-1] * np.diff(fx, axis=2)
     rows = {
-        "fees": committed,
+        "fees": converted(committed),
         "capacity_tokens": capacity,
         "available_tokens": available,
         "gpu_hours": gpu_days * HOURS_A_DAY,
         # GPUs available to serve, on average over the month
         "available_gpus": gpu_days / days_in_month * uptime,
-        "sla_credits": credits,
+        "sla_credits": converted(credits),
         # fees of GPU contracts, less their credits: what GPU-hours cost (cost_per_gpu_hour)
-        "gpu_fees": np.where(gpu_contract, committed - credits, 0.0),
-        # fees incurred and not yet paid at the month's end: an arrears contract's fees
-        "fees_payable": np.where(arrears, committed, 0.0),
-        "fees_paid": paid,
-        "termination_fee": charge,
-        "obligation": obligation,
+        "gpu_fees": converted(np.where(gpu_contract, committed - credits, 0.0)),
+        # fees incurred and not yet paid at the month's end (less fees paid ahead)
+        "fees_payable": converted(payable),
+        "prepaid_fees": converted(prepaid),
+        "fx_loss": fx_loss,
+        "fees_paid": converted(paid),
+        "termination_fee": converted(charge),
+        "obligation": converted(obligation),
         "last_service_day": last_day[:, :, 0],
-        "exit_cost_now": obligation[:, :, 0],
-        "fees_after_horizon": committed[:, :, months + 1 :].sum(axis=2),
+        "fees_after_horizon": converted(committed)[:, :, h0 + months + 1 :].sum(axis=2),
         "notice_given": given[:, :, 0],
         "ends_early": terminated[:, :, 0],
         "first_day_without_service": stop[:, :, 0],
     }
+    rows["exit_cost_now"] = rows["obligation"][:, :, h0]
     if not full:
-        return rows
+        return _cut(rows, lead, count)
     deadline = a - notice_days
     deadline = np.where(allowed & (deadline >= earliest), deadline, np.nan)
-    return {
+    # the Contracts sheet's rows: native amounts, with the rate that converts them
+    full_rows = {
         "contract_month": k,
         "escalation": escalation,
         "ramp": ramp,
@@ -678,17 +777,128 @@ def _rows(
         "available_tokens": available,
         "sla_credits": credits,
         "termination_fee": charge,
+        "prepayment_forfeited": forfeited,
         "fees": committed,
         "fees_paid": paid,
-        "service_fees_to_date": cumulative[:, :, 1:],
+        "fees_payable": payable,
+        "prepaid_fees": prepaid,
+        "fx_rate": np.broadcast_to(fx, k.shape),
+        "service_fees_to_date": cumulative[:, :, h0 + 1 :] - cumulative[:, :, h0 : h0 + 1],
         "notice_day": np.broadcast_to(a, k.shape),
         "notice_from": d,
         "service_ends": service_ends,
-        "service_end_month": month_of(service_ends)[1],
-        "fees_before_service_ends": to_end,
+        "service_end_month": month_of(service_ends)[1] - h0,
+        "fees_before_service_ends": to_end - cumulative[:, :, h0 : h0 + 1],
         "fees_left": from_a,
         "exit_cost": exit_now,
         "termination_fee_to_come": pending_fee,
         "obligation": obligation,
         "notice_deadline": deadline,
     }
+    return _cut(full_rows, lead, count)
+
+
+def _cut(rows: dict[str, np.ndarray], lead: int, count: int) -> dict[str, np.ndarray]:
+    """The rows of the work grid (`count` months) without its first `lead` months."""
+    if not lead:
+        return rows
+    return {
+        name: values[..., lead:] if values.ndim == 3 and values.shape[2] == count else values
+        for name, values in rows.items()
+    }
+
+
+def _payments(
+    p: dict[str, np.ndarray],
+    k: np.ndarray,
+    service_fees: np.ndarray,
+    charge: np.ndarray,
+    last_day: np.ndarray,
+    starts: np.ndarray,
+    arrears: np.ndarray,
+    billing: np.ndarray,
+    edge: tuple[int, int, int],
+) -> dict[str, np.ndarray]:
+    """Payments by billing period, less a prepayment: each (depth, contracts, G).
+
+    `paid`: cash paid in the month before SLA credits (the prepayment in its month, each
+    payment less what the prepayment covers, a refund as a negative payment); `payable`: fees
+    incurred less fees paid to date, gross of credits and prepayment (negative when billed
+    ahead); `prepaid`: the prepayment not yet credited at the month's end; `forfeited`: the
+    unused prepayment charged in the last month of service (not refundable).
+
+    A billing period of B contract months is paid in its first month (advance) or in the month
+    after its last month in service (arrears); the termination fee and a forfeited prepayment
+    are paid in their month (advance) or the month after (arrears).
+    """
+    count = service_fees.shape[2]
+    cols = np.arange(count)
+    shape = service_fees.shape
+    # fees before each column, and between two columns (inclusive)
+    before = np.concatenate([np.zeros(edge), np.cumsum(service_fees, axis=2)], axis=2)
+
+    def fees_between(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+        low = np.broadcast_to(np.clip(first, 0, count), shape).astype(np.int64)
+        high = np.broadcast_to(np.clip(last + 1, 0, count), shape).astype(np.int64)
+        return np.maximum(_along_last_axis(before, high) - _along_last_axis(before, low), 0.0)
+
+    last_col = np.searchsorted(starts, last_day[:, :, 0], side="right") - 1  # (depth, contracts)
+    k_last = k[:, :, :1] + last_col[:, :, None]  # contract month of the last day of service
+    in_term = (k >= 0) & (k <= k_last)
+    month = np.maximum(k, 0).astype(np.float64)
+    offset = np.mod(month, billing)  # months since the billing period's first
+    period_end = np.minimum(month - offset + billing - 1, k_last)  # its last month in service
+    advance_bill = np.where(
+        in_term & (offset == 0), fees_between(cols - 0, cols + period_end - month), 0.0
+    )
+    due = np.where(in_term & (month == period_end), fees_between(cols - offset, cols), 0.0)
+
+    def next_month(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros(edge), values[:, :, :-1]], axis=2)
+
+    def settled(values: np.ndarray) -> np.ndarray:
+        """Paid in its month (advance) or the month after (arrears)."""
+        return np.where(arrears, next_month(values), values)
+
+    gross = np.where(arrears, next_month(due), advance_bill) + settled(charge)
+
+    amount = p["prepayment.amount"][:, :, None]
+    paid_on = np.nan_to_num(p["prepayment.paid"], nan=starts[0])
+    paid_col = (np.searchsorted(starts, paid_on, side="right") - 1)[:, :, None]
+    prepay = np.where((cols == paid_col) & (amount > 0), amount, 0.0)
+    eligible = np.where(cols >= paid_col, gross, 0.0)
+    to_date = np.cumsum(eligible, axis=2)
+    pro_rata = p["prepayment.applied"][:, :, None] == 1.0
+    total = to_date[:, :, -1:]
+    ratio = np.divide(np.minimum(amount, total), total, out=np.zeros_like(total), where=total > 0)
+    covered = np.minimum(amount, to_date)
+    first_rule = np.diff(covered, axis=2, prepend=0.0)
+    applied = np.where(pro_rata, eligible * ratio, first_rule)
+    unused = np.maximum(amount - applied.sum(axis=2, keepdims=True), 0.0)
+    at_end = cols == last_col[:, :, None]
+    refundable = p["prepayment.refundable"][:, :, None] == 1.0
+    forfeited = np.where(at_end & ~refundable, unused, 0.0)
+    # a forfeited remainder is paid from the prepayment: a charge and its credit, no cash
+    settle_forfeit = settled(forfeited)
+    refund = np.where(refundable, settled(np.where(at_end, unused, 0.0)), 0.0)
+    gross = gross + settle_forfeit
+    applied = applied + settle_forfeit
+    committed = service_fees + charge + forfeited
+    return {
+        "paid": gross - applied + prepay - refund,
+        "payable": np.cumsum(committed - gross, axis=2),
+        "prepaid": np.cumsum(prepay - applied - refund, axis=2),
+        "forfeited": forfeited,
+    }
+
+
+def _lead(p: dict[str, np.ndarray], grid: MonthGrid) -> int:
+    """Months before `grid` that the schedule must start from: back to the start (or the
+    prepayment) of each contract billed over several months or prepaid, when earlier."""
+    needs = (p["payment.every_months"] > 1) | (p["prepayment.amount"] > 0)
+    if not needs.any():
+        return 0
+    paid = p["prepayment.paid"]
+    first = np.fmin(p["start"], np.where(p["prepayment.amount"] > 0, paid, np.nan))
+    earliest = int(months_of_days(first[needs]).min())
+    return max(0, grid.first - earliest)

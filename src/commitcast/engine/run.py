@@ -19,6 +19,7 @@ import numpy as np
 from commitcast.core.calendar import MonthGrid, month_number, months_of_days
 from commitcast.core.finance import discount_factors, present_value
 from commitcast.core.measures import MILLION, MONTH_FIGURES, SUMMARY_KEYS
+from commitcast.engine.commits import Commit, CommitSchedule, buy, commits_of
 from commitcast.engine.contracts import (
     ContractSchedule,
     contract_grid,
@@ -51,6 +52,7 @@ class BatchResult:
     contract_grid: MonthGrid  # the month before the horizon .. the last contract's end
     contracts: list[ContractSchedule] = field(default_factory=list)
     streams: list[StreamSchedule] = field(default_factory=list)  # empty with run's columns=
+    commits: list[CommitSchedule] = field(default_factory=list)  # empty with run's columns=
     # the balances at the horizon's start, (runs,) each: `fees_payable` (the month before's
     # arrears fees) and `sla_credits_receivable` (its credits); receivables open at 0 (revenue
     # before the horizon is outside the projection)
@@ -69,6 +71,7 @@ COLUMNS = (
     "usable_capacity_tokens",
     "demand_tokens",
     "served_tokens",
+    "commit_tokens",
     "overflow_tokens",
     "unserved_tokens",
     "utilization",
@@ -80,6 +83,8 @@ COLUMNS = (
     "inference_cost",
     "training_cost",
     "idle_capacity_cost",
+    "commit_spend",
+    "commit_shortfall",
     "gross_margin",
     "gross_margin_pct",
     "cash_in",
@@ -89,6 +94,8 @@ COLUMNS = (
     "receivables",
     "fees_payable",
     "sla_credits_receivable",
+    "prepaid_fees",
+    "fx_loss",
     "remaining_obligation",
     # not columns of the table, but summaries, simulate and the workbook need them
     "overflow_cost",
@@ -102,6 +109,11 @@ COLUMNS = (
     "available_gpus",
     "serving_slots",
     "gpu_fees",
+    # a commit's termination fee, payments and payable: parts of inference cost, cash out and
+    # fees_payable
+    "commit_fees",
+    "commit_paid",
+    "commit_payable",
 )
 STREAM_ROWS = ("tokens", "price", "usage_revenue", "flat_revenue")
 # Runs x months worked out at a time: each step's arrays (512 KB) stay in the cache from one
@@ -144,6 +156,18 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     varying = batch.varying()
     schedules, totals = contract_schedules(batch, grid, varying)
     column = _compact_columns(batch, varying)
+    commits = commits_of(
+        scenario.contracts,
+        column,
+        [s.first_day_without_service for s in schedules],
+        [_fx_rates(scenario, column, scenario.currency_of(c), months) for c in scenario.contracts],
+    )
+    stream_fx = [
+        _fx_rates(scenario, column, scenario.currency_of(s), months)[:, 1:]
+        if scenario.currency_of(s) != scenario.currency
+        else None
+        for s in scenario.revenue
+    ]
 
     t = np.arange(months, dtype=np.float64)
     stream_inputs = [
@@ -188,6 +212,8 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         "gpus": totals.available_gpus,
         "credits": totals.sla_credits,
         "payable": totals.fees_payable,
+        "prepaid": totals.prepaid_fees,
+        "fx_loss": totals.fx_loss,
         "gpu_fees": totals.gpu_fees,
         "share": training_share(scenario, column, horizon),
         "market": column("benchmarks.market_price_per_gpu_hour"),
@@ -204,6 +230,8 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         name: np.empty(runs, dtype=np.int64 if name in MONTH_INDEXES else np.float64)
         for name in SUMMARY
     }
+    kept_commits: list[list[CommitSchedule]] = []
+    commit_exit = np.zeros(runs)
     for start in range(0, runs, chunk):
         part = slice(start, min(start + chunk, runs))
         out = {name: _chunk_rows(values, part, runs) for name, values in (results | reused).items()}
@@ -221,14 +249,21 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
             for inputs, fixed, per_run in zip(stream_inputs, fixed_rows, stream_rows, strict=True)
         ]
         inputs = _cut(shared, part)
-        _project(inputs, rows, out, one_lag, scenario.serving is not None)
+        bought = _Commits(commits, horizon, part, keep_streams, stream_fx)
+        _project(inputs, rows, out, one_lag, scenario.serving is not None, bought)
+        commit_exit[part] = bought.exit_cost_now
+        if keep_streams:
+            kept_commits.append(bought.schedules)
         _operations(inputs, out, scenario.serving is not None)
         for name, values in summarize(out, inputs).items():
             summary[name][part] = values
     summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
+    if commits:
+        summary["exit_cost_now"] = summary["exit_cost_now"] + commit_exit
     opening = {
         "fees_payable": _spread(totals.opening_fees_payable, (runs,)),
         "sla_credits_receivable": _spread(totals.opening_sla_credits, (runs,)),
+        "prepaid_fees": _spread(totals.opening_prepaid_fees, (runs,)),
     }
     result = BatchResult(
         grid=horizon,
@@ -238,9 +273,14 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         contracts=schedules,
         streams=streams,
         opening=opening,
+        commits=_joined(kept_commits) if keep_streams else [],
     )
     check_finite(result, batch)
     return result
+
+
+# the commits' totals (engine.commits.buy) behind each commit column of `_project`
+COMMIT_TOTALS = ("tokens", "spend", "shortfall", "termination_fee", "paid", "payable")
 
 
 SERVING_INPUTS = (
@@ -384,16 +424,113 @@ def _stream_rows(
     return tokens, price, usage, flat
 
 
+class _Commits:
+    """The commits and the currencies of the streams, for a chunk of runs; `buy` fills in
+    what the commits bought."""
+
+    def __init__(
+        self,
+        commits: list[Commit],
+        horizon: MonthGrid,
+        part: slice,
+        keep: bool,
+        stream_fx: list[np.ndarray | None],
+    ):
+        self.commits = commits
+        self.horizon = horizon
+        self.part = part
+        self.keep = keep
+        self.stream_fx = [None if fx is None else _cut({"fx": fx}, part)["fx"] for fx in stream_fx]
+        self.schedules: list[CommitSchedule] = []
+        self.exit_cost_now: np.ndarray | float = 0.0
+        self.totals: dict[str, np.ndarray] = {}
+        # set by _foreign_collections: revenue in another currency collected later
+        self.foreign_revenue = False
+        self.receivables_fx_loss: np.ndarray | float = 0.0
+
+    def buy(self, excess: np.ndarray) -> np.ndarray:
+        left, self.totals, self.schedules = buy(
+            self.commits, excess, self.horizon, self.part, self.keep
+        )
+        self.exit_cost_now = self.totals["exit_cost_now"]
+        return left
+
+
+def _joined(chunks: list[list[CommitSchedule]]) -> list[CommitSchedule]:
+    """Each commit's schedule over every chunk of runs."""
+    if not chunks or not chunks[0]:
+        return []
+    joined = []
+    for parts in zip(*chunks, strict=True):
+        rows = {
+            name: np.concatenate([getattr(part, name) for part in parts])
+            for name in ("tokens", "spend", "shortfall", "termination_fee", "paid", "payable")
+        }
+        joined.append(
+            CommitSchedule(
+                parts[0].name,
+                **rows,
+                obligation=np.concatenate([part.obligation for part in parts]),
+                fx_rate=np.concatenate([part.fx_rate for part in parts]),
+            )
+        )
+    return joined
+
+
+def _foreign_collections(
+    bought: _Commits,
+    streams: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    out: dict[str, np.ndarray],
+    lag: np.ndarray,
+) -> None:
+    """Revenue in another currency collected months after it is earned: cash in at the rate
+    of the month it is collected (revenue counted at its month's rate, the difference is the
+    rate's move), and the receivable's value moving with the rate (into fx_loss)."""
+    if all(fx is None for fx in bought.stream_fx) or not lag.any():
+        return
+    rows, months = out["cash_in"].shape
+    source = np.arange(months)[None, :] - lag
+    collected = source >= 0
+    index = np.broadcast_to(np.clip(source, 0, None), (rows, months))
+    loss = np.zeros((rows, months))
+    for (_, _, usage, flat), fx in zip(streams, bought.stream_fx, strict=True):
+        if fx is None:
+            continue
+        rate = np.broadcast_to(fx, (rows, months))
+        native = np.broadcast_to(usage * out["served_share"] + flat, (rows, months))
+        earned = np.where(collected, np.take_along_axis(native, index, axis=1), 0.0)
+        then = np.take_along_axis(rate, index, axis=1)
+        out["cash_in"] += earned * (rate - then)
+        owed = np.cumsum(native, axis=1) - np.cumsum(earned, axis=1)
+        loss[:, 1:] -= owed[:, :-1] * np.diff(rate, axis=1)
+    out["fx_loss"] += loss
+    bought.foreign_revenue = True
+    bought.receivables_fx_loss = loss
+
+
+def _fx_rates(
+    scenario: Scenario, column: Callable[[str], np.ndarray], code: str, months: int
+) -> np.ndarray:
+    """(rows, months + 1): units of the reporting currency per unit of `code` in the month
+    before the horizon and each month of it, rate x (1 + change) ** t from t = -1."""
+    t = np.arange(-1, months, dtype=np.float64)[None, :]
+    if code == scenario.currency:
+        return np.ones((1, months + 1))
+    return column(f"fx.{code}.rate") * np.power(1.0 + column(f"fx.{code}.change"), t)
+
+
 def _project(
     c: dict[str, np.ndarray],
     streams: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     out: dict[str, np.ndarray],
     one_lag: bool,
     serving: bool,
+    bought: _Commits,
 ) -> None:
     """Demand, revenue, costs and cash for a chunk of runs, each step written into its column
     (`out`, (runs, months) each). `c` holds the chunk's inputs and the contracts' totals;
-    `serving`: the scenario models queue latency (then `c` holds the SERVING_INPUTS)."""
+    `serving`: the scenario models queue latency (then `c` holds the SERVING_INPUTS);
+    `bought`: the commits that buy demand above the reserved capacity."""
     months = out["revenue"].shape[1]
     demand = out["demand_tokens"]
     usage_revenue = out["usage_revenue"]
@@ -402,6 +539,9 @@ def _project(
         for total in (demand, usage_revenue, flat_revenue):
             total.fill(0.0)
     for j, (tokens, _, usage, flat) in enumerate(streams):
+        if bought.stream_fx[j] is not None:
+            # revenue at the rate of its month (the stream's rows are in its own currency)
+            usage, flat = usage * bought.stream_fx[j], flat * bought.stream_fx[j]
         # 0 + the first stream, + the next, ...: the additions of a sum started at zero
         np.add(demand if j else 0.0, tokens, out=demand)
         np.add(usage_revenue if j else 0.0, usage, out=usage_revenue)
@@ -422,7 +562,20 @@ def _project(
     served = np.minimum(demand, usable, out=out["served_tokens"])
     overflow, unserved = out["overflow_tokens"], out["unserved_tokens"]
     on_demand = c["on_demand"]
-    if on_demand.all():
+    commit_columns = ("commit_tokens", "commit_spend", "commit_shortfall", "commit_fees")
+    commit_columns += ("commit_paid", "commit_payable")
+    if bought.commits:
+        # demand above the reserved capacity goes to the commits first, in their order
+        left = bought.buy(demand - served)
+        for name, row in zip(commit_columns, COMMIT_TOTALS, strict=True):
+            out[name][...] = bought.totals[row]
+    else:
+        for name in commit_columns:
+            out[name].fill(0.0)
+    if bought.commits:
+        overflow[...] = np.where(on_demand, left, 0.0)
+        unserved[...] = np.where(on_demand, 0.0, left)
+    elif on_demand.all():
         # what np.where(on_demand, excess, 0.0) and np.where(on_demand, 0.0, excess) give
         np.subtract(demand, served, out=overflow)
         unserved.fill(0.0)
@@ -459,10 +612,17 @@ def _project(
     overflow_cost = np.multiply(overflow, c["overflow_price"], out=out["overflow_cost"])
     np.divide(overflow_cost, MILLION, out=overflow_cost)
     serving_cost = np.add(served, overflow, out=out["serving_cost"])
+    if bought.commits:
+        np.add(serving_cost, out["commit_tokens"], out=serving_cost)
     np.multiply(serving_cost, c["serving_price"], out=serving_cost)
     np.divide(serving_cost, MILLION, out=serving_cost)
     inference_cost = np.add(inference_fees, overflow_cost, out=out["inference_cost"])
     np.add(inference_cost, serving_cost, out=inference_cost)
+    if bought.commits:
+        # commits: usage, shortfall and termination fees are inference cost
+        np.add(inference_cost, out["commit_spend"], out=inference_cost)
+        np.add(inference_cost, out["commit_shortfall"], out=inference_cost)
+        np.add(inference_cost, out["commit_fees"], out=inference_cost)
     np.multiply(net_fees, share, out=out["training_cost"])
     # With no inference capacity nothing is used: every inference fee is idle. That is
     # inference_fees x (1 - utilization with NaN as 0, +-inf as +-the largest float).
@@ -488,18 +648,36 @@ def _project(
         cash_in[...] = np.where(source >= 0, gathered, 0.0)
     cash_out = np.add(c["fees_paid"], overflow_cost, out=out["cash_out"])
     np.add(cash_out, serving_cost, out=cash_out)
+    fx_loss = out["fx_loss"]
+    fx_loss[...] = c["fx_loss"]
+    if bought.commits:
+        np.add(cash_out, out["commit_paid"], out=cash_out)
+        np.add(fx_loss, bought.totals["fx_loss"], out=fx_loss)
+    _foreign_collections(bought, streams, out, c["lag"])
     net = np.subtract(cash_in, cash_out, out=out["net_cash_flow"])
     np.cumsum(net, axis=1, out=out["cumulative_cash"])
     out["committed_fees"][...] = fees
     out["capacity_tokens"][...] = c["capacity"]
     out["fees_paid"][...] = c["fees_paid"]
     out["remaining_obligation"][...] = c["obligation"]
+    if bought.commits:
+        np.add(
+            out["remaining_obligation"],
+            bought.totals["obligation"],
+            out=out["remaining_obligation"],
+        )
     # Balances at each month's end: revenue earned and not yet collected, arrears fees not yet
     # paid, SLA credits not yet deducted (each month's credits come off the next payment)
     receivables = np.subtract(revenue, cash_in, out=out["receivables"])
+    if bought.foreign_revenue:
+        # a receivable in another currency gains what its rate gains (receivables_fx_loss < 0)
+        np.subtract(receivables, bought.receivables_fx_loss, out=receivables)
     np.cumsum(receivables, axis=1, out=receivables)
     out["fees_payable"][...] = c["payable"]
+    if bought.commits:
+        np.add(out["fees_payable"], out["commit_payable"], out=out["fees_payable"])
     out["sla_credits_receivable"][...] = c["credits"]
+    out["prepaid_fees"][...] = c["prepaid"]
 
 
 def _usable_capacity(
@@ -717,6 +895,7 @@ def summarize(columns: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> dict[
         "payback_month": payback,
         "average_utilization": average_utilization,
         "total_idle_capacity_cost": total("idle_capacity_cost"),
+        "total_commit_shortfall": total("commit_shortfall"),
         "total_overflow_cost": total("overflow_cost"),
         "total_sla_credits": total("sla_credits"),
         "peak_training_share": columns["training_share"].max(axis=1),
