@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from commitcast.core.display import (
+    SYMBOLS,
+    currency_of_symbol,
     currency_symbol,
     format_figure,
     format_money,
@@ -167,3 +169,13 @@ def test_one_rule_for_undefined_figures():
     assert format_percent(-math.inf) == ""
     assert format_figure("gross_margin_pct", -math.inf) == ""
     assert format_figure("total_revenue", math.inf) == ""
+
+
+@pytest.mark.parametrize(
+    ("symbol", "currency"), [("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY"), ("₹", None)]
+)
+def test_a_symbol_written_before_an_amount_reads_as_its_currency(symbol, currency):
+    # one table for reading and showing: ¥ reads as the yen, though JPY is shown by its code
+    assert currency_of_symbol(symbol) == currency
+    if currency is not None:
+        assert SYMBOLS[currency] == symbol

@@ -124,7 +124,7 @@ def test_a_wrong_top_level_field_lists_the_fields_there(base):
     assert problem.message == (
         "no field 'discount_rat' in the scenario; fields there: name, label, currency, horizon, "
         "fiscal_year_start_month, discount_rate, contracts, revenue, costs, training_runs, "
-        "serving, benchmarks, correlations"
+        "serving, benchmarks, fx, correlations"
     )
     assert problem.hint == "did you mean 'discount_rate'?"
 

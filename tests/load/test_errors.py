@@ -57,7 +57,7 @@ def test_a_missing_field_is_placed_at_its_parent():
     )
     assert found == [
         "s.yaml:1:1: name: this field is required",
-        "s.yaml:3:5: contracts[0].monthly_fee: this field is required",
+        "s.yaml:3:5: contracts[0].monthly_fee: a reserved contract needs monthly_fee",
     ]
 
 

@@ -111,3 +111,33 @@ def test_validate_accepts_set_and_exits_2_on_a_bad_one(cli):
     result = cli("validate", BASE, "--set", "revenue.API.growth=lots")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_an_amount_set_in_another_currency_is_refused_like_in_a_file(base):
+    # the base case is in USD: a fee in euros is refused, naming the path
+    with pytest.raises(CommitcastError) as caught:
+        apply_overrides(base, ["contracts[0].monthly_fee=EUR 1.3B", "discount_rate=$0.1"])
+    # in the scenario's order (discount_rate before contracts): --set has no lines
+    assert [str(p) for p in caught.value.problems] == [
+        "--set: discount_rate: $0.1 has a currency, but this is not an amount of money; write 0.1",
+        "--set: contracts[0].monthly_fee: EUR 1.3B is in EUR but this contract's amounts are in "
+        "USD, the scenario's currency: write it in USD (1.3B or USD 1.3B), or give the contract "
+        "currency: EUR",
+    ]
+    assert caught.value.exit_code == 2
+
+
+def test_an_amount_set_in_its_currency_reads_as_its_figure(base):
+    changed = apply_overrides(base, ["contracts[0].monthly_fee=$1.3B"])
+    assert changed.contracts[0].monthly_fee == pytest.approx(1.3e9, abs=0.005)
+    # a contract moved to euros takes amounts in euros, with a rate
+    changed = apply_overrides(
+        base,
+        [
+            "fx={EUR: {rate: 1.08}}",
+            "contracts[0].currency=EUR",
+            "contracts[0].monthly_fee=1.2B EUR",
+        ],
+    )
+    assert changed.contracts[0].monthly_fee == pytest.approx(1.2e9, abs=0.005)
+    assert changed.currency_of(changed.contracts[0]) == "EUR"

@@ -103,7 +103,8 @@ def test_missing_required_fields():
     found = problems("name: x\ncontracts:\n  - name: A\n")
     assert "s.yaml:1:1: horizon: this field is required" in found
     assert any(
-        p.startswith("s.yaml:3:5: contracts[0].monthly_fee: this field is required") for p in found
+        p.startswith("s.yaml:3:5: contracts[0].monthly_fee: a reserved contract needs monthly_fee")
+        for p in found
     )
     assert any("contracts[0].start: this field is required" in p for p in found)
 
@@ -280,3 +281,93 @@ contracts:
     assert projection(arrears).columns["cash_out"][0] == 31_000_000
     advance = scenario_from_text(text % "advance")
     assert len(scenario_warnings(advance)) == 1
+
+
+# Amounts with a currency (issue 13): checked on the file as written, with every other problem.
+EUROS = """\
+name: Euros
+currency: EUR
+horizon: {start: 2026-01, months: 3}
+fx: {GBP: {rate: 1.17}}
+contracts:
+  - name: A
+    monthly_fee: €1,000
+    start: 2026-01-01
+    end: 2026-12-31
+  - name: B
+    currency: GBP
+    monthly_fee: 2k GBP
+    start: 2026-01-01
+    end: 2026-12-31
+"""
+
+
+def test_amounts_in_their_items_currency_read_as_their_figure():
+    scenario = scenario_from_text(EUROS)
+    assert scenario.contracts[0].monthly_fee == pytest.approx(1_000, abs=0.005)
+    assert scenario.contracts[1].monthly_fee == pytest.approx(2_000, abs=0.005)
+    assert scenario.currency_of(scenario.contracts[1]) == "GBP"
+
+
+def test_a_currency_mismatch_is_reported_at_its_amount_when_all_else_is_valid():
+    text = EUROS.replace("monthly_fee: 2k GBP", "monthly_fee: USD 2k")
+    assert problems(text) == [
+        "s.yaml:12:5: contracts[1].monthly_fee: USD 2k is in USD but this contract's amounts "
+        "are in GBP: write it in GBP (2k or GBP 2k), or give the contract currency: USD"
+    ]
+
+
+def test_a_currency_mismatch_is_reported_with_the_other_problems():
+    text = EUROS.replace("monthly_fee: 2k GBP", "monthly_fee: €2k").replace(
+        "end: 2026-12-31\n  - name: B", "end: 2026-13-31\n  - name: B"
+    )
+    text += "revenue:\n  - {name: API, growth: 3% EUR}\n"
+    assert problems(text) == [
+        "s.yaml:9:5: contracts[0].end: 2026-13-31 is not a real date: there is no month 13",
+        "s.yaml:12:5: contracts[1].monthly_fee: €2k is in EUR but this contract's amounts are "
+        "in GBP: write it in GBP (2k or GBP 2k), or give the contract currency: EUR",
+        "s.yaml:16:17: revenue[0].growth: '3% EUR': a percentage takes no currency; write 3%",
+    ]
+
+
+def test_a_currency_mismatch_in_a_distribution_is_reported_with_its_problems():
+    text = EUROS.replace("monthly_fee: €1,000", "monthly_fee: {dist: uniform, low: $1k, high: 0}")
+    found = problems(text)
+    assert found[0].startswith("s.yaml:7:5: contracts[0].monthly_fee")  # high below low
+    assert found[1:] == [
+        "s.yaml:7:34: contracts[0].monthly_fee.low: $1k is in USD but this contract's amounts "
+        "are in EUR, the scenario's currency: write it in EUR (1k or EUR 1k), or give the "
+        "contract currency: USD"
+    ]
+
+
+def test_a_contracts_kind_rules_are_reported_even_when_its_other_fields_fail():
+    # pydantic runs the contract's rule (kind_issues) only once its fields are valid
+    found = problems(
+        """\
+        name: x
+        horizon: {start: 2026-01, months: 3}
+        contracts:
+          - name: A
+            kind: commit
+            monthly_fee: 5M
+            start: 2026-13-01
+            end: 2026-12-31
+          - name: B
+            minimum: {amount: 1M}
+            start: 2026-01-01
+            end: 2026-12-31
+            uptime: 2
+        """
+    )
+    assert found == [
+        "s.yaml:4:5: contracts[0].price_per_million_tokens: a commit needs "
+        "price_per_million_tokens",
+        "s.yaml:6:5: contracts[0].monthly_fee: a commit has no monthly fee; it bills tokens at "
+        "price_per_million_tokens; remove monthly_fee (kind: commit)",
+        "s.yaml:7:5: contracts[0].start: 2026-13-01 is not a real date: there is no month 13",
+        "s.yaml:9:5: contracts[1].monthly_fee: a reserved contract needs monthly_fee",
+        "s.yaml:10:5: contracts[1].minimum: minimum is for take-or-pay commits; add kind: "
+        "commit or remove it",
+        "s.yaml:13:5: contracts[1].uptime: 2 is out of range; it must be at most 1",
+    ]

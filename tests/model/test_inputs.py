@@ -49,6 +49,16 @@ def test_absent_optional_inputs_get_their_defaults():
     assert math.isnan(params["contracts[0].termination.notice_given"])
     assert params["contracts[0].payment.timing"] == 0.0  # advance
     assert params["contracts[0].capacity.tokens_per_month"] == 0.0
+    # billed monthly, nothing prepaid; a reserved contract's commit keys are 0 and no limit
+    assert params["contracts[0].payment.every_months"] == 1.0
+    assert params["contracts[0].prepayment.amount"] == 0.0
+    assert math.isnan(params["contracts[0].prepayment.paid"])
+    assert params["contracts[0].prepayment.applied"] == 0.0  # first
+    assert params["contracts[0].prepayment.refundable"] == 0.0
+    assert params["contracts[0].price_per_million_tokens"] == 0.0
+    assert params["contracts[0].minimum.amount"] == 0.0
+    assert params["contracts[0].minimum.every_months"] == 12.0
+    assert math.isnan(params["contracts[0].max_tokens_per_month"])
     # no price and no flat revenue are 0
     assert params["revenue[0].price_per_million_tokens"] == 0.0
     assert params["revenue[0].revenue_per_month"] == 0.0
@@ -71,10 +81,12 @@ def test_the_base_case_by_key():
     assert params["revenue[0].price_change"] == pytest.approx(-0.01, abs=1e-12)
     assert params["costs.overflow.policy"] == 1.0  # on_demand
     assert params["costs.collection_lag_months"] == 1.0
-    # one key per numeric input: 16 per contract + 2 per ramp step, 7 per stream (with its
-    # start and end months), 5 costs, the discount rate and the market price of a GPU-hour
-    # (NaN: none given)
-    assert len(params) == 16 + 2 + 7 * 2 + 5 + 1 + 1
+    # one key per numeric input: 25 per contract (16 of a reserved contract, 4 of its billing
+    # period and prepayment, 5 of a commit) + 2 per ramp step, 7 per stream (with its start and
+    # end months), 5 costs, the discount rate and the market price of a GPU-hour (NaN: none
+    # given); no fx keys, all in USD
+    assert len(params) == 25 + 2 + 7 * 2 + 5 + 1 + 1
+    assert not any(key.startswith("fx.") for key in params)
     assert np.isnan(params["revenue[0].start"])  # the horizon's start
     assert np.isnan(params["benchmarks.market_price_per_gpu_hour"])
     assert params["contracts[0].uptime"] == 1.0  # the default: always available

@@ -59,12 +59,19 @@ def test_a_horizon_start_that_is_not_a_month_is_flagged(start):
     assert errors(with_value(("horizon", "start"), start))
 
 
-@pytest.mark.parametrize("fee", ["1.25B", "$900M", "$1,250,000,000", "5.0e15", "3%", 1_250_000])
+@pytest.mark.parametrize(
+    "fee",
+    ["1.25B", "$900M", "$1,250,000,000", "5.0e15", "EUR 900M", "900M EUR", "€900M", 1_250_000],
+)
 def test_amounts_may_be_written_as_finance_people_write_them(fee):
     assert errors(with_value(("contracts", 0, "monthly_fee"), fee)) == []
 
 
-@pytest.mark.parametrize("fee", ["1,25B", "12 million", "lots", True])
+# a percentage is not an amount (the loader refuses `monthly_fee: 3%`), nor is a currency
+# written twice, in small letters, or a symbol after the figure
+@pytest.mark.parametrize(
+    "fee", ["1,25B", "12 million", "lots", True, "3%", "$5M USD", "eur 5M", "5M €", "EUR 3%"]
+)
 def test_text_that_is_no_amount_is_flagged(fee):
     assert errors(with_value(("contracts", 0, "monthly_fee"), fee))
 

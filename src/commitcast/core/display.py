@@ -13,9 +13,12 @@ from typing import Any
 
 from commitcast.core.measures import unit_of
 
-# Currencies with a symbol no other currency shares; the rest show their code (JPY 1.2B):
-# ¥ is both the yen and the yuan, and "$" alone means USD to the readers of these reports.
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+# The one table of currency symbols: a scenario may write an amount with one of these symbols
+# (core/numbers.py reads `€400M` as EUR 400M), and outputs show the symbols in SHOWN. ¥ is read
+# as the yen but never shown (it is the yuan's too: JPY 1.2B is unambiguous); "$" alone means
+# USD to the readers of these reports. Every other currency shows its code and a space.
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+SHOWN = ("USD", "EUR", "GBP")
 
 
 def undefined(value: Any) -> bool:
@@ -38,8 +41,15 @@ def defined(value: Any) -> Any:
 
 
 def currency_symbol(currency: str) -> str:
-    """$, € or £; otherwise the ISO code and a space (CHF 1.2M)."""
-    return SYMBOLS.get(currency, f"{currency} ")
+    """What goes before an amount in `currency` in every output: $, € or £; otherwise the ISO
+    code and a space (JPY 1.2B, CHF 1.2M)."""
+    return SYMBOLS[currency] if currency in SHOWN else f"{currency} "
+
+
+def currency_of_symbol(symbol: str) -> str | None:
+    """The currency a symbol written before an amount stands for ($ USD, € EUR, £ GBP, ¥ JPY);
+    None for anything else."""
+    return next((code for code, sign in SYMBOLS.items() if sign == symbol), None)
 
 
 def _round_half_up(value: float, decimals: int) -> Decimal:

@@ -18,7 +18,8 @@ from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.addressing import resolve_path, split_assignment
 from commitcast.load.errors import problems_from_validation
-from commitcast.load.reader import Document, parse_text, resolve_scalar
+from commitcast.load.reader import Document, parse_text, problem_at, resolve_scalar
+from commitcast.model.fields import currency_issues
 from commitcast.model.scenario import Scenario
 
 
@@ -81,12 +82,20 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
     from commitcast.load.uncertainty import after_overrides, central_values
 
     document = Document(data=data, file="--set", marks={})
+    # an amount set in another currency than its item's (`contracts[0].monthly_fee=USD 5M` on
+    # a contract in EUR), as the loader checks a file; the rest of the data is numbers
+    currencies = [problem_at(document, loc, msg) for loc, msg in currency_issues(data)]
     # a --set value may itself be a distribution: {dist: normal, mean: 0.02, sd: 0.01}
-    data, distributions = central_values(document)
+    try:
+        data, distributions = central_values(document)
+    except CommitcastError as error:
+        raise CommitcastError(error.problems + currencies) from None
     try:
         changed = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
-        raise CommitcastError(problems_from_validation(error, document)) from None
+        raise CommitcastError(problems_from_validation(error, document) + currencies) from None
+    if currencies:
+        raise CommitcastError(currencies)
     changed.provenance = replace(
         scenario.provenance, overrides=(*scenario.provenance.overrides, *applied)
     )

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 
@@ -15,12 +15,17 @@ from commitcast.core.numbers import parse_number
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.errors import problems_from_validation
 from commitcast.load.reader import Document, building, parse_text, problem_at
+from commitcast.model.fields import currency_issues
 from commitcast.model.provenance import Provenance
 from commitcast.model.scenario import (
+    COMMIT_ONLY,
     NAMED_GROUPS,
+    RESERVED_ONLY,
+    Contract,
     Scenario,
     date_issues,
     duplicate_names,
+    kind_issues,
     parse_optional_date,
 )
 
@@ -40,12 +45,18 @@ def validate_data(document: Document) -> Scenario:
         )
     from commitcast.load.uncertainty import attach, central_values
 
+    # Amounts in the wrong currency, checked on the data as written (distributions included)
+    # and reported with every other problem, whether or not the rest is valid.
+    currencies = [problem_at(document, loc, msg) for loc, msg in currency_issues(document.data)]
     # `{dist: ...}` inputs stand in as their central values; attach() keeps the distributions.
-    data, distributions = central_values(document)
+    try:
+        data, distributions = central_values(document)
+    except CommitcastError as error:
+        raise CommitcastError(_in_order(error.problems + currencies)) from None
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
-        problems = problems_from_validation(error, document)
+        problems = problems_from_validation(error, document) + currencies
         if not any("names must be unique" in p.message for p in problems):
             # The model's own check only runs once everything else is valid; report it now too.
             raw = {
@@ -56,9 +67,66 @@ def validate_data(document: Document) -> Scenario:
             problems += [problem_at(document, loc, msg) for loc, msg in duplicate_names(raw)]
             problems.sort(key=lambda p: (p.line or 0, p.column or 0))
         problems += _date_problems(document, data, problems)
-        problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        raise CommitcastError(problems) from None
+        problems += _kind_problems(document, data, error, problems)
+        raise CommitcastError(_in_order(problems)) from None
+    if currencies:
+        raise CommitcastError(_in_order(currencies))
     return attach(scenario, distributions, document)
+
+
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _kind_problems(
+    document: Document, data: Any, error: pydantic.ValidationError, found: list[Problem]
+) -> list[Problem]:
+    """What a contract's kind refuses or needs (a commit's monthly_fee, a reserved contract
+    without one), for contracts whose other fields failed validation (the model's own rule did
+    not run for them), so that one pass reports every problem. The rule is the model's
+    (kind_issues), run on the fields that are valid."""
+    contracts = data.get("contracts") if isinstance(data, dict) else None
+    if not isinstance(contracts, list):
+        return []
+    failed = {
+        item["loc"][1]
+        for item in error.errors(include_url=False)
+        if len(item["loc"]) > 2 and item["loc"][0] == "contracts"
+    }
+    known = {(p.field, p.message) for p in found}
+    problems: list[Problem] = []
+    for index in sorted(i for i in failed if isinstance(i, int) and i < len(contracts)):
+        raw = contracts[index]
+        contract = _partial_contract(raw) if isinstance(raw, dict) else None
+        if contract is None:
+            continue
+        for loc, message in kind_issues(contract):
+            problem = problem_at(document, ("contracts", index, *loc), message)
+            if (problem.field, problem.message) not in known:
+                problems.append(problem)
+    return problems
+
+
+def _partial_contract(raw: dict[str, Any]) -> Contract | None:
+    """A contract of the fields of `raw` that are valid each on its own (the others left at
+    their defaults, as though given), without the contract's own rules; None if its kind is
+    not valid."""
+    values: dict[str, Any] = {}
+    for name, field in Contract.model_fields.items():
+        if name not in raw:
+            continue
+        kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(kind)
+        try:
+            values[name] = adapter.validate_python(raw[name])
+        except pydantic.ValidationError:
+            if name == "kind":
+                return None
+            values[name] = field.get_default(call_default_factory=True)
+            if name in RESERVED_ONLY or name in COMMIT_ONLY:
+                values[name] = raw[name]  # given, though wrong: the kind's rule still applies
+    contract = Contract.model_construct(_fields_set=set(raw) & set(Contract.model_fields), **values)
+    return contract
 
 
 def _date_problems(document: Document, data: Any, found: list[Problem]) -> list[Problem]:
