@@ -271,7 +271,6 @@ ENGINE_OWES_A_BILLED_SHORTFALL = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_OWES_A_BILLED_SHORTFALL)
 def test_nothing_is_owed_after_the_last_month_of_service():
     # the notice of the test above: service ends on 15 April; April's shortfall (34) and fee
     # (50) are billed in April. At the end of April no period has a month left at or before

@@ -229,7 +229,10 @@ def test_monthly_tables_in_their_groups(tiny):
     assert [t.title for t in tables] == [title for title, _ in TABLE_GROUPS if title != "Balances"]
     revenue = dict(TABLE_GROUPS)["Revenue and margin"]
     (table,) = [t for t in tables if t.title == "Revenue and margin"]
-    assert [c.header for c in table.columns] == ["month", *revenue]
+    assert [c.header for c in table.columns] == [
+        "month",
+        *(name for name in revenue if name not in WITHOUT_COMMITS),
+    ]
     text = text_of(200, *tables)
     assert "│ 2026-12 │   £1.5K │" in text
     assert "│ 2027-01 │   £1.5K │    £0.00 │         £1.5K │           £3.0K │" in text
@@ -243,7 +246,7 @@ def test_a_group_too_wide_goes_on_in_a_second_table(ops):
     assert all(fits(console(60), [t]) for t in tables)
     # every column is still there, once (the balances but the credits not yet deducted are 0
     # throughout, so left out)
-    hidden = {"receivables", "fees_payable"}
+    hidden = {"receivables", "fees_payable", *WITHOUT_COMMITS}
     assert headers(tables) == [
         name for _, names in TABLE_GROUPS for name in names if name not in hidden
     ]
@@ -357,7 +360,8 @@ def test_the_operating_summary_lines_follow_the_same_rule(ops, tiny):
     assert all(labels[name] in with_them for name in operating)
     assert not any(labels[name] in without for name in operating)
     assert labels["payback_month"] in without  # never paid back: shown, blank
-    assert len(with_them) == len(SUMMARY)
+    # all but the idle commitment cost: no commit
+    assert len(with_them) == len(SUMMARY) - 1
     assert set(ABSENT_WHEN_ZERO) <= {*MONTHLY_COLUMNS, *labels}
 
 
@@ -366,3 +370,20 @@ def test_print_problems_one_line_each_however_narrow():
     long = Problem("x" * 60, file="s.yaml", line=3)
     print_problems(out, [long, Problem("odd", severity="warning")])
     assert out.export_text() == f"s.yaml:3: {'x' * 60}\n<input>: warning: odd\n"
+
+
+# columns at 0 throughout without take-or-pay commits, prepayments or other currencies
+WITHOUT_COMMITS = {"commit_tokens", "commit_spend", "commit_shortfall", "prepaid_fees", "fx_loss"}
+
+
+def test_commit_prepayment_and_currency_columns_show_when_a_scenario_has_them():
+    from pathlib import Path
+
+    from commitcast.load.validation import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    result = projection(load_scenario(root / "scenarios" / "cover-demand.yaml"))
+    shown = headers(monthly_tables(result, console=console(100)))
+    # the commit is used beyond its minimum every year: no shortfall, so that column is left out
+    assert set(shown) >= WITHOUT_COMMITS - {"commit_shortfall"}
+    assert "commit_shortfall" not in shown

@@ -48,6 +48,7 @@ from typing import Literal
 
 import numpy as np
 
+from commitcast.analysis.unsupported import refuse_unsupported
 from commitcast.core.calendar import (
     MonthGrid,
     day_number,
@@ -392,6 +393,10 @@ def lease_accounting(
         report.leases[0].closing, report.maturity_total.liability, report.pnl.difference
     """
     month = _as_of_month(scenario, as_of)
+    lease_indexes = [
+        i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"
+    ]
+    refuse_unsupported(scenario, "lease accounting", lease_indexes, currency=True)
     result = result if result is not None else projection(scenario)
     batch = Batch(scenario)
     leases = [

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from commitcast.analysis.unsupported import refuse_unsupported
 from commitcast.core.calendar import day_number, month_label, month_number, month_start
 from commitcast.engine.contracts import FullSchedule
 from commitcast.engine.overflow import check_contracts
@@ -134,6 +135,7 @@ def obligations(
             "by",
             hint="by='bucket', 'year', 'fiscal-year' or 'fiscal-quarter'",
         )
+    refuse_unsupported(scenario, "obligations by maturity")
     base = Batch(scenario)
     # the run without any planned notice, for the fees of running out before a notice's month
     noticed = {
@@ -170,12 +172,15 @@ def obligations(
         given = _run(full, 0)
         free = given if index not in noticed else _run(full, 1)
         shift = 1 if contract.payment.timing == "arrears" else 0
+        # in another currency, at the rate of the month before A (1 in the reporting one)
+        rate = float(given.fx_rate[a - 1])
+        given, free = _converted(given, rate), _converted(free, rate)
         scheduled = np.zeros(length)
         scheduled[shift : shift + grid.count - a] = given.fees[a:]
         term = contract.termination
         notice_applied = False
         # notice on A (or the earliest notice day), whether or not it is what counts
-        fee = term.fee if term is not None else 0.0
+        fee = (term.fee if term is not None else 0.0) * rate
         by_service, window, early, runs_out = _notice_on_a(
             given, free, a, starts, fee, day_number(contract.end)
         )
@@ -250,6 +255,22 @@ def _as_of_column(scenario: Scenario, as_of: dt.date, grid_first: int, count: in
 def _run(full: FullSchedule, row: int) -> FullSchedule:
     """Run `row` of every figure of a schedule, as a (G,) row each."""
     return FullSchedule(**{name: value[row] for name, value in vars(full).items()})
+
+
+MONEY_ROWS = (
+    "fees",
+    "service_fees",
+    "fees_before_service_ends",
+    "service_fees_to_date",
+    "fees_left",
+)
+
+
+def _converted(schedule: FullSchedule, rate: float) -> FullSchedule:
+    """A contract's money rows at one rate: an obligation at the as-of month's."""
+    if rate == 1.0:
+        return schedule
+    return replace(schedule, **{name: getattr(schedule, name) * rate for name in MONEY_ROWS})
 
 
 def _notice_on_a(

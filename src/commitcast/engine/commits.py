@@ -221,12 +221,15 @@ def _billing(
         after = np.maximum(k_now + 1, 0)
         current = np.floor_divide(after, every)
         first_owed = np.maximum(np.maximum(current * every, k0), 0)
-        total = np.maximum(last_month - first_owed + 1, 0)
+        # nothing is owed once no month of service is left after `a` (a shortfall billed in
+        # the last month of service is then incurred, not an obligation)
+        left = last_month >= after
+        total = np.where(left, np.maximum(last_month - first_owed + 1, 0), 0)
         continues = (k_now >= 0) & (np.floor_divide(np.maximum(k_now, 0), every) == current)
         in_current = np.maximum(
             np.minimum(current * every + every - 1, last_month) - first_owed + 1, 0
         )
-        credit = np.where(continues, np.minimum(spent_now, amount * in_current / every), 0.0)
+        credit = np.where(continues & left, np.minimum(spent_now, amount * in_current / every), 0.0)
         return amount * total / every - credit
 
     end_month = months_of_days(end) - start_month

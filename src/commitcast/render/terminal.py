@@ -44,6 +44,7 @@ TABLE_GROUPS = (
             "demand_tokens",
             "usable_capacity_tokens",
             "served_tokens",
+            "commit_tokens",
             "overflow_tokens",
             "unserved_tokens",
         ),
@@ -68,6 +69,8 @@ TABLE_GROUPS = (
             "inference_cost",
             "training_cost",
             "idle_capacity_cost",
+            "commit_spend",
+            "commit_shortfall",
             "gross_margin",
             "gross_margin_pct",
         ),
@@ -78,7 +81,7 @@ TABLE_GROUPS = (
     ),
     (
         "Balances",
-        ("receivables", "fees_payable", "sla_credits_receivable"),
+        ("receivables", "fees_payable", "sla_credits_receivable", "prepaid_fees", "fx_loss"),
     ),
 )
 
@@ -100,6 +103,13 @@ ABSENT_WHEN_ZERO = frozenset(
         "receivables",
         "fees_payable",
         "sla_credits_receivable",
+        # take-or-pay commits, prepayments and other currencies, where a scenario has none
+        "commit_tokens",
+        "commit_spend",
+        "commit_shortfall",
+        "total_commit_shortfall",
+        "prepaid_fees",
+        "fx_loss",
     }
 )
 SAME_AS = {"available_tokens": "capacity_tokens"}

@@ -1,0 +1,57 @@
+"""Contract terms a view does not cover yet, refused at their line rather than shown wrong.
+
+The projection, what-if commands and the workbook handle every contract term. Two views read
+a contract's payments month by month on their own terms and do not yet follow billing periods,
+prepayments, take-or-pay commits or other currencies: the obligations by maturity and lease
+accounting. A scenario with such a term is refused there, with the term's line, until they do.
+"""
+
+from __future__ import annotations
+
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.paths import Path_, format_path
+from commitcast.model.scenario import Contract, Scenario
+
+# (what the term is, where it is written, whether a contract has it)
+TERMS = (
+    ("a take-or-pay commit", ("kind",), lambda c: c.kind == "commit"),
+    (
+        "a billing period over one month",
+        ("payment", "every_months"),
+        lambda c: c.payment.every_months != 1,
+    ),
+    ("a prepayment", ("prepayment",), lambda c: c.prepayment is not None),
+)
+
+
+def refuse_unsupported(
+    scenario: Scenario, view: str, contracts: list[int] | None = None, *, currency: bool = False
+) -> None:
+    """Raise CommitcastError naming each term of `contracts` (default: all) that `view` does
+    not cover yet; with `currency`, a contract in another currency too."""
+    problems: list[Problem] = []
+    chosen = range(len(scenario.contracts)) if contracts is None else contracts
+    for index in chosen:
+        contract: Contract = scenario.contracts[index]
+        for what, where, has in TERMS:
+            if has(contract):
+                problems.append(_problem(scenario, ("contracts", index, *where), what, view))
+        if currency and scenario.currency_of(contract) != scenario.currency:
+            where = ("contracts", index, "currency")
+            problems.append(_problem(scenario, where, "a contract in another currency", view))
+    if problems:
+        raise CommitcastError(problems)
+
+
+def _problem(scenario: Scenario, path: Path_, what: str, view: str) -> Problem:
+    source = scenario.provenance
+    document = source.document
+    mark = document.mark_for(path) if document is not None else None
+    return Problem(
+        f"{view} does not cover {what} yet ({scenario.contracts[path[1]].name!r})",  # type: ignore[index]
+        file=source.file,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=format_path(path),
+        hint="project and the what-if commands cover it; see docs/conventions.md",
+    )
