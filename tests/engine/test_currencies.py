@@ -141,3 +141,20 @@ def test_a_euro_commit_in_arrears():
     (c,) = p.result.commits
     assert list(c.fx_rate[0]) == ratio([1.10, 1.111, 1.12211, 1.1333311])
     balanced(p)
+
+
+def test_setting_an_fx_rate_is_editing_it_in_the_file():
+    """--set fx.EUR.rate moves a euro contract's fees by the rate's change: 4M EUR a month x
+    (1.20 - 1.16) = $160,000 more committed fees in January 2027."""
+    from pathlib import Path
+
+    from commitcast.load.overrides import apply_overrides
+    from commitcast.load.validation import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    base = load_scenario(root / "scenarios" / "cover-demand.yaml")
+    changed = apply_overrides(base, ["fx.EUR.rate=1.2"])
+    assert changed.fx["EUR"].rate == pytest.approx(1.2, rel=1e-12)
+    before = projection(base).columns["committed_fees"][0]
+    after = projection(changed).columns["committed_fees"][0]
+    assert after - before == pytest.approx(160_000, abs=0.005)

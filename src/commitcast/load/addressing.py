@@ -92,7 +92,12 @@ def resolve_path(scenario: Scenario, text: str) -> Path_:
             resolved.append(index)
             node = node[index]
             continue
-        if not isinstance(token, str) or token not in fields_at(tuple(resolved)):
+        if _is_mapping(tuple(resolved)) and isinstance(node, dict):
+            # a mapping keyed by the user (fx: {EUR: ...}): its keys are the scenario's own
+            if not isinstance(token, str) or token.upper() not in node:
+                _bad_key(resolved, token, list(node), text)
+            token = token.upper()
+        elif not isinstance(token, str) or token not in fields_at(tuple(resolved)):
             _bad_field(resolved, token, text)
         resolved.append(token)
         node = node.get(token) if isinstance(node, dict) else None
@@ -135,4 +140,22 @@ def _bad_field(resolved: list[str | int], token: str | int, text: str) -> None:
         file="--set",
         field=text,
         hint=hint,
+    )
+
+
+# Fields that map keys a scenario chooses (currency codes) to models, not fixed field names.
+MAPPINGS = (("fx",),)
+
+
+def _is_mapping(path: Path_) -> bool:
+    return path in MAPPINGS
+
+
+def _bad_key(resolved: list[str | int], token: str | int, keys: list[str], text: str) -> None:
+    where = format_path(tuple(resolved))
+    raise CommitcastError.single(
+        f"no {token!r} in {where}; the scenario gives: {', '.join(keys) or 'none'}",
+        file="--set",
+        field=text,
+        hint=f"add it to {where} in the file first",
     )

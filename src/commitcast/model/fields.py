@@ -32,6 +32,10 @@ def model_at(loc: Path_) -> type[BaseModel] | None:
                 annotation = typing.get_args(annotation)[0]
                 continue
             return None
+        if typing.get_origin(annotation) is dict:
+            # a mapping keyed by the scenario (fx: {EUR: ...}): any key holds the value model
+            annotation = typing.get_args(annotation)[1]
+            continue
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(part)
             if field is None:
