@@ -16,6 +16,7 @@ from commitcast.core.display import (
     SYMBOLS,
     currency_of_symbol,
     currency_symbol,
+    currency_unit,
     format_figure,
     format_money,
     format_percent,
@@ -179,3 +180,11 @@ def test_a_symbol_written_before_an_amount_reads_as_its_currency(symbol, currenc
     assert currency_of_symbol(symbol) == currency
     if currency is not None:
         assert SYMBOLS[currency] == symbol
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit"), [("USD", "$"), ("EUR", "€"), ("GBP", "£"), ("JPY", "JPY"), ("CHF", "CHF")]
+)
+def test_a_currency_as_a_unit_in_a_label(currency, unit):
+    # `$ per million tokens`, `JPY per million tokens`: the symbol or the code, no space
+    assert currency_unit(currency) == unit

@@ -46,6 +46,12 @@ def currency_symbol(currency: str) -> str:
     return SYMBOLS[currency] if currency in SHOWN else f"{currency} "
 
 
+def currency_unit(currency: str) -> str:
+    """The currency as a unit in a label, without the space before a figure: `$ per million
+    tokens`, `€ per GPU-hour`, `JPY per month`."""
+    return currency_symbol(currency).strip()
+
+
 def currency_of_symbol(symbol: str) -> str | None:
     """The currency a symbol written before an amount stands for ($ USD, € EUR, £ GBP, ¥ JPY);
     None for anything else."""
