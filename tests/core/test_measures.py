@@ -53,6 +53,7 @@ def test_derived_tuples_follow_the_declarations():
         "receivables",
         "fees_payable",
         "sla_credits_receivable",
+        "prepaid_fees",
         "remaining_obligation",
     )
     assert RATIO_COLUMNS == (

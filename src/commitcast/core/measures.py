@@ -132,6 +132,9 @@ SUPPORTING: tuple[Measure, ...] = (
     _m("available_gpus", "GPUs available (average over the month)", "quantity"),
     _m("serving_slots", "Serving slots per pool at inference", "quantity"),
     _m("gpu_fees", "Fees of GPU contracts, less credits", "money", sense="lower"),
+    _m("commit_fees", "Commits' termination fees", "money", sense="lower"),
+    _m("commit_paid", "Paid to commits", "money", sense="lower"),
+    _m("commit_payable", "Owed to commits, not yet paid", "money", "balance"),
 )
 
 # Summary figures, in the order every output shows them.
