@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from commitcast.core.calendar import fiscal_year, month_number
+from commitcast.core.calendar import day_number, fiscal_year, month_number
 from commitcast.core.measures import MILLION
 from commitcast.engine.projection import Projection
 from commitcast.engine.run import highest_load
@@ -30,6 +30,7 @@ from commitcast.render.excel_style import (
     C,
     Formats,
     N,
+    P,
     SeriesSheet,
     cell_value,
     col_name,
@@ -69,6 +70,7 @@ def calc_formats(money: str, currency: str = "USD") -> dict[str, str]:
         "month": "mmm yyyy",
         "int": "0",
         "flag": "0",
+        "factor": "0.0000",
     }
 
 
@@ -132,6 +134,26 @@ def write_calc(
     )
     tr = s.r("t")
     million = a["million"]
+    # the rate of each currency a stream or a commit is in (contracts: the Contracts sheet)
+    fx_rows: dict[str, int] = {}
+    used = [scenario.currency_of(x) for x in scenario.revenue] + [
+        scenario.currency_of(c) for c in scenario.contracts if c.kind == "commit"
+    ]
+    for code in dict.fromkeys(used):
+        if code == scenario.currency:
+            continue
+        rate, change = scenario.fx[code].rate, scenario.fx[code].change
+        ra, ch = a[f"fx.{code}.rate"], a[f"fx.{code}.change"]
+        s.series(
+            f"fx.{code}",
+            f"Exchange rate ({scenario.currency} per {code})",
+            "",
+            "factor",
+            f"={ra}*(1+{ch})^{C}{tr}",
+            rate * np.power(1.0 + change, t),
+            anchor=(f"={ra}*(1+{ch})^-1", rate / (1.0 + change)),
+        )
+        fx_rows[code] = s.r(f"fx.{code}")
 
     s.section("Demand and revenue by stream")
     streams = result.result.streams  # a batch of one: row 0 of each
@@ -142,6 +164,9 @@ def write_calc(
         p = f"revenue[{j}]"
         growth = a[f"{p}.growth"]
         key = f"s{j}."
+        code = scenario.currency_of(stream)
+        fx_mul = f"*{C}{fx_rows[code]}" if code in fx_rows else ""
+        in_code = f" ({code})" if code in fx_rows else ""
         # the stream's own months (engine.run._stream_time): t counted from its start (empty:
         # the horizon's start), running from its start to its end (empty: no end)
         start_cell, end_cell = a[f"{p}.start"], a[f"{p}.end"]
@@ -179,7 +204,7 @@ def write_calc(
         )
         s.series(
             key + "price",
-            f"{stream.name}: price per million tokens",
+            f"{stream.name}: price per million tokens{in_code}",
             "price",
             "price",
             f"={a[f'{p}.price_per_million_tokens']}*(1+{a[f'{p}.price_change']})^{since_ref}",
@@ -187,7 +212,7 @@ def write_calc(
         )
         s.series(
             key + "usage",
-            f"{stream.name}: usage revenue if fully served",
+            f"{stream.name}: usage revenue if fully served{in_code}",
             "",
             "money",
             f"={C}{s.r(key + 'tokens')}*{C}{s.r(key + 'price')}/{million}",
@@ -195,17 +220,17 @@ def write_calc(
         )
         s.series(
             key + "flat",
-            f"{stream.name}: flat revenue",
+            f"{stream.name}: flat revenue{in_code}",
             "",
             "money",
             f"=IF({on_ref}>0,{a[f'{p}.revenue_per_month']}*(1+{growth})^{since_ref},0)",
             values.flat_revenue[0],
         )
         token_rows.append(s.r(key + "tokens"))
-        usage_rows.append(s.r(key + "usage"))
-        flat_rows.append(s.r(key + "flat"))
+        usage_rows.append(f"{s.r(key + 'usage')}{fx_mul}")
+        flat_rows.append(f"{s.r(key + 'flat')}{fx_mul}")
 
-    def total(rows: list[int]) -> str:
+    def total(rows: list[Any]) -> str:
         return "=" + ("+".join(f"{C}{r}" for r in rows) if rows else f"0*{C}{tr}")
 
     def contract_sum(attribute: str) -> str:
@@ -420,12 +445,14 @@ def write_calc(
         cols["served_tokens"],
     )
     srv = s.r("served_tokens")
+    bought = _commits(s, a, result, contracts, fx_rows, dem, srv)
+    left = f"{C}{dem}-{C}{srv}" + (f"-{C}{s.r('commit_tokens')}" if bought else "")
     s.series(
         "overflow_tokens",
         "Overflow bought on demand",
         "tokens",
         "tokens",
-        f'=IF({policy}="on_demand",{C}{dem}-{C}{srv},0)',
+        f'=IF({policy}="on_demand",{left},0)',
         cols["overflow_tokens"],
     )
     s.series(
@@ -433,7 +460,7 @@ def write_calc(
         "Demand left unserved",
         "tokens",
         "tokens",
-        f'=IF({policy}="on_demand",0,{C}{dem}-{C}{srv})',
+        f'=IF({policy}="on_demand",0,{left})',
         cols["unserved_tokens"],
     )
     s.series(
@@ -529,8 +556,9 @@ def write_calc(
         "Serving cost",
         "",
         "money",
-        f"=({C}{srv}+{C}{s.r('overflow_tokens')})"
-        f"*{a['costs.serving_cost_per_million_tokens']}/{million}",
+        f"=({C}{srv}+{C}{s.r('overflow_tokens')}"
+        + (f"+{C}{s.r('commit_tokens')}" if bought else "")
+        + f")*{a['costs.serving_cost_per_million_tokens']}/{million}",
         cols["serving_cost"],
     )
     s.series(
@@ -538,7 +566,12 @@ def write_calc(
         "Inference cost",
         "",
         "money",
-        f"={C}{inf_fees}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}",
+        f"={C}{inf_fees}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}"
+        + (
+            "".join(f"+{C}{s.r(k)}" for k in ("commit_spend", "commit_shortfall", "commit_fees"))
+            if bought
+            else ""
+        ),
         cols["inference_cost"],
         bold=True,
     )
@@ -576,22 +609,78 @@ def write_calc(
         cols["gross_margin_pct"],
     )
 
-    s.section("Cash")
     lag = a["costs.collection_lag_months"]
+    share_row = s.r("served_share")
+    foreign = [
+        (j, stream, scenario.currency_of(stream))
+        for j, stream in enumerate(scenario.revenue)
+        if scenario.currency_of(stream) in fx_rows
+    ]
+    moved, losses = [], []
+    lag_n = scenario.costs.collection_lag_months
+    for j, stream, code in foreign:
+        key, values = f"s{j}.", streams[j]
+        native = values.usage_revenue[0] * cols["served_share"] + values.flat_revenue[0]
+        s.series(
+            key + "native",
+            f"{stream.name}: revenue ({code})",
+            "",
+            "money",
+            f"={C}{s.r(key + 'usage')}*{C}{share_row}+{C}{s.r(key + 'flat')}",
+            native,
+        )
+        nat = s.r(key + "native")
+        fx = fx_rows[code]
+        # collected at the rate of the month it is collected in
+        moved.append(
+            f"+INDEX({s.span(key + 'native')},1,{C}{tr}-{lag}+1)*({C}{fx}"
+            f"-INDEX({s.span(f'fx.{code}')},1,{C}{tr}-{lag}+1))"
+        )
+        owed = np.array([native[max(0, m - lag_n + 1) : m + 1].sum() for m in range(months)])
+        if lag_n == 0:
+            owed = np.zeros(months)
+        s.series(
+            key + "owed",
+            f"{stream.name}: receivable ({code})",
+            "",
+            "money",
+            f"=SUMPRODUCT(({s.span('t')}>{C}{tr}-{lag})*({s.span('t')}<={C}{tr})"
+            f"*{s.span(key + 'native')})",
+            owed,
+            anchor=("=0", 0.0),
+        )
+        ow = s.r(key + "owed")
+        rate = s.values[f"fx.{code}"]
+        loss = -np.concatenate([[0.0], owed[:-1] * np.diff(rate)])
+        s.series(
+            key + "loss",
+            f"{stream.name}: fx loss on its receivable ({scenario.currency})",
+            "",
+            "money",
+            f"=-{P}{ow}*({C}{fx}-{P}{fx})",
+            loss,
+        )
+        losses.append(s.r(key + "loss"))
+        del nat
+
+    s.section("Cash")
     s.series(
         "cash_in",
         "Cash in (revenue collected)",
         "",
         "money",
-        f"=IF({C}{tr}>={lag},INDEX({s.span('revenue')},1,{C}{tr}-{lag}+1),0)",
+        f"=IF({C}{tr}>={lag},INDEX({s.span('revenue')},1,{C}{tr}-{lag}+1){''.join(moved)},0)",
         cols["cash_in"],
     )
     s.series(
         "cash_out",
-        "Cash out (fees paid, overflow, serving)",
+        "Cash out (fees paid, commits, overflow, serving)"
+        if bought
+        else "Cash out (fees paid, overflow, serving)",
         "",
         "money",
-        f"={C}{s.r('fees_paid')}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}",
+        f"={C}{s.r('fees_paid')}+{C}{s.r('overflow_cost')}+{C}{s.r('serving_cost')}"
+        + (f"+{C}{s.r('commit_paid')}" if bought else ""),
         cols["cash_out"],
     )
     s.series(
@@ -619,17 +708,25 @@ def write_calc(
         "Receivables: revenue earned, not yet collected",
         "",
         "money",
-        f"=SUM({s.first('revenue')}:{C}{rev})-SUM({s.first('cash_in')}:{C}{s.r('cash_in')})",
+        f"=SUM({s.first('revenue')}:{C}{rev})-SUM({s.first('cash_in')}:{C}{s.r('cash_in')})"
+        + "".join(
+            f"-SUM({s.first(f's{j}.loss')}:{C}{row})"
+            for (j, _, _), row in zip(foreign, losses, strict=True)
+        ),
         cols["receivables"],
     )
     payable = [
-        f'IF({a[f"contracts[{i}].payment.timing"]}="arrears",'
+        f"{sheet_ref(CONTRACTS)}!{N}{c.payable}"
+        if c.payable is not None
+        else f'IF({a[f"contracts[{i}].payment.timing"]}="arrears",'
         f"{sheet_ref(CONTRACTS)}!{N}{c.committed},0)"
         for i, c in enumerate(contracts)
     ]
+    if bought:
+        payable.append(f"{C}{s.r('commit_payable')}")
     s.series(
         "fees_payable",
-        "Fees payable: arrears fees incurred, not yet paid",
+        "Fees payable: fees incurred, not yet paid",
         "",
         "money",
         "=" + ("+".join(payable) if payable else f"0*{C}{tr}"),
@@ -644,11 +741,30 @@ def write_calc(
         cols["sla_credits_receivable"],
     )
     s.series(
+        "prepaid_fees",
+        "Prepaid fees: paid ahead, not yet credited",
+        "",
+        "money",
+        contract_sum("prepaid"),
+        cols["prepaid_fees"],
+    )
+    loss_terms = [f"{sheet_ref(CONTRACTS)}!{N}{c.fx_loss}" for c in contracts if c.fx_loss]
+    loss_terms += [f"{C}{row}" for row in bought.get("losses", [])]
+    loss_terms += [f"{C}{row}" for row in losses]
+    s.series(
+        "fx_loss",
+        "Loss from exchange rates on balances in other currencies",
+        "",
+        "money",
+        "=" + ("+".join(loss_terms) if loss_terms else f"0*{C}{tr}"),
+        cols["fx_loss"],
+    )
+    s.series(
         "remaining_obligation",
         "Remaining obligation at month end",
         "",
         "money",
-        contract_sum("obligation"),
+        contract_sum("obligation") + "".join(f"+{C}{row}" for row in bought.get("obligations", [])),
         cols["remaining_obligation"],
     )
 
@@ -725,12 +841,19 @@ FLOWS = (
     "cash_in",
     "cash_out",
     "net_cash_flow",
+    "commit_tokens",
+    "commit_spend",
+    "commit_shortfall",
+    "commit_fees",
+    "commit_paid",
+    "fx_loss",
 )
 BALANCES = (
     "cumulative_cash",
     "receivables",
     "fees_payable",
     "sla_credits_receivable",
+    "prepaid_fees",
     "remaining_obligation",
 )
 # ratio rows: (numerator, denominator, scaled by the tokens-per-million cell)
@@ -829,3 +952,312 @@ def calendar_month_name(month: int) -> str:
     import calendar
 
     return calendar.month_name[month]
+
+
+def _commits(
+    s: SeriesSheet,
+    a: Inputs,
+    result: Projection,
+    contracts: list[ContractCells],
+    fx_rows: dict[str, int],
+    dem: int,
+    srv: int,
+) -> dict[str, Any]:
+    """Take-or-pay commits (engine.commits): demand above the reserved capacity bought on each
+    commit in its order, its spend, period minimum and shortfall, fee, payments, payable and
+    remaining obligation; then their totals (rows commit_tokens, ...). Empty without commits."""
+    scenario = result.scenario
+    schedules = result.result.commits
+    indexes = [i for i, c in enumerate(scenario.contracts) if c.kind == "commit"]
+    if not indexes:
+        return {}
+    s.section("Take-or-pay commits (demand above the reserved capacity, in their order)")
+    ms, tr = s.r("ms"), s.r("t")
+    m = f"{C}{ms}"
+    dim = f"(EOMONTH({m},0)+1-{m})"
+    hs = a["horizon.start"]
+    months = scenario.months
+    grid = result.result.grid
+    starts = grid.starts.astype(np.float64)
+    ms_v = starts[:-1]
+    t = np.arange(months)
+    zero = ("=0", 0.0)
+    excess = np.asarray(result.columns["demand_tokens"]) - result.columns["served_tokens"]
+    taken = f"{C}{dem}-{C}{srv}"
+    totals: dict[str, list[str]] = {name: [] for name in ("tokens", "spend", "short", "fee")}
+    totals |= {"paid": [], "payable": []}
+    losses, obligations = [], []
+    for i, schedule in zip(indexes, schedules, strict=True):
+        contract = scenario.contracts[i]
+        p, key = f"contracts[{i}]", f"k{i}."
+        cells = contracts[i].scalars
+        start, end = a[f"{p}.start"], a[f"{p}.end"]
+        price, amount = a[f"{p}.price_per_million_tokens"], a[f"{p}.minimum.amount"]
+        every, most = a[f"{p}.minimum.every_months"], a[f"{p}.max_tokens_per_month"]
+        timing, fee = a[f"{p}.payment.timing"], a[f"{p}.termination.fee"]
+        allowed, notice = a[f"{p}.termination.allowed"], a[f"{p}.termination.notice_given"]
+        days_n, earliest = a[f"{p}.termination.notice_days"], a[f"{p}.termination.earliest_notice"]
+        stop, given, terminated = cells["stop"], cells["given"], cells["terminated"]
+        code = scenario.currency_of(contract)
+        rate = schedule.fx_rate[0]
+        name = contract.name
+        native = f" ({code})" if code in fx_rows else ""
+        fx = f"*{C}{fx_rows[code]}" if code in fx_rows else ""
+
+        def row(
+            k: str, label: str, kind: str, formula: str, values: Any, key=key, name=name, **kw: Any
+        ) -> int:
+            s.series(key + k, f"{name}: {label}", "", kind, formula, values, **kw)
+            return s.r(key + k)
+
+        stop_v = float(result.result.contracts[i].first_day_without_service[0])
+        start_v = float(day_number(contract.start))
+        days_v = np.clip(np.minimum(stop_v, starts[1:]) - np.maximum(start_v, ms_v), 0, None)
+        days = row(
+            "days",
+            "days of service",
+            "int",
+            f"=MAX(MIN({stop},{m}+{dim})-MAX({start},{m}),0)",
+            days_v,
+        )
+        tokens = row(
+            "tokens",
+            "tokens bought",
+            "tokens",
+            f'=IF({C}{days}>0,IF({most}="",{taken},MIN({taken},{most}*{C}{days}/{dim})),0)',
+            schedule.tokens[0],
+        )
+        excess = excess - schedule.tokens[0]
+        taken += f"-{C}{tokens}"
+        spend_v = schedule.spend[0] / rate
+        spend = row(
+            "spend",
+            f"usage spend{native}",
+            "money",
+            f"={C}{tokens}*{price}/{a['million']}",
+            spend_v,
+        )
+        k_v = t + (grid.months[0] - month_number(contract.start))
+        k = row("k", "contract month", "int", f"={_between(m, start)}", k_v.astype(float))
+        every_v = float(contract.minimum.every_months if contract.minimum else 12)
+        amount_v = float(contract.minimum.amount if contract.minimum else 0.0)
+        new = np.mod(k_v, every_v) == 0
+        to_date_v = np.zeros(months)
+        count_v = np.zeros(months)
+        for j in range(months):
+            keep = j > 0 and not new[j]
+            to_date_v[j] = (to_date_v[j - 1] if keep else 0.0) + spend_v[j]
+            count_v[j] = (count_v[j - 1] if keep else 0.0) + float(days_v[j] > 0)
+        to_date = row(
+            "to_date",
+            f"period's spend to date{native}",
+            "money",
+            f"=IF(MOD({C}{k},{every})=0,0,{P}{s.row + 1})+{C}{spend}",
+            to_date_v,
+            anchor=zero,
+        )
+        counted = row(
+            "counted",
+            "months of its period in service",
+            "int",
+            f"=IF(MOD({C}{k},{every})=0,0,{P}{s.row + 1})+IF({C}{days}>0,1,0)",
+            count_v,
+            anchor=zero,
+        )
+        last_k = _between(f"({stop}-1)", start)
+        last_kv = float(result.result.contracts[i].last_service_day[0])
+        from commitcast.core.calendar import date_from_day
+
+        last_d = date_from_day(last_kv)
+        last_kn = (last_d.year - contract.start.year) * 12 + last_d.month - contract.start.month
+        period_end_v = np.minimum(np.floor(k_v / every_v) * every_v + every_v - 1, last_kn)
+        bills_v = (days_v > 0) & (k_v == period_end_v)
+        short_v = schedule.shortfall[0] / rate
+        short = row(
+            "short",
+            f"shortfall{native}",
+            "money",
+            f"=IF(({C}{days}>0)*({C}{k}=MIN(INT({C}{k}/{every})*{every}+{every}-1,{last_k}))=1,"
+            f"MAX({amount}*{C}{counted}/{every}-{C}{to_date},0),0)",
+            short_v,
+        )
+        del bills_v
+        fee_v = schedule.termination_fee[0] / rate
+        tfee = row(
+            "fee",
+            f"termination fee{native}",
+            "money",
+            f"=IF({terminated}*({m}<={stop}-1)*({stop}-1<{m}+{dim})=1,{fee},0)",
+            fee_v,
+        )
+        incurred_v = spend_v + short_v + fee_v
+        incurred = row(
+            "incurred",
+            f"incurred{native}",
+            "money",
+            f"={C}{spend}+{C}{short}+{C}{tfee}",
+            incurred_v,
+            anchor=zero,
+        )
+        arrears = contract.payment.timing == "arrears"
+        paid_v = np.concatenate([[0.0], incurred_v[:-1]]) if arrears else incurred_v
+        paid = row(
+            "paid",
+            f"paid{native}",
+            "money",
+            f'=IF({timing}="arrears",{P}{incurred},{C}{incurred})',
+            paid_v,
+        )
+        payable_v = incurred_v if arrears else 0.0 * incurred_v
+        payable = row(
+            "payable",
+            f"incurred, not yet paid{native}",
+            "money",
+            f'=IF({timing}="arrears",{C}{incurred},0)',
+            payable_v,
+            anchor=zero,
+        )
+        # the remaining obligation at the month's end (engine.commits._billing's `owed`)
+        k0 = f"{_between(hs, start)}"
+        current_v = np.floor(np.maximum(k_v + 1, 0) / every_v)
+        k0_v = grid.months[0] - month_number(contract.start)
+        first_v = np.maximum(np.maximum(current_v * every_v, k0_v), 0)
+        cont_v = ((k_v >= 0) & (np.floor(np.maximum(k_v, 0) / every_v) == current_v)) * 1.0
+        current = row(
+            "current",
+            "period of the next month",
+            "int",
+            f"=INT(MAX({C}{k}+1,0)/{every})",
+            current_v,
+        )
+        first_owed = row(
+            "first_owed",
+            "first contract month still owed",
+            "int",
+            f"=MAX({C}{current}*{every},{k0},0)",
+            first_v,
+        )
+        continues = row(
+            "continues",
+            "next month in this period (1 = yes)",
+            "flag",
+            f"=IF(({C}{k}>=0)*(INT(MAX({C}{k},0)/{every})={C}{current})=1,1,0)",
+            cont_v,
+        )
+
+        def owed(
+            last: str,
+            current=current,
+            every=every,
+            first_owed=first_owed,
+            amount=amount,
+            continues=continues,
+            to_date=to_date,
+        ) -> str:
+            in_current = f"MAX(MIN({C}{current}*{every}+{every}-1,{last})-{C}{first_owed}+1,0)"
+            return (
+                f"{amount}*MAX({last}-{C}{first_owed}+1,0)/{every}"
+                f"-IF({C}{continues}=1,MIN({C}{to_date},{amount}*{in_current}/{every}),0)"
+            )
+
+        def owed_v(
+            last: np.ndarray | float,
+            current_v=current_v,
+            every_v=every_v,
+            first_v=first_v,
+            cont_v=cont_v,
+            to_date_v=to_date_v,
+            amount_v=amount_v,
+        ) -> np.ndarray:
+            in_current = np.maximum(
+                np.minimum(current_v * every_v + every_v - 1, last) - first_v + 1, 0
+            )
+            credit = np.where(cont_v > 0, np.minimum(to_date_v, amount_v * in_current / every_v), 0)
+            return amount_v * np.maximum(last - first_v + 1, 0) / every_v - credit
+
+        d = f"MAX({m}+{dim},{earliest})"
+        ends = f"MIN({d}+{days_n},{end}+1)"
+        end_k = (contract.end.year - contract.start.year) * 12 + (
+            contract.end.month - contract.start.month
+        )
+        run_out_v = owed_v(float(end_k))
+        run_out = row(
+            "run_out",
+            f"owed running to the end{native}",
+            "money",
+            f"={owed(_between(end, start))}",
+            run_out_v,
+        )
+        term = contract.termination
+        notice_days, notice_fee = (term.notice_days, term.fee) if term else (0, 0.0)
+        end_day = float(day_number(contract.end))
+        dd = np.maximum(starts[1:], float(day_number(contract.earliest_notice)))
+        e = np.minimum(dd + notice_days, end_day + 1)
+        e_k = np.array(
+            [
+                (x.year - contract.start.year) * 12 + x.month - contract.start.month
+                for x in (date_from_day(v - 1) for v in e)
+            ],
+            dtype=float,
+        )
+        exit_v = owed_v(e_k) + np.where(dd + notice_days <= end_day, notice_fee, 0.0)
+        exit_now = row(
+            "exit",
+            f"owed on notice at month end{native}",
+            "money",
+            f"={owed(_between(f'({ends}-1)', start))}+IF({d}+{days_n}<={end},{fee},0)",
+            exit_v,
+        )
+        obligation = row(
+            "obligation",
+            f"remaining obligation ({scenario.currency})",
+            "money",
+            f"=IF({given}*({notice}<{m}+{dim})=1,{owed(last_k)}"
+            f"+IF({terminated}*({stop}-1>={m}+{dim})=1,{fee},0),"
+            f'IF({allowed}="yes",MIN({C}{exit_now},{C}{run_out}),{C}{run_out})){fx}',
+            schedule.obligation[0],
+            bold=True,
+        )
+        obligations.append(obligation)
+        totals["tokens"].append(f"{C}{tokens}")
+        totals["spend"].append(f"{C}{spend}{fx}")
+        totals["short"].append(f"{C}{short}{fx}")
+        totals["fee"].append(f"{C}{tfee}{fx}")
+        totals["paid"].append(f"{C}{paid}{fx}")
+        totals["payable"].append(f"{C}{payable}{fx}")
+        if fx:
+            fxr = fx_rows[code]
+            loss_v = np.concatenate([[0.0], payable_v[:-1] * np.diff(rate)])
+            losses.append(
+                row(
+                    "loss",
+                    f"fx loss on its payable ({scenario.currency})",
+                    "money",
+                    f"={P}{payable}*({C}{fxr}-{P}{fxr})",
+                    loss_v,
+                )
+            )
+    cols = result.columns
+    for name, parts, label, kind in (
+        ("commit_tokens", totals["tokens"], "Bought under commits", "tokens"),
+        ("commit_spend", totals["spend"], "Commit usage spend", "money"),
+        ("commit_shortfall", totals["short"], "Commit shortfall (minimum not spent)", "money"),
+        ("commit_fees", totals["fee"], "Commit termination fees", "money"),
+        ("commit_paid", totals["paid"], "Paid under commits", "money"),
+        ("commit_payable", totals["payable"], "Commits: incurred, not yet paid", "money"),
+    ):
+        s.series(
+            name,
+            label,
+            "tokens" if kind == "tokens" else "",
+            kind,
+            "=" + "+".join(parts),
+            cols[name],
+        )
+    del tr
+    return {"losses": losses, "obligations": obligations}
+
+
+def _between(later: str, earlier: str) -> str:
+    """Whole calendar months from `earlier`'s month to `later`'s."""
+    return f"(YEAR({later})-YEAR({earlier}))*12+MONTH({later})-MONTH({earlier})"

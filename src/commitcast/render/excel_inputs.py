@@ -209,20 +209,54 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "unit constant: GPU-hours are GPUs x hours of service",
         editable=False,
     )
+    if scenario.fx:
+        b.heading("Exchange rates")
+        for code, fx in scenario.fx.items():
+            b.value(
+                f"{code}: rate",
+                f"fx.{code}.rate",
+                fx.rate,
+                "factor",
+                f"{scenario.currency} per {code} in the horizon's first month",
+                name=f"FX_{_name_part(code)}_Rate",
+            )
+            b.value(
+                f"{code}: change per month",
+                f"fx.{code}.change",
+                fx.change,
+                "rate",
+                "the rate of month t is rate x (1 + change)^t (t = -1: the month before)",
+                name=f"FX_{_name_part(code)}_Change",
+            )
     for i, c in enumerate(scenario.contracts, start=0):
         tag = f"C{i + 1}"
         p = f"contracts[{i}]"
         term = c.termination
+        commit = c.kind == "commit"
+        code = scenario.currency_of(c)
+        sym = currency_symbol(code).strip()
         b.heading(f"Contract {i + 1}: {c.name}")
         if c.counterparty:
             b.text("Counterparty", c.counterparty)
+        b.text(
+            "Kind",
+            c.kind,
+            "commit: tokens bought at a price with a minimum spend; reserved: capacity for a "
+            "fee (export again to change it)",
+        )
+        b.text("Currency", code, "the contract's amounts below are in this currency")
+        if commit:
+            _commit_inputs(b, p, tag, c, sym)
+        # a commit's reserved inputs are not used by it (grey): fee 0, no capacity
+        reserved = not commit
         b.value(
             "Monthly fee",
             f"{p}.monthly_fee",
             c.monthly_fee,
             "money",
-            f"{money} per full month of service, before escalator and ramp",
+            f"{sym} per full month of service, before escalator and ramp",
             name=f"{tag}_MonthlyFee",
+            editable=reserved,
         )
         b.value("Start", f"{p}.start", c.start, "date", "first day of service", name=f"{tag}_Start")
         b.value(
@@ -241,6 +275,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "rate",
             "fee increase per step",
             name=f"{tag}_EscalatorRate",
+            editable=reserved,
         )
         b.value(
             "Escalator step (contract months)",
@@ -248,6 +283,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             c.escalator.every_months if c.escalator else 12,
             "int",
             "the fee steps up from contract month n, 2n, ...",
+            editable=reserved,
         )
         for j, step in enumerate(c.ramp):
             b.value(
@@ -272,6 +308,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "tokens",
             "tokens per full month of service (0: capacity given in GPUs)",
             name=f"{tag}_TokensPerMonth",
+            editable=reserved,
         )
         b.value(
             "GPUs",
@@ -280,6 +317,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "count",
             "GPUs reserved (0: capacity given in tokens per month)",
             name=f"{tag}_Gpus",
+            editable=reserved,
         )
         b.value(
             "Tokens per GPU-second",
@@ -288,6 +326,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "tokens",
             "sustained serving throughput of one GPU, in tokens per second",
             name=f"{tag}_TokensPerGpuSecond",
+            editable=reserved,
         )
         b.value(
             "Uptime",
@@ -296,6 +335,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "uptime",
             "share of the time the capacity is available (fees do not change)",
             name=f"{tag}_Uptime",
+            editable=reserved,
         )
         tiers = c.sla.credits if c.sla else []
         for j, tier in enumerate(tiers):
@@ -320,6 +360,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "share",
             "credit at most this share of the month's service fees"
             + ("" if tiers else " (no credit tiers: no credits)"),
+            editable=reserved,
         )
         b.value(
             "Payment timing",
@@ -350,7 +391,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.termination.fee",
             term.fee if term else 0.0,
             "money",
-            f"{money}, charged in the last month of service",
+            f"{sym}, charged in the last month of service",
             name=f"{tag}_TerminationFee",
         )
         b.value(
@@ -368,6 +409,8 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             "empty: no notice given",
             name=f"{tag}_NoticeGiven",
         )
+        if not commit:
+            _billing_inputs(b, p, tag, c, sym)
         policy = c.accounting
         if policy.treatment == "lease":
             # the lease view (Accounting sheet); the standard and the term choose its rows
@@ -399,6 +442,7 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         tag = f"R{j + 1}"
         p = f"revenue[{j}]"
         b.heading(f"Revenue stream {j + 1}: {s.name}")
+        b.text("Currency", scenario.currency_of(s), "the stream's amounts are in this currency")
         b.value(
             "Tokens demanded (first month)",
             f"{p}.tokens_per_month",
@@ -421,7 +465,8 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.price_per_million_tokens",
             s.price_per_million_tokens or 0.0,
             "price",
-            f"{money} per million tokens served, first month",
+            f"{currency_symbol(scenario.currency_of(s)).strip()} per million tokens served, "
+            "first month",
             name=f"{tag}_Price",
         )
         b.value(
@@ -436,7 +481,8 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
             f"{p}.revenue_per_month",
             s.revenue_per_month or 0.0,
             "money",
-            f"{money} per month, not tied to tokens served; grows with demand",
+            f"{currency_symbol(scenario.currency_of(s)).strip()} per month, not tied to tokens "
+            "served; grows with demand",
         )
         b.value(
             "Stream starts (month)",
@@ -589,4 +635,96 @@ def _scenario_block(b: _Block, scenario: Scenario, number: int) -> None:
         "price",
         f"{money} per GPU-hour for the same GPUs on the market; empty: no comparison",
         name="MarketGpuHour",
+    )
+
+
+def _commit_inputs(b: _Block, p: str, tag: str, c: Any, sym: str) -> None:
+    """A take-or-pay commit's price, minimum and monthly limit."""
+    b.value(
+        "Price per million tokens",
+        f"{p}.price_per_million_tokens",
+        c.price_per_million_tokens or 0.0,
+        "price",
+        f"{sym} per million tokens bought under the commit",
+        name=f"{tag}_Price",
+    )
+    b.value(
+        "Minimum spend per period",
+        f"{p}.minimum.amount",
+        c.minimum.amount if c.minimum else 0.0,
+        "money",
+        f"{sym} a period; a period in service or in the horizon for fewer months is prorated",
+        name=f"{tag}_Minimum",
+    )
+    b.value(
+        "Minimum period (contract months)",
+        f"{p}.minimum.every_months",
+        c.minimum.every_months if c.minimum else 12,
+        "int",
+        "periods run this many months from the start month; the shortfall is billed in the "
+        "period's last month",
+        name=f"{tag}_MinimumMonths",
+    )
+    b.value(
+        "Most tokens per month",
+        f"{p}.max_tokens_per_month",
+        c.max_tokens_per_month,
+        "tokens",
+        "tokens a full month of service may buy (empty: no limit)",
+        name=f"{tag}_MaxTokens",
+    )
+
+
+def _billing_inputs(b: _Block, p: str, tag: str, c: Any, sym: str) -> None:
+    """A reserved contract's billing period and prepayment."""
+    pre = c.prepayment
+    # the Contracts sheet has billing and prepayment rows only for a contract that uses them
+    live = c.payment.every_months > 1 or pre is not None
+    again = "" if live else " (export again to bill over several months or add a prepayment)"
+    b.value(
+        "Billing period (contract months)",
+        f"{p}.payment.every_months",
+        c.payment.every_months,
+        "int",
+        "fees of each period of this many months are paid in its first month (advance) or "
+        "the month after its last (arrears)" + again,
+        name=f"{tag}_BillingMonths",
+        editable=live,
+    )
+    b.value(
+        "Prepayment",
+        f"{p}.prepayment.amount",
+        pre.amount if pre else 0.0,
+        "money",
+        f"{sym} paid ahead, credited against the payments from the month it is paid (0: none)",
+        name=f"{tag}_Prepayment",
+        editable=live,
+    )
+    b.value(
+        "Prepayment paid on",
+        f"{p}.prepayment.paid",
+        pre.paid if pre else None,
+        "date",
+        "cash out in this month",
+        name=f"{tag}_PrepaymentPaid",
+        editable=live,
+    )
+    b.value(
+        "Prepayment applied",
+        f"{p}.prepayment.applied",
+        pre.applied if pre else "first",
+        "choice",
+        "first: each payment is covered until it is used up; pro_rata: each payment x "
+        "min(1, prepayment / their total)",
+        choices=["first", "pro_rata"],
+        editable=live,
+    )
+    b.value(
+        "Prepayment refundable",
+        f"{p}.prepayment.refundable",
+        "yes" if pre and pre.refundable else "no",
+        "choice",
+        "yes: an unused remainder is refunded at the end of service; no: it is forfeited",
+        choices=["yes", "no"],
+        editable=live,
     )
