@@ -14,6 +14,7 @@ import pytest
 from commitcast.analysis.obligations import BUCKETS, obligations, period_of
 from commitcast.core.calendar import month_number
 from commitcast.core.errors import CommitcastError
+from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.validation import scenario_from_text
 from commitcast.variants.batch import Batch
@@ -305,3 +306,68 @@ def test_noncancelable_is_the_engines_remaining_obligation_split_into_months():
                 sum(line.total(figure) for line in table.contracts), abs=CENT
             )
     assert checked > 4 * 60
+
+
+# A take-or-pay commit: $2 per million tokens, 5M tokens a month ($10 of spend a month), a
+# minimum of $120 every 3 months, for 2026.
+COMMIT = """name: commit
+horizon: {start: 2026-01, months: 12}
+revenue: [{name: R, tokens_per_month: 5e6, price_per_million_tokens: 10}]
+contracts:
+  - {name: K, kind: commit, price_per_million_tokens: 2, minimum: {amount: 120, every_months: 3},
+     start: 2026-01-01, end: 2026-12-31%s}
+"""
+
+
+def _commit(extra: str = "", as_of: dt.date | None = None):
+    scenario = scenario_from_text(COMMIT % extra)
+    (line,) = obligations(scenario, as_of, "year").contracts
+    return scenario, line
+
+
+def test_a_commit_owes_its_minimums_in_the_month_each_period_ends():
+    scenario, line = _commit()
+    # four quarters of 120 unmet at the start, each paid with its last month (advance)
+    assert list(line.monthly_scheduled[:12]) == pytest.approx([0, 0, 120] * 4, abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(480, abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(
+        projection(scenario).summary["exit_cost_now"], abs=0.005
+    )
+
+
+def test_a_commit_in_arrears_as_of_march_credits_the_quarters_spend_so_far():
+    # as of 1 March: the first quarter's 120 less January's and February's 10 + 10 = 100,
+    # paid in April (arrears), then 120 in July, October and January 2027: 460 in all
+    scenario, line = _commit(", payment: {timing: arrears}", dt.date(2026, 3, 1))
+    assert list(line.monthly_scheduled[:11]) == pytest.approx(
+        [0, 100, 0, 0, 120, 0, 0, 120, 0, 0, 120], abs=0.005
+    )
+    assert line.total("cancelable") == pytest.approx(0, abs=0.005)
+    remaining = projection(scenario).columns["remaining_obligation"][1]  # end of February
+    assert line.total("noncancelable") == pytest.approx(remaining, abs=0.005)
+
+
+def test_a_commits_notice_on_a_owes_the_months_through_the_window_and_the_fee():
+    # notice on 1 January with 45 days: service ends 14 February, so the first quarter's
+    # minimum is prorated to two months, 120 x 2 / 3 = 80, plus the fee 25: 105, in February
+    scenario, line = _commit(", termination: {notice_days: 45, fee: 25}")
+    assert list(line.monthly_noncancelable[:3]) == pytest.approx([0, 105, 0], abs=0.005)
+    assert line.total("scheduled") == pytest.approx(480, abs=0.005)
+    assert line.total("cancelable") == pytest.approx(375, abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(
+        projection(scenario).summary["exit_cost_now"], abs=0.005
+    )
+
+
+def test_a_commit_with_notice_given_is_scheduled_to_its_last_month_of_service():
+    # notice on 17 March with 30 days: service ends 15 April. As of 1 March the schedule as
+    # given owes the first quarter's 120 - 20 spent = 100 in March, then April alone (120 x
+    # 1 / 3 = 40) and the fee 50 in April. Notice on 1 March instead ends service on 30 March:
+    # 100 + the fee 50 in March, less than running to the end (100 + 3 x 120 = 460).
+    scenario, line = _commit(
+        ", termination: {notice_days: 30, fee: 50, notice_given: 2026-03-17}", dt.date(2026, 3, 1)
+    )
+    assert list(line.monthly_scheduled[:3]) == pytest.approx([100, 90, 0], abs=0.005)
+    assert list(line.monthly_noncancelable[:3]) == pytest.approx([150, 0, 0], abs=0.005)
+    remaining = projection(scenario).columns["remaining_obligation"][1]
+    assert line.total("noncancelable") == pytest.approx(remaining, abs=0.005)

@@ -37,12 +37,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from commitcast.analysis.unsupported import refuse_unsupported
-from commitcast.core.calendar import day_number, month_label, month_number, month_start
+from commitcast.core.calendar import (
+    date_from_day,
+    day_number,
+    month_label,
+    month_number,
+    month_start,
+)
+from commitcast.engine.commits import CommitSchedule
 from commitcast.engine.contracts import FullSchedule
 from commitcast.engine.overflow import check_contracts
 from commitcast.engine.projection import period_label
 from commitcast.engine.run import run
-from commitcast.model.scenario import Scenario
+from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error
 
@@ -165,9 +172,15 @@ def obligations(
         grid.count + 1 - a
     )  # payment months from A's: arrears pays the grid's last month after it
     contracts = []
+    commits = {c.name: c for c in result.commits}
     for index, (contract, schedule) in enumerate(
         zip(scenario.contracts, result.contracts, strict=True)
     ):
+        if contract.kind == "commit":
+            contracts.append(
+                _commit_obligations(scenario, index, commits[contract.name], a, grid.first, length)
+            )
+            continue
         full = schedule.full
         given = _run(full, 0)
         free = given if index not in noticed else _run(full, 1)
@@ -220,6 +233,122 @@ def obligations(
         tuple(math.fsum(c.noncancelable[p] for c in contracts) for p in range(len(periods))),
     )
     return Obligations(scenario, as_of, by, periods, months, contracts, total)
+
+
+def _commit_obligations(
+    scenario: Scenario,
+    index: int,
+    commit: CommitSchedule,
+    a: int,
+    grid_first: int,
+    length: int,
+) -> ContractObligations:
+    """A take-or-pay commit's obligations as of A (grid column `a`): the unmet minimum of each
+    period with months from A's on, paid with the period's last month in service (the month
+    after, in arrears), less what was spent in the current period before A; and the
+    termination fee a notice given ends it early with. Noncancelable: the same for notice on
+    A (or the earliest notice day): the periods through the last month of service that notice
+    leaves, the last prorated, plus the fee; at most running to the end (engine.commits has
+    the same rules). In the reporting currency at the rate of the month before A."""
+    contract = scenario.contracts[index]
+    minimum = contract.minimum
+    amount = minimum.amount if minimum is not None else 0.0
+    every = minimum.every_months if minimum is not None else 12
+    start = month_number(contract.start)
+    first = month_number(scenario.horizon.start)
+    as_of = grid_first + a  # A's month number
+    shift = 1 if contract.payment.timing == "arrears" else 0
+    # spend in its own currency, by month of the horizon (none known before or after it)
+    rate_row = commit.fx_rate[0]
+    spend = commit.spend[0] / rate_row
+    term = contract.termination
+    end_month = month_number(contract.end)
+    notice = term.notice_given if term is not None else None
+    fee = term.fee if term is not None else 0.0
+
+    def spent_before_a(period_first: int) -> float:
+        """Spend from month `period_first` (a month number) to the month before A."""
+        low, high = max(period_first, first) - first, min(as_of, first + len(spend)) - first
+        return math.fsum(spend[low:high]) if high > low else 0.0
+
+    def payments(last_month: int, fee_charged: float) -> np.ndarray:
+        """By payment month from A's: the unmet minimums of the periods with months from A's
+        month through `last_month` (a month number, the last of service), then the fee."""
+        out = np.zeros(length)
+        k_a = max(as_of - start, 0)
+        k_last = last_month - start
+        for period in range(k_a // every, k_last // every + 1):
+            counted_from = max(period * every, first - start, 0)
+            period_last = min(period * every + every - 1, k_last)
+            months = period_last - counted_from + 1
+            if months <= 0:
+                continue
+            due = amount * months / every
+            if period * every < k_a:  # begun before A: what was spent since counts
+                due = max(due - spent_before_a(start + counted_from), 0.0)
+            paid = start + period_last + shift - as_of
+            if 0 <= paid < length:
+                out[paid] += due
+        if fee_charged:
+            paid = last_month + shift - as_of
+            if 0 <= paid < length:
+                out[paid] += fee_charged
+        return out
+
+    given_last = end_month
+    ends_early = False
+    if notice is not None and term is not None:
+        window_end = day_number(notice) + term.notice_days
+        if window_end <= day_number(contract.end):
+            ends_early = True
+            given_last = month_number(date_from_day(window_end - 1))
+    scheduled = payments(given_last, fee if ends_early else 0.0)
+    run_out = payments(end_month, 0.0)
+    notice_applied = notice is not None and as_of - 1 >= month_number(notice)
+    window = 0.0
+    early = runs_out = False
+    if term is None or notice_applied:
+        noncancelable = scheduled.copy()
+    else:
+        d = max(day_number(month_start(as_of)), day_number(contract.earliest_notice))
+        stop = d + term.notice_days
+        early = stop <= day_number(contract.end)
+        last = month_number(date_from_day(stop - 1)) if early else end_month
+        by_notice = payments(last, 0.0)
+        window = math.fsum(by_notice)
+        if early:
+            paid = last + shift - as_of
+            if 0 <= paid < length:
+                by_notice[paid] += fee
+        if math.fsum(run_out) < math.fsum(by_notice):
+            noncancelable, runs_out = run_out, True
+        else:
+            noncancelable = by_notice
+    rate = _rate_before(scenario, contract, as_of)
+    return ContractObligations(
+        (),
+        (),
+        name=contract.name,
+        index=index,
+        timing=contract.payment.timing,
+        terminable=term is not None,
+        notice_applied=notice_applied,
+        window_fees=window * rate,
+        ends_early=bool(early),
+        runs_out=runs_out,
+        monthly_scheduled=scheduled * rate,
+        monthly_noncancelable=noncancelable * rate,
+    )
+
+
+def _rate_before(scenario: Scenario, contract: Contract, as_of: int) -> float:
+    """The rate of the contract's currency in the month before A (1 in the reporting one)."""
+    code = scenario.currency_of(contract)
+    if code == scenario.currency:
+        return 1.0
+    fx = scenario.fx[code]
+    t = as_of - 1 - month_number(scenario.horizon.start)
+    return float(fx.rate * (1.0 + fx.change) ** t)
 
 
 def _as_of_column(scenario: Scenario, as_of: dt.date, grid_first: int, count: int) -> int:

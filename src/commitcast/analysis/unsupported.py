@@ -1,10 +1,10 @@
 """Contract terms a view does not cover yet, refused at their line rather than shown wrong.
 
 The projection, what-if commands and the workbook handle every contract term. Two views read
-a contract's payments month by month on their own terms and do not yet follow billing periods,
-prepayments, take-or-pay commits or other currencies: the obligations by maturity and lease
-accounting. A scenario with such a term is refused there, with the term's line, until they do.
-"""
+a reserved contract's payments month by month on their own terms and do not yet follow billing
+periods over a month or prepayments: the obligations by maturity (which covers commits and
+other currencies) and lease accounting (which does not cover a lease in another currency
+either). A scenario with such a term is refused there, with the term's line, until they do."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from commitcast.model.scenario import Contract, Scenario
 
 # (what the term is, where it is written, whether a contract has it)
 TERMS = (
-    ("a take-or-pay commit", ("kind",), lambda c: c.kind == "commit"),
     (
         "a billing period over one month",
         ("payment", "every_months"),
