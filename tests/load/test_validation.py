@@ -341,6 +341,21 @@ def test_a_currency_mismatch_in_a_distribution_is_reported_with_its_problems():
     ]
 
 
+def test_each_currency_mismatch_is_reported_once_the_model_sees_it_or_not():
+    # the model checks the amount it is given (B's fee); a distribution's parameters it does not
+    # see (it gets the central value), the loader does: each problem once, at its line
+    text = EUROS.replace(
+        "monthly_fee: €1,000", "monthly_fee: {dist: uniform, low: $1k, high: 2k}"
+    ).replace("monthly_fee: 2k GBP", "monthly_fee: USD 2k")
+    assert problems(text) == [
+        "s.yaml:7:34: contracts[0].monthly_fee.low: $1k is in USD but this contract's amounts "
+        "are in EUR, the scenario's currency: write it in EUR (1k or EUR 1k), or give the "
+        "contract currency: USD",
+        "s.yaml:12:5: contracts[1].monthly_fee: USD 2k is in USD but this contract's amounts "
+        "are in GBP: write it in GBP (2k or GBP 2k), or give the contract currency: USD",
+    ]
+
+
 def test_a_contracts_kind_rules_are_reported_even_when_its_other_fields_fail():
     # pydantic runs the contract's rule (kind_issues) only once its fields are valid
     found = problems(

@@ -44,6 +44,13 @@ def problems_from_validation(error: pydantic.ValidationError, document: Document
     return problems
 
 
+def with_currencies(problems: list[Problem], currencies: list[Problem]) -> list[Problem]:
+    """The model's problems and the currency problems found on the data as written, each once
+    (the model reports those of the amounts it sees; those in a distribution only the data's)."""
+    known = {(p.field, p.message) for p in problems}
+    return problems + [p for p in currencies if (p.field, p.message) not in known]
+
+
 def _unknown_key(document: Document, loc: Path_) -> Problem:
     key = str(loc[-1])
     known = sorted(fields_at(loc[:-1]))

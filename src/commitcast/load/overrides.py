@@ -17,10 +17,9 @@ import pydantic
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.addressing import resolve_path, split_assignment
-from commitcast.load.errors import problems_from_validation
+from commitcast.load.errors import problems_from_validation, with_currencies
 from commitcast.load.reader import Document, parse_text, problem_at, resolve_scalar
-from commitcast.model.fields import currency_issues
-from commitcast.model.scenario import Scenario
+from commitcast.model.scenario import Scenario, currency_issues
 
 
 def parse_value(text: str) -> Any:
@@ -93,7 +92,8 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
     try:
         changed = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
-        raise CommitcastError(problems_from_validation(error, document) + currencies) from None
+        problems = with_currencies(problems_from_validation(error, document), currencies)
+        raise CommitcastError(problems) from None
     if currencies:
         raise CommitcastError(currencies)
     changed.provenance = replace(

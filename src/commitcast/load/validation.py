@@ -13,9 +13,8 @@ import pydantic
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.numbers import parse_number
 from commitcast.core.paths import Path_, format_path
-from commitcast.load.errors import problems_from_validation
+from commitcast.load.errors import problems_from_validation, with_currencies
 from commitcast.load.reader import Document, building, parse_text, problem_at
-from commitcast.model.fields import currency_issues
 from commitcast.model.provenance import Provenance
 from commitcast.model.scenario import (
     COMMIT_ONLY,
@@ -23,6 +22,7 @@ from commitcast.model.scenario import (
     RESERVED_ONLY,
     Contract,
     Scenario,
+    currency_issues,
     date_issues,
     duplicate_names,
     kind_issues,
@@ -46,7 +46,9 @@ def validate_data(document: Document) -> Scenario:
     from commitcast.load.uncertainty import attach, central_values
 
     # Amounts in the wrong currency, checked on the data as written (distributions included)
-    # and reported with every other problem, whether or not the rest is valid.
+    # and reported with every other problem, whether or not the rest is valid. The model checks
+    # them too (for callers from Python), but only sees a distribution's central value: each is
+    # reported once (`with_currencies`).
     currencies = [problem_at(document, loc, msg) for loc, msg in currency_issues(document.data)]
     # `{dist: ...}` inputs stand in as their central values; attach() keeps the distributions.
     try:
@@ -56,7 +58,7 @@ def validate_data(document: Document) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as error:
-        problems = problems_from_validation(error, document) + currencies
+        problems = with_currencies(problems_from_validation(error, document), currencies)
         if not any("names must be unique" in p.message for p in problems):
             # The model's own check only runs once everything else is valid; report it now too.
             raw = {

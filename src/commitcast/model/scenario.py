@@ -10,13 +10,27 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import types
+import typing
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+import pydantic_core
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 
-from commitcast.core.numbers import digit_problem, parse_number
+from commitcast.core.numbers import digit_problem, parse_number, without_currency, written_currency
+from commitcast.core.paths import Path_
 from commitcast.model.provenance import Provenance
 from commitcast.model.uncertainty import Correlation, Uncertainty
 
@@ -780,6 +794,40 @@ class Scenario(_Model):
         description="Correlations between inputs given as distributions (Gaussian copula).",
     )
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _amounts_in_their_currency(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Amounts written in another currency than their item's (`monthly_fee: USD 5M` in a
+        EUR scenario), read on the data as given (parsing drops the currency), reported with
+        every other problem of the scenario: pydantic's errors and these, all at once."""
+        issues = currency_issues(data)
+        if not issues:
+            return handler(data)
+        # each at its field, as pydantic's own errors are (the loader finds its line there)
+        found = [
+            pydantic_core.InitErrorDetails(
+                type="value_error",
+                loc=loc,
+                input=_value_at(data, loc),
+                ctx={"error": FieldIssues([((), message)])},
+            )
+            for loc, message in issues
+        ]
+        try:
+            handler(data)
+        except ValidationError as error:
+            details = [
+                pydantic_core.InitErrorDetails(
+                    type=item["type"],
+                    loc=item["loc"],
+                    input=item["input"],
+                    **({"ctx": item["ctx"]} if "ctx" in item else {}),
+                )
+                for item in error.errors(include_url=False)
+            ]
+            raise ValidationError.from_exception_data(cls.__name__, [*details, *found]) from None
+        raise ValidationError.from_exception_data(cls.__name__, found)
+
     @model_validator(mode="after")
     def _whole_scenario_rules(self) -> Scenario:
         issues = duplicate_names(
@@ -877,3 +925,155 @@ def duplicate_names(groups: dict[str, list[Any]]) -> list[tuple[tuple[str | int,
             else:
                 seen[name] = index
     return issues
+
+
+# --- Amounts and their currency ------------------------------------------------------------
+
+
+def strip_annotation(annotation: Any) -> Any:
+    """Model | None -> Model; Annotated[X, ...] -> X."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return strip_annotation(args[0])
+    return annotation
+
+
+# The money types of the model: a field declared with one of them is an amount of money or a
+# price, which may say its currency (`EUR 400M`); every other number may not.
+_MONEY_VALIDATORS = tuple(
+    meta
+    for kind in (Money, OptionalMoney) + (Price, OptionalPrice)
+    for meta in typing.get_args(kind)[1:]
+)
+
+
+def is_amount(model: type[BaseModel], name: str) -> bool:
+    """Whether the field `name` of `model` holds money (a fee, a price, an fx rate)."""
+    if model is FxRate:
+        return name == "rate"  # units of the reporting currency per unit of another
+    field = model.model_fields.get(name)
+    return field is not None and any(meta in _MONEY_VALIDATORS for meta in field.metadata)
+
+
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field holds: itself, its list's items, its mapping's values."""
+    annotation = strip_annotation(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if typing.get_origin(annotation) in (list, dict):
+        return models_in(typing.get_args(annotation)[-1])
+    return []
+
+
+def _value_at(data: Any, loc: Path_) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def _is_float(annotation: Any) -> bool:
+    return strip_annotation(annotation) is float
+
+
+def _code(value: Any) -> str | None:
+    """A currency field's code as the model reads it; None if it is not one."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        return value.strip().upper()
+    return None
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Whose amounts these are: their currency (None: not a code, not checked), how to say so,
+    and what else the user may do about an amount in another currency ({written})."""
+
+    code: str | None
+    whose: str
+    otherwise: str = ""
+
+
+def currency_issues(data: Any) -> list[tuple[Path_, str]]:
+    """Amounts written in a currency other than their item's, and currencies on numbers that
+    are not money, in a scenario's raw data (a file's, or a dumped scenario with --set values).
+
+    An amount of a contract or revenue stream is in the item's `currency`, else the scenario's
+    (default USD); fx rates and every other amount are in the scenario's. A currency that is
+    not a code is a problem of its own: its item's amounts are not checked.
+    """
+    if not isinstance(data, dict):
+        return []
+    issues: list[tuple[Path_, str]] = []
+    reporting = _code(data.get("currency") or "USD")
+
+    def visit(node: Any, loc: Path_, model: type[BaseModel], owner: _Owner) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, value in node.items():
+            field = model.model_fields.get(key) if isinstance(key, str) else None
+            if field is None:
+                continue  # an unknown key, reported by the model
+            here = (*loc, key)
+            inner = models_in(field.annotation)
+            if model is Scenario and key in ("contracts", "revenue") and isinstance(value, list):
+                for index, item in enumerate(value):
+                    if isinstance(item, dict):
+                        visit(item, (*here, index), inner[0], _item_owner(key, item, reporting))
+            elif model is Scenario and key == "fx" and isinstance(value, dict):
+                for code, rate in value.items():
+                    whose = f"an fx rate is in {reporting} per {_code(code) or code}"
+                    visit(rate, (*here, code), FxRate, _Owner(reporting, whose))
+            elif inner and isinstance(value, list):
+                for index, item in enumerate(value):
+                    visit(item, (*here, index), inner[0], owner)
+            elif inner:
+                visit(value, here, inner[0], owner)
+            elif _is_float(field.annotation):
+                issues.extend(_leaf(value, here, is_amount(model, key), owner))
+
+    visit(data, (), Scenario, _Owner(reporting, f"the scenario's amounts are in {reporting}"))
+    return issues
+
+
+def _item_owner(group: str, item: dict[str, Any], reporting: str | None) -> _Owner:
+    what = "contract" if group == "contracts" else "revenue stream"
+    own = item.get("currency")
+    if own is None:
+        whose = f"this {what}'s amounts are in {reporting}, the scenario's currency"
+        return _Owner(reporting, whose, f", or give the {what} currency: {{written}}")
+    code = _code(own)  # None: not a code, a problem of its own
+    otherwise = f", or give the {what} currency: {{written}}"
+    return _Owner(code, f"this {what}'s amounts are in {code}", otherwise)
+
+
+def _leaf(value: Any, loc: Path_, amount: bool, owner: _Owner) -> list[tuple[Path_, str]]:
+    """The problems of one number as written (or of a distribution's parameters)."""
+    if isinstance(value, dict):  # {dist: ...}: its parameters are in the field's currency
+        return [
+            issue
+            for key, inner in value.items()
+            if key != "dist"
+            for issue in _leaf(inner, (*loc, key), amount, owner)
+        ]
+    if isinstance(value, list):  # a choice's values
+        return [
+            issue
+            for i, inner in enumerate(value)
+            for issue in _leaf(inner, (*loc, i), amount, owner)
+        ]
+    written = written_currency(value)
+    if written is None:
+        return []
+    figure = without_currency(str(value))
+    if not amount:
+        message = f"{value} has a currency, but this is not an amount of money; write {figure}"
+        return [(loc, message)]
+    if owner.code is None or written == owner.code:
+        return []
+    message = (
+        f"{value} is in {written} but {owner.whose}: write it in {owner.code} ({figure} or "
+        f"{owner.code} {figure}){owner.otherwise.format(written=written)}"
+    )
+    return [(loc, message)]
