@@ -261,3 +261,75 @@ def test_gpu_throughput_uptime_and_peak_are_default_drivers():
     capped = apply_overrides(gpu, ["serving.wait_target_seconds=2"])
     peak = {d.input.key: d for d in sensitivity(capped).drivers}["serving.peak_to_average"]
     assert (peak.low, peak.high) == pytest.approx((1.0, 1.44))  # 1.2 -20% held at 1, +20%
+
+
+# Issue 13: a commit's price and minimum and the rate of each other currency used are default
+# drivers. scenarios/cover-demand.yaml: a commit at $1.80 per million tokens with a minimum of
+# $200M a year, a euro reservation and a euro revenue stream at EUR 1.16 (USD per EUR).
+@pytest.fixture(scope="module")
+def cover():
+    return load_scenario(SCENARIOS / "cover-demand.yaml")
+
+
+@pytest.fixture(scope="module")
+def cover_tornado(cover):
+    return {d.input.key: d for d in sensitivity(cover).drivers}
+
+
+def test_a_commits_price_and_minimum_are_default_drivers_not_its_fee_or_capacity(
+    cover, cover_tornado
+):
+    commit = 2  # "Inference commit"
+    price = cover_tornado[f"contracts[{commit}].price_per_million_tokens"]
+    assert (price.low, price.high) == pytest.approx((1.44, 2.16))  # $1.80 -/+ 20%
+    minimum = cover_tornado[f"contracts[{commit}].minimum.amount"]
+    assert (minimum.low, minimum.high) == pytest.approx((160e6, 240e6), abs=0.005)  # $200M
+    # a commit has neither a fee nor a capacity: neither is flexed, nor noted as 0 or absent
+    assert f"contracts[{commit}].monthly_fee" not in cover_tornado
+    assert f"contracts[{commit}].capacity.tokens_per_month" not in cover_tornado
+    paths, notes = default_paths(cover)
+    assert notes == []
+    assert 'contracts."Inference commit".minimum.amount' in paths
+    # each end is the scenario projected with that value set
+    path = 'contracts."Inference commit".price_per_million_tokens'
+    assert price.at_low == pytest.approx(projected(cover, path, 1.44), abs=0.005)
+    assert price.at_high == pytest.approx(projected(cover, path, 2.16), abs=0.005)
+    # a dearer commit costs more: the NPV falls as its price rises
+    assert price.at_high < price.at_low
+
+
+def test_the_commit_minimum_moves_nothing_while_usage_covers_it(cover, cover_tornado):
+    # demand above the reservations buys 12.1T to 25T tokens a month on the commit ($366M,
+    # $534M and $540M a contract year at $1.80), over $240M a year even at the high end: no
+    # shortfall at either end, the NPV stays at base
+    minimum = cover_tornado["contracts[2].minimum.amount"]
+    shortfall = projection(cover).summary["total_commit_shortfall"]
+    assert shortfall == pytest.approx(0, abs=0.005)
+    path = 'contracts."Inference commit".minimum.amount'
+    assert projection(apply_overrides(cover, [f"{path}=240M"])).summary[
+        "total_commit_shortfall"
+    ] == pytest.approx(0, abs=0.005)
+    base = sensitivity(cover).base
+    assert minimum.at_low == pytest.approx(base, abs=0.005)
+    assert minimum.at_high == pytest.approx(base, abs=0.005)
+
+
+def test_the_rate_of_each_currency_used_is_a_default_driver_flexed_by_ten_percent(
+    cover, cover_tornado
+):
+    fx = cover_tornado["fx.EUR.rate"]
+    assert (fx.low, fx.high) == pytest.approx((1.044, 1.276))  # 1.16 -/+ 10%
+    # the NPVs are the projections with --set at those rates
+    assert fx.at_low == pytest.approx(projected(cover, "fx.EUR.rate", 1.044), abs=0.005)
+    assert fx.at_high == pytest.approx(projected(cover, "fx.EUR.rate", 1.276), abs=0.005)
+    # the euro stream earns more than the euro reservation costs: a dearer euro is a gain
+    assert fx.at_high > fx.at_low
+
+
+def test_a_rate_no_contract_or_stream_uses_is_not_a_driver(cover):
+    # the euro items moved to dollars: the EUR rate then converts nothing
+    sets = ["contracts[1].currency=USD", "contracts[1].monthly_fee=4M", "revenue[1].currency=USD"]
+    sets.append("revenue[1].price_per_million_tokens=2.60")
+    dollars = apply_overrides(cover, sets)
+    paths, _ = default_paths(dollars)
+    assert not any(path.startswith("fx.") for path in paths)

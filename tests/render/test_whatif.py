@@ -630,3 +630,83 @@ def test_print_exit(exit_analysis):
     )
     assert "note: a note" in text
     assert "no notice" in text
+
+
+# Issue 13: a commit's minimum is money, a euro contract's amounts are in euros, an fx rate says
+# its unit in its label (scenarios/cover-demand.yaml).
+@pytest.fixture(scope="module")
+def cover():
+    from tests.conftest import SCENARIOS
+
+    return load_scenario(SCENARIOS / "cover-demand.yaml")
+
+
+@pytest.mark.parametrize(
+    ("path", "label", "value", "text"),
+    [
+        (
+            'contracts."Inference commit".minimum.amount',
+            "Inference commit minimum",
+            1.6e8,
+            "$160.0M",
+        ),
+        (
+            'contracts."Inference commit".price_per_million_tokens',
+            "Inference commit price",
+            1.44,
+            "$1.44",
+        ),
+        (
+            'contracts."Inference commit".minimum.every_months',
+            "Inference commit minimum period",
+            12,
+            "12 months",
+        ),
+        (
+            'contracts."Inference commit".max_tokens_per_month',
+            "Inference commit monthly limit",
+            25e12,
+            "25.00T",
+        ),
+        (
+            'contracts."US reservation".prepayment.amount',
+            "US reservation prepayment",
+            57.6e6,
+            "$57.6M",
+        ),
+        (
+            'contracts."US reservation".payment.every_months',
+            "US reservation billing period",
+            3,
+            "3 months",
+        ),
+        (
+            'contracts."EU sovereign reservation".monthly_fee',
+            "EU sovereign reservation fee",
+            3.2e6,
+            "€3.2M",
+        ),
+        ("revenue.EU.price_per_million_tokens", "EU price", 2.08, "€2.08"),
+        ("fx.EUR.rate", "EUR rate ($ per €)", 1.044, "1.044"),
+        ("fx.EUR.change", "EUR rate change", 0.0015, "0.15%"),
+    ],
+)
+def test_issue_13_inputs_as_drivers_in_their_own_currency(cover, path, label, value, text):
+    item = input_of(cover, path, "drivers")
+    assert whatif.driver_label(cover, item) == label
+    assert whatif.input_value(item, value, whatif.input_currency(cover, item)) == text
+
+
+def test_the_tornado_of_cover_demand_shows_money_as_money(cover):
+    from commitcast.analysis.sensitivity import sensitivity
+
+    console = Console(record=True, width=160)
+    whatif.print_tornado(console, sensitivity(cover))
+    text = console.export_text()
+    minimum = next(line for line in text.splitlines() if "Inference commit minimum" in line)
+    assert "$160.0M" in minimum and "$240.0M" in minimum
+    assert "e+08" not in text and "minimum.amount" not in text
+    fee = next(line for line in text.splitlines() if "EU sovereign reservation fee" in line)
+    assert "€3.2M" in fee and "€4.8M" in fee  # EUR 4M -/+ 20%, in euros
+    rate = next(line for line in text.splitlines() if "EUR rate ($ per €)" in line)
+    assert "1.044" in rate and "1.276" in rate

@@ -2,10 +2,12 @@
 or a one- or two-way grid of a figure (a spreadsheet's data table). One engine pass each.
 
 Default drivers: every revenue stream's growth, price per million tokens, price change; every
-contract's monthly fee and capacity (tokens per month, or the throughput of one GPU) and its
-uptime when below 1; the serving and on-demand cost rates; the training share; the serving
-peak-to-average ratio under a wait target (which it moves). Each is flexed by DEFAULT_FLEX (20%) of
-its value, down and up. Where that means nothing:
+reserved contract's monthly fee and capacity (tokens per month, or the throughput of one GPU) and
+its uptime when below 1; every commit's price per million tokens and minimum; the rate of each
+other currency a contract or stream is in (fx.EUR.rate); the serving and on-demand cost rates;
+the training share; the serving peak-to-average ratio under a wait target (which it moves). Each
+is flexed by DEFAULT_FLEX (20%) of its value, down and up. Where that means nothing:
+- an exchange rate is flexed by FX_FLEX (10%) down and up;
 - an uptime is flexed by UPTIME_STEP (one point) down and up, held at 1 (20% of 99.5% would
   leave the range, and one point crosses the usual SLA tiers);
 - a peak-to-average ratio is held at 1 or more;
@@ -50,6 +52,9 @@ DEFAULT_FLEX = 0.20
 UPTIME_STEP = 0.01
 RATE_STEP = 0.01
 SHARE_STEP = 0.10
+# an exchange rate moves less than a business input: the euro has moved within about 10% of its
+# level in most three-year spans since 2015, so 10% down and up is a wide but plausible band
+FX_FLEX = 0.10
 MAX_GRID = 10_000
 
 
@@ -118,6 +123,15 @@ def default_paths(scenario: Scenario) -> tuple[list[str], list[str]]:
     """The default drivers as paths, and the ones left out (value 0 or absent) as notes."""
     candidates: list[tuple[str, float | None]] = []
     for i, c in enumerate(scenario.contracts):
+        if c.kind == "commit":
+            # a take-or-pay commit: its usage price and its minimum (fee and capacity it has not)
+            candidates.append(
+                (f"contracts[{i}].price_per_million_tokens", c.price_per_million_tokens)
+            )
+            candidates.append(
+                (f"contracts[{i}].minimum.amount", c.minimum.amount if c.minimum else None)
+            )
+            continue
         candidates += [
             (f"contracts[{i}].monthly_fee", c.monthly_fee),
             (f"contracts[{i}].capacity.tokens_per_gpu_second", c.capacity.tokens_per_gpu_second)
@@ -142,6 +156,9 @@ def default_paths(scenario: Scenario) -> tuple[list[str], list[str]]:
         candidates.append(
             ("costs.overflow.cost_per_million_tokens", costs.overflow.cost_per_million_tokens)
         )
+    used = {scenario.currency_of(item) for item in (*scenario.contracts, *scenario.revenue)}
+    # the rate of each other currency a contract or stream is in: the FX risk of the scenario
+    candidates += [(f"fx.{code}.rate", fx.rate) for code, fx in scenario.fx.items() if code in used]
     if scenario.serving is not None and scenario.serving.wait_target_seconds is not None:
         # without a wait target the peak changes the wait, not a summary figure of money
         candidates.append(("serving.peak_to_average", scenario.serving.peak_to_average))
@@ -157,6 +174,10 @@ def default_paths(scenario: Scenario) -> tuple[list[str], list[str]]:
 
 def _is_rate(path: str) -> bool:
     return path.endswith((".growth", ".price_change"))
+
+
+def _is_fx_rate(key: str) -> bool:
+    return key.startswith("fx.") and key.endswith(".rate")
 
 
 def _readable(scenario: Scenario, path: str) -> str:
@@ -194,6 +215,11 @@ def default_range(
         return (
             checked_value(scenario, item, low, argument),
             checked_value(scenario, item, value * (1 + DEFAULT_FLEX), argument),
+        )
+    if _is_fx_rate(item.key):
+        return (
+            checked_value(scenario, item, value * (1 - FX_FLEX), argument),
+            checked_value(scenario, item, value * (1 + FX_FLEX), argument),
         )
     if _is_rate(item.key) and value == 0:
         return (

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from commitcast.analysis.compare import MetricTable
     from commitcast.model.scenario import Scenario
     from commitcast.report.board import Board, ScenarioReport
+    from commitcast.variants.inputs import Input
 
 # Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green, vermillion, sky
 # blue, reddish purple, yellow, black.
@@ -272,11 +273,15 @@ def tornado_chart(report: ScenarioReport) -> Chart | None:
     tornado = report.tornado
     if tornado is None:
         return None
-    from commitcast.render.whatif import driver_label, input_value
+    from commitcast.render.whatif import driver_label, input_currency, input_value
 
     scenario = report.scenario
     bars = tornado.drivers
     currency = scenario.currency
+
+    def value(item: Input, amount: float) -> str:
+        return input_value(item, amount, input_currency(scenario, item))  # in its own currency
+
     return Chart(
         "tornado",
         f"Sensitivity of NPV (each driver low and high): {scenario.name}",
@@ -293,8 +298,8 @@ def tornado_chart(report: ScenarioReport) -> Chart | None:
         note=f"Base NPV {format_money(tornado.base, currency)}; drivers with the largest swing "
         "first." + ("".join(f" {n}." for n in tornado.notes)),
         extra=[
-            ("low value", [input_value(bar.input, bar.low, currency) for bar in bars]),
-            ("high value", [input_value(bar.input, bar.high, currency) for bar in bars]),
+            ("low value", [value(bar.input, bar.low) for bar in bars]),
+            ("high value", [value(bar.input, bar.high) for bar in bars]),
         ],
     )
 

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from commitcast.core.display import (
     currency_symbol,
+    currency_unit,
     format_figure,
     format_money,
     format_percent,
@@ -483,6 +484,11 @@ SHORT_FIELDS = {
     "capacity.tokens_per_gpu_second": "tokens per GPU-second",
     "uptime": "uptime",
     "sla.cap": "SLA credit cap",
+    "minimum.amount": "minimum",
+    "minimum.every_months": "minimum period",
+    "max_tokens_per_month": "monthly limit",
+    "prepayment.amount": "prepayment",
+    "payment.every_months": "billing period",
 }
 RATE_FIELDS = (
     "growth",
@@ -509,6 +515,13 @@ def driver_label(scenario: Scenario, item: Input) -> str:
             field = key[key.index("]") + 2 :]
             name = getattr(scenario, group)[index].name
             return f"{name} {SHORT_FIELDS.get(field, field)}"
+    if key.startswith("fx."):
+        # fx.EUR.rate -> 'EUR rate ($ per €)'; fx.EUR.change -> 'EUR rate change'
+        code, _, field = key[len("fx.") :].partition(".")
+        if field == "rate":
+            unit = f"{currency_unit(scenario.currency)} per {currency_unit(code)}"
+            return f"{code} rate ({unit})"
+        return f"{code} rate change"
     short = {
         "costs.serving_cost_per_million_tokens": "serving cost",
         "costs.overflow.cost_per_million_tokens": "on-demand cost",
@@ -525,11 +538,28 @@ def driver_label(scenario: Scenario, item: Input) -> str:
     return short.get(key, key)
 
 
+def input_currency(scenario: Scenario, item: Input) -> str:
+    """The currency an input's amounts are in: its contract's or stream's, else the
+    scenario's (an fx rate is in the scenario's currency per unit of the other)."""
+    for group in ("contracts", "revenue"):
+        prefix = f"{group}["
+        if item.key.startswith(prefix):
+            index = int(item.key[len(prefix) : item.key.index("]")])
+            return scenario.currency_of(getattr(scenario, group)[index])
+    return scenario.currency
+
+
 def input_value(item: Input, value: float, currency: str) -> str:
-    """An input value for a table: money, tokens, percent, date or number."""
+    """An input value for a table: money, tokens, percent, date or number; `currency` is the
+    input's own (input_currency)."""
     key = item.key
+    if key.endswith("every_months"):
+        return f"{value:.0f} months" if value != 1 else "1 month"
     if item.is_date or item.is_discrete:
         return item.show(value)
+    if key.startswith("fx."):
+        # a rate's unit is in its label ('EUR rate ($ per €)'); its change is a percentage
+        return f"{value:.4g}" if key.endswith(".rate") else f"{value * 100:.4g}%"
     if key.endswith("tokens_per_month"):
         return format_tokens(value)
     if key.endswith(("per_million_tokens", "per_gpu_hour")):
@@ -541,7 +571,7 @@ def input_value(item: Input, value: float, currency: str) -> str:
         return f"{value:.4g} s"
     if key.endswith("capacity.gpus"):
         return f"{value:,.0f}"
-    if key.endswith(("monthly_fee", "revenue_per_month", ".fee")):
+    if key.endswith(("monthly_fee", "revenue_per_month", ".fee", ".amount")):
         return format_money(value, currency)
     return f"{value:.6g}"
 
@@ -566,8 +596,8 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
     rows = [
         [
             driver_label(tornado.scenario, d.input),
-            input_value(d.input, d.low, currency),
-            input_value(d.input, d.high, currency),
+            input_value(d.input, d.low, input_currency(tornado.scenario, d.input)),
+            input_value(d.input, d.high, input_currency(tornado.scenario, d.input)),
             format_figure(metric, d.at_low, currency),
             format_figure(metric, d.at_high, currency),
             _swing(metric, d.swing, currency),
@@ -691,14 +721,16 @@ def print_grid(console: Console, grid: Grid) -> None:
     currency = grid.scenario.currency
     base = format_figure(grid.metric, grid.base, currency)
     _header(console, f"{grid.metric} ({grid.scenario.name}): base {base}", [grid.scenario])
-    rows = [input_value(grid.rows, value, currency) for value in grid.row_values]
+    rows_in = input_currency(grid.scenario, grid.rows)
+    rows = [input_value(grid.rows, value, rows_in) for value in grid.row_values]
     if grid.columns is None:
         corner = grid.rows.path
         heads = [grid.metric]
         cells = [[format_figure(grid.metric, row[0], currency)] for row in grid.table]
     else:
         corner = f"{grid.rows.path} \\ {grid.columns.path}"
-        heads = [input_value(grid.columns, value, currency) for value in grid.column_values]
+        columns_in = input_currency(grid.scenario, grid.columns)
+        heads = [input_value(grid.columns, value, columns_in) for value in grid.column_values]
         cells = [[format_figure(grid.metric, v, currency) for v in row] for row in grid.table]
 
     def build(columns: Sequence[int], width: int | None) -> Table:
