@@ -371,3 +371,62 @@ def test_a_commit_with_notice_given_is_scheduled_to_its_last_month_of_service():
     assert list(line.monthly_noncancelable[:3]) == pytest.approx([150, 0, 0], abs=0.005)
     remaining = projection(scenario).columns["remaining_obligation"][1]
     assert line.total("noncancelable") == pytest.approx(remaining, abs=0.005)
+
+
+# 3,100 a month from 1 November 2025 to 15 July 2026 (July: 3,100 x 15 / 31 = 1,500), billed
+# by quarter from November: November-January, February-April, May-July (7,700)
+QUARTERLY = """name: billed
+horizon: {start: 2026-01, months: 6}
+contracts:
+  - {name: Q, monthly_fee: 3100, start: 2025-11-01, end: 2026-07-15,
+     payment: {timing: %s, every_months: 3}}
+"""
+
+
+def test_billed_quarterly_in_advance_the_payments_are_the_quarters_still_to_be_billed():
+    scenario = scenario_from_text(QUARTERLY % "advance")
+    (line,) = obligations(scenario, None, "year").contracts
+    # January was paid in November with its quarter; February pays 9,300, May 7,700
+    assert list(line.monthly_scheduled[:6]) == pytest.approx([0, 9_300, 0, 0, 7_700, 0], abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(17_000, abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(
+        projection(scenario).summary["exit_cost_now"], abs=0.005
+    )
+
+
+def test_billed_quarterly_in_arrears_the_service_before_a_is_left_out():
+    scenario = scenario_from_text(QUARTERLY % "arrears")
+    (line,) = obligations(scenario, None, "year").contracts
+    # February pays November-January 9,300, of which November and December (6,200) is a
+    # payable at A: 3,100; May pays February-April 9,300; August May-July 7,700: 20,100
+    assert list(line.monthly_scheduled[:8]) == pytest.approx(
+        [0, 3_100, 0, 0, 9_300, 0, 0, 7_700], abs=0.005
+    )
+    assert line.total("scheduled") == pytest.approx(20_100, abs=0.005)
+    assert line.total("noncancelable") == pytest.approx(
+        projection(scenario).summary["exit_cost_now"], abs=0.005
+    )
+
+
+PREPAID = """name: prepaid
+horizon: {start: 2026-01, months: 6}
+contracts:
+  - {name: P, monthly_fee: 1000, start: 2026-01-01, end: 2026-06-30,
+     prepayment: {amount: 2500, paid: 2026-01-01}}
+"""
+
+
+def test_a_prepayment_is_an_obligation_until_paid_and_then_reduces_the_payments():
+    scenario = scenario_from_text(PREPAID)
+    # as of January: the 2,500 prepayment (January's 1,000 credited from it), then 0 in
+    # February, 500 in March (1,000 less the last 500 of it), 1,000 in April, May and June
+    (line,) = obligations(scenario, None, "year").contracts
+    assert list(line.monthly_scheduled[:6]) == pytest.approx(
+        [2_500, 0, 500, 1_000, 1_000, 1_000], abs=0.005
+    )
+    assert line.total("noncancelable") == pytest.approx(6_000, abs=0.005)
+    # as of February: 3,500 left to pay, the engine's remaining obligation at January's end
+    (line,) = obligations(scenario, dt.date(2026, 2, 1), "year").contracts
+    assert line.total("scheduled") == pytest.approx(3_500, abs=0.005)
+    remaining = projection(scenario).columns["remaining_obligation"][0]
+    assert line.total("noncancelable") == pytest.approx(remaining, abs=0.005)

@@ -62,9 +62,14 @@ def test_quarterly_in_advance_across_the_horizons_edges():
     # May 21,700 - 26,300 = -4,600; Jun 24,800 - 26,300 = -1,500
     assert p.result.opening["fees_payable"][0] == money(-3_100)
     assert row(p, "fees_payable") == money([0, -6_200, -3_100, 0, -4_600, -1_500])
-    # remaining obligation counts the fees after each month, paid ahead or not: at the end of
-    # December 2025, January-June 6 x 3,100 + July's 1,500 = 20,100
-    assert p.result.summary["exit_cost_now"][0] == money(20_100)
+    # remaining obligation: the fees after each month less what is already paid for them. At
+    # the end of December 2025, January-June 6 x 3,100 + July's 1,500 = 20,100, less January's
+    # 3,100 paid in November (the payable of -3,100): 17,000
+    assert p.result.summary["exit_cost_now"][0] == money(17_000)
+    # then what the next payments will be: end of January 15,500 + 1,500 = 17,000 (nothing
+    # ahead); February 12,400 + 1,500 - 6,200 = 7,700; March 9,300 + 1,500 - 3,100 = 7,700;
+    # April 6,200 + 1,500 = 7,700 (May's payment); May 3,100 + 1,500 - 4,600 = 0; June 0
+    assert row(p, "remaining_obligation") == money([17_000, 7_700, 7_700, 7_700, 0, 0])
     balanced(p)
 
 
@@ -158,10 +163,11 @@ def test_a_prepayment_applied_first_covers_the_first_payments():
     # the fees are incurred as before; fees_payable is gross of the prepayment: 0 (advance)
     assert row(p, "committed_fees") == money([1_000] * 6 + [0])
     assert row(p, "fees_payable") == money([0] * 7)
-    # the remaining obligation counts fees whether prepaid or not: 6,000 at the end of
-    # December 2025, then 5,000, 4,000, ... 0
+    # the remaining obligation is the fees left less the prepayment not yet credited: 6,000 at
+    # the end of December 2025 (nothing prepaid yet), then 5,000 - 1,500 = 3,500,
+    # 4,000 - 500 = 3,500, then 3,000, 2,000, 1,000, 0
     assert p.result.summary["exit_cost_now"][0] == money(6_000)
-    assert row(p, "remaining_obligation") == money([5_000, 4_000, 3_000, 2_000, 1_000, 0, 0])
+    assert row(p, "remaining_obligation") == money([3_500, 3_500, 3_000, 2_000, 1_000, 0, 0])
     balanced(p)
 
 
@@ -229,4 +235,9 @@ def test_an_unused_refundable_prepayment_is_refunded(timing, paid, left):
     assert row(p, "prepaid_fees") == money(left)
     # cumulative cash: -8,000 until the refund, then -6,000 (the fees)
     assert row(p, "cumulative_cash")[-1] == money(-6_000)
+    if timing == "advance":
+        # the fees left less the prepayment not yet credited, negative while more is to come
+        # back than is owed: end of January 5,000 - 7,000 = -2,000, and so on to May's
+        # 1,000 - 3,000; June 0 - 0 (refunded that month)
+        assert row(p, "remaining_obligation") == money([-2_000] * 5 + [0, 0])
     balanced(p)

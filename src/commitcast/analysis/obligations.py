@@ -36,7 +36,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from commitcast.analysis.unsupported import refuse_unsupported
 from commitcast.core.calendar import (
     date_from_day,
     day_number,
@@ -142,7 +141,6 @@ def obligations(
             "by",
             hint="by='bucket', 'year', 'fiscal-year' or 'fiscal-quarter'",
         )
-    refuse_unsupported(scenario, "obligations by maturity")
     base = Batch(scenario)
     # the run without any planned notice, for the fees of running out before a notice's month
     noticed = {
@@ -208,6 +206,14 @@ def obligations(
             else:
                 noncancelable = np.zeros(length)
                 noncancelable[shift : shift + grid.count - a] = by_service
+        if contract.payment.every_months > 1 or contract.prepayment is not None:
+            # billed over several months or prepaid: the payments themselves from A's month,
+            # less what settles service before A; noncancelable: the earliest of them, up to
+            # the engine's remaining obligation at the end of the month before A
+            scheduled = _payments_from(given, contract, a, length)
+            free_payments = _payments_from(free, contract, a, length)
+            source = scheduled if notice_applied or term is None else free_payments
+            noncancelable = _earliest(source, float(given.obligation[a - 1]))
         contracts.append(
             ContractObligations(
                 (),
@@ -388,6 +394,11 @@ def _run(full: FullSchedule, row: int) -> FullSchedule:
 
 MONEY_ROWS = (
     "fees",
+    "fees_paid",
+    "sla_credits",
+    "fees_payable",
+    "prepaid_fees",
+    "obligation",
     "service_fees",
     "fees_before_service_ends",
     "service_fees_to_date",
@@ -400,6 +411,43 @@ def _converted(schedule: FullSchedule, rate: float) -> FullSchedule:
     if rate == 1.0:
         return schedule
     return replace(schedule, **{name: getattr(schedule, name) * rate for name in MONEY_ROWS})
+
+
+def _payments_from(full: FullSchedule, contract: Contract, a: int, length: int) -> np.ndarray:
+    """A contract's payments by month from A's (grid column `a`): what it pays each month,
+    SLA credits left out (they are contingent), the prepayment if it is still to be paid, less
+    the fees of service before A still owed then (a payable: not an obligation); what is
+    left to pay after the grid's last month falls in the month after it."""
+    count = full.fees.shape[0]
+    out = np.zeros(length)
+    out[: count - a] = full.fees_paid[a:] + full.sla_credits[a - 1 : -1]
+    left = float(full.fees_payable[-1] - full.prepaid_fees[-1])
+    refundable = contract.prepayment is not None and contract.prepayment.refundable
+    out[count - a] += left if refundable else max(left, 0.0)
+    owed_before = max(float(full.fees_payable[a - 1]), 0.0)
+    for k in range(length):
+        if owed_before <= 0:
+            break
+        settled = min(owed_before, max(out[k], 0.0))
+        out[k] -= settled
+        owed_before -= settled
+    return out
+
+
+def _earliest(payments: np.ndarray, total: float) -> np.ndarray:
+    """The first payments, in month order, up to `total` (the rest of it, if any, in the last
+    month with a payment): what a notice cannot avoid when it only cuts later payments."""
+    out = np.zeros_like(payments)
+    left = total
+    for k, payment in enumerate(payments):
+        if left <= 0:
+            break
+        out[k] = min(max(payment, 0.0), left)
+        left -= out[k]
+    if left != 0:  # more than the payments (or a refund to come): with the last of them
+        paid = np.flatnonzero(payments)
+        out[int(paid[-1]) if paid.size else 0] += left
+    return out
 
 
 def _notice_on_a(

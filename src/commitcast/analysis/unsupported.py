@@ -1,10 +1,9 @@
 """Contract terms a view does not cover yet, refused at their line rather than shown wrong.
 
-The projection, what-if commands and the workbook handle every contract term. Two views read
-a reserved contract's payments month by month on their own terms and do not yet follow billing
-periods over a month or prepayments: the obligations by maturity (which covers commits and
-other currencies) and lease accounting (which does not cover a lease in another currency
-either). A scenario with such a term is refused there, with the term's line, until they do."""
+The projection, what-if commands, obligations and the workbook handle every contract term.
+Lease accounting builds a lease's payments month by month on its own terms and does not yet
+follow billing periods over a month, prepayments or another currency: a lease with one is
+refused there, with the term's line, until it does."""
 
 from __future__ import annotations
 

@@ -112,14 +112,15 @@ class FullSchedule:
     fees_left: np.ndarray
     # owed if notice were given at the month's end: service fees up to service_ends, plus the
     # termination fee if that ends service early, at most the fees left if no notice were
-    # planned (fees_left without a notice given)
+    # planned (fees_left without a notice given); before anything paid ahead for it
     exit_cost: np.ndarray
     # with notice given and service ending early: the termination fee while its month (the
     # last of service) is still to come, else 0
     termination_fee_to_come: np.ndarray
     # remaining obligation at the month's end: from the month notice is given in, fees_left +
     # termination_fee_to_come; before it, or without notice, with a termination option
-    # exit_cost; else fees_left
+    # exit_cost; else fees_left. Billed ahead or prepaid: less what is already paid for it
+    # (fees billed ahead, then the prepayment not yet credited; see `_still_to_pay`)
     obligation: np.ndarray
     # latest notice day for service to end with the month (notice_day - notice days); NaN
     # without a termination option or when that is before the earliest notice day
@@ -620,7 +621,9 @@ def _rows(
     billing = column("payment.every_months")
     prepaid = np.zeros_like(committed)
     forfeited = np.zeros_like(committed)
-    if (billing > 1).any() or (column("prepayment.amount") > 0).any():
+    simple_payments = not ((billing > 1).any() or (column("prepayment.amount") > 0).any())
+    simple: np.ndarray | bool = True
+    if not simple_payments:
         # the general schedule of payments; a contract billed monthly without a prepayment
         # keeps the one above (the same figures, by the same arithmetic)
         general = _payments(p, k, service_fees, charge, last_day, starts, arrears, billing, edge)
@@ -717,6 +720,8 @@ def _rows(
         otherwise = from_a.copy()
         otherwise[:, pick] = np.where(allowed[:, pick], exit_now, from_a[:, pick])
         obligation = np.where(noticed, with_notice, otherwise)
+    if not simple_payments:
+        obligation = np.where(simple, obligation, _still_to_pay(p, obligation, payable, prepaid))
 
     # the rate of the contract's currency in each month (1 in the reporting currency), from
     # the horizon's first month (work column h0 + 1)
@@ -806,6 +811,20 @@ def _cut(rows: dict[str, np.ndarray], lead: int, count: int) -> dict[str, np.nda
         name: values[..., lead:] if values.ndim == 3 and values.shape[2] == count else values
         for name, values in rows.items()
     }
+
+
+def _still_to_pay(
+    p: dict[str, np.ndarray], owed: np.ndarray, payable: np.ndarray, prepaid: np.ndarray
+) -> np.ndarray:
+    """The remaining obligation of a contract billed ahead or prepaid: what it owes (`owed`,
+    the fees for service after the month and any termination fee) less what is already paid
+    for it: fees billed ahead (a negative payable; never refunded, so at most what is owed)
+    and the prepayment not yet credited (what exceeds the rest is forfeited, 0 owed, or with
+    `refundable` comes back: a negative obligation)."""
+    ahead = np.maximum(-payable, 0.0)
+    left = np.maximum(owed - ahead, 0.0) - prepaid
+    refundable = p["prepayment.refundable"][:, :, None] == 1.0
+    return np.where(refundable, left, np.maximum(left, 0.0))
 
 
 def _payments(

@@ -89,6 +89,28 @@ def _notes(result: Obligations) -> list[str]:
                 f"{c.name}: notice planned on {contract.termination.notice_given}; scheduled is "
                 "the shortened schedule, noncancelable as if notice were still to be given"
             )
+        if contract.kind == "commit":
+            notes.append(
+                f"{c.name}: a take-or-pay commit; each period's unmet minimum, in the month it "
+                "is billed (usage above the minimums is not an obligation)"
+            )
+        elif contract.payment.every_months > 1 or contract.prepayment is not None:
+            notes.append(
+                f"{c.name}: billed "
+                + (
+                    f"every {contract.payment.every_months} months"
+                    if contract.payment.every_months > 1
+                    else "monthly"
+                )
+                + (", prepaid" if contract.prepayment is not None else "")
+                + "; its payments as billed, less what is already paid; noncancelable is the "
+                "earliest of them"
+            )
+        if result.scenario.currency_of(contract) != result.scenario.currency:
+            notes.append(
+                f"{c.name}: in {result.scenario.currency_of(contract)}, converted at the rate "
+                "of the month before the as-of date"
+            )
     return notes
 
 
