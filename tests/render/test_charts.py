@@ -115,3 +115,37 @@ def test_a_name_is_text_never_mathtext_or_hidden(tmp_path):
     svg = svg_inline(built, "q")
     assert "<b>" not in svg
     chart([scenario], "cumulative_cash", tmp_path / "odd.svg")  # no mathtext error
+
+
+# A scenario whose obligations by maturity are refused (a term the view does not cover yet).
+@pytest.fixture
+def refusing(monkeypatch):
+    """obligations() refusing the downside case, at a line of its own."""
+    from commitcast.core.errors import Problem
+    from commitcast.report import board
+
+    real = board.obligations
+
+    def refused(scenario, *args, **kwargs):
+        if "downside" in (scenario.provenance.file or ""):
+            problem = Problem("obligations by maturity does not cover x yet", line=7)
+            raise CommitcastError([problem])
+        return real(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(board, "obligations", refused)
+
+
+def test_refused_obligations_are_the_charts_error_or_its_note(refusing, two):
+    base, downside = two
+    assert "downside" in (downside.provenance.file or "")
+    # alone: the refusal itself, at its line
+    with pytest.raises(CommitcastError, match="does not cover x yet") as raised:
+        build_chart([downside], "obligations")
+    assert raised.value.problems[0].line == 7
+    # beside a scenario whose obligations are shown: drawn for it, the other named in the note
+    built = build_chart(two, "obligations")
+    assert {s.name for s in built.series} == {"noncancelable", "cancelable"}
+    assert (
+        built.note
+        == f"Not shown for {downside.name}: obligations by maturity does not cover x yet."
+    )

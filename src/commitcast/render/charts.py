@@ -723,6 +723,18 @@ def build_chart(
         "tornado": lambda: tornado_chart(reports[0]),
         "fan": lambda: fan_chart(reports[0]),
     }[metric]()
+    refused = [r for r in reports if r.obligations_refused]
+    if built is None and refused:
+        # every scenario's obligations refused: the refusal itself, at its lines
+        raise CommitcastError([p for r in refused for p in r.obligations_refused])
+    if built is not None and refused:
+        # drawn for the others; why not for these, in the chart's note
+        built.note = " ".join(
+            [
+                built.note,
+                *(f"Not shown for {r.scenario.name}: {r.obligations_note}." for r in refused),
+            ]
+        ).strip()
     if built is None:
         reason = {
             "obligations": "no scenario has a contract",
@@ -738,15 +750,14 @@ def build_chart(
 def _partial(scenario: Scenario, metric: str, runs: int, seed: int) -> ScenarioReport:
     """Only what the chart needs of the report's results."""
     from commitcast.analysis.exit import exit_options
-    from commitcast.analysis.obligations import obligations
     from commitcast.analysis.sensitivity import sensitivity
     from commitcast.analysis.simulate import simulate
     from commitcast.engine.projection import projection
-    from commitcast.report.board import ScenarioReport, has_distributions
+    from commitcast.report.board import ScenarioReport, has_distributions, obligations_or_refusal
 
     report = ScenarioReport(projection(scenario), None, [], None, None)
-    if metric == "obligations" and scenario.contracts:
-        report.obligations = obligations(scenario)
+    if metric == "obligations":
+        report.obligations, report.obligations_refused = obligations_or_refusal(scenario)
     elif metric == "exit":
         report.exits = [
             exit_options(scenario, i)

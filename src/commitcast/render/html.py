@@ -205,6 +205,15 @@ def _headline(board: Board, now: dt.datetime) -> str:
             for i, r in enumerate(reports)
         )
         rows.append(f'<tr><th scope="row">{_e(label)}</th>{cells}</tr>')
+    # obligations a scenario's terms are refused for: why, in one line under the figures
+    # they would give (the report goes on without them, and without their section)
+    refused = "".join(
+        f'<p class="note refused" data-scenario="{i}" role="note">Obligations by maturity of '
+        f"{letter} not shown, nor its total commitment and noncancelable part: "
+        f"{_e(r.obligations_note)}.</p>"
+        for i, (letter, r) in enumerate(zip(letters, reports, strict=True))
+        if r.obligations_note
+    )
     return (
         '<section id="headline">'
         "<h1>Compute commitments: board report</h1>"
@@ -214,7 +223,7 @@ def _headline(board: Board, now: dt.datetime) -> str:
         '<div class="first">'
         "<div><h2>Headline figures</h2>"
         f'<table class="headline"><thead><tr><th scope="col">figure</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<tbody>{''.join(rows)}</tbody></table>{refused}</div>"
         f"<div><h2>Cumulative cash</h2>{_figure('c-cash', cash_chart(reports), PANEL)}</div>"
         "</div></section>"
     )
@@ -227,6 +236,8 @@ def _headline_keys(board: Board) -> list[tuple[str, str]]:
 def headline_text(figure: Figure, currency: str) -> str:
     """A headline figure as the page shows it (the terminal's display rule)."""
     if figure.key in ("total_commitment", "noncancelable"):
+        if figure.value is None:
+            return "not shown"  # the obligations were refused: the note under the table
         return format_money(figure.value, currency)  # type: ignore[arg-type]
     return format_figure(figure.key, figure.value, currency)
 

@@ -4,6 +4,9 @@ timing, tornado and (with distributions) Monte Carlo, plus the comparison to the
 Plain results and neutral rows; `render.html` and `render.charts` lay them out. Figures that do
 not exist for a scenario are None (a contract that cannot be terminated has no exit curve, a
 scenario without distributions no fan), and the sections that would show them are left out.
+Obligations by maturity a scenario's terms are refused for (a term the view does not cover yet)
+are None too, with the refusal kept (`obligations_refused`): the report says why, in one line,
+where they would have been, and the two headline figures they give are undefined.
 
     board = gather([base, downside], runs=10_000, seed=0)
     board.scenarios[0].headline  # [Figure("npv", "NPV of net cash flow", 17.3e9), ...]
@@ -20,7 +23,7 @@ from commitcast.analysis.exit import ExitAnalysis, exit_options
 from commitcast.analysis.obligations import Obligations, obligations
 from commitcast.analysis.sensitivity import Tornado, sensitivity
 from commitcast.analysis.simulate import Simulation, simulate
-from commitcast.core.errors import CommitcastError
+from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import SUMMARY_KEYS
 from commitcast.engine.projection import Projection, projection
 from commitcast.model.scenario import Scenario
@@ -63,10 +66,20 @@ class ScenarioReport:
     tornado: Tornado | None
     simulation: Simulation | None
     headline: list[Figure] = field(default_factory=list)
+    # why obligations is None for a scenario with contracts: the view's refusal, at its lines
+    obligations_refused: list[Problem] = field(default_factory=list)
 
     @property
     def scenario(self) -> Scenario:
         return self.projection.scenario
+
+    @property
+    def obligations_note(self) -> str | None:
+        """Why the obligations by maturity are not shown, in one line; None if they are."""
+        if not self.obligations_refused:
+            return None
+        reasons = list(dict.fromkeys(problem.message for problem in self.obligations_refused))
+        return "; ".join(reasons)
 
     @property
     def serving_modelled(self) -> bool:
@@ -122,7 +135,7 @@ def _report(
     scenario: Scenario, runs: int, seed: int, progress: Callable[[int], None] | None
 ) -> ScenarioReport:
     result = projection(scenario)
-    owed = obligations(scenario) if scenario.contracts else None
+    owed, refused = obligations_or_refusal(scenario)
     exits = []
     for index, contract in enumerate(scenario.contracts):
         if contract.termination is None:
@@ -138,9 +151,21 @@ def _report(
     simulation = (
         simulate(scenario, runs, seed, progress=progress) if has_distributions(scenario) else None
     )
-    report = ScenarioReport(result, owed, exits, tornado, simulation)
+    report = ScenarioReport(result, owed, exits, tornado, simulation, obligations_refused=refused)
     report.headline = headline(report)
     return report
+
+
+def obligations_or_refusal(scenario: Scenario) -> tuple[Obligations | None, list[Problem]]:
+    """The scenario's obligations by maturity (None without contracts), or None and the
+    problems it is refused with (a contract term the view does not cover yet): the report is
+    made without them rather than not at all."""
+    if not scenario.contracts:
+        return None, []
+    try:
+        return obligations(scenario), []
+    except CommitcastError as error:
+        return None, list(error.problems)
 
 
 def headline(report: ScenarioReport) -> list[Figure]:
@@ -149,7 +174,9 @@ def headline(report: ScenarioReport) -> list[Figure]:
     figures = []
     for key, label in HEADLINE:
         value: Any
-        if key == "total_commitment":
+        if key in ("total_commitment", "noncancelable") and report.obligations_refused:
+            value = None  # not known: the obligations are not shown (obligations_note)
+        elif key == "total_commitment":
             value = owed.total.total("scheduled") if owed is not None else 0.0
         elif key == "noncancelable":
             value = owed.total.total("noncancelable") if owed is not None else 0.0
