@@ -54,7 +54,8 @@ CONVENTIONS = (
     "each month from the earliest notice day); the best month is the one with the highest NPV "
     "among the notices that end service early.",
     "Sensitivity: each driver flexed 20% down and up (rates of 0 by one point a month, uptime by "
-    "one point), the others at their values; drivers ranked by the swing of NPV.",
+    "one point, an exchange rate by 10%), the others at their values; drivers ranked by the "
+    "swing of NPV; a driver's money in its contract's or stream's currency.",
     "Monte Carlo (scenarios with distributions): the runs and seed given; the fan's band runs "
     "from the 5th to the 95th percentile of each month's cumulative cash (linear interpolation "
     "between runs); P(gross margin < 0) is the share of runs whose gross margin over the "
@@ -89,6 +90,7 @@ figure { margin: 0; break-inside: avoid; page-break-inside: avoid; }
 svg.chart { width: 100%; height: auto; display: block; }
 svg.chart * { stroke-linejoin: round; stroke-linecap: butt; }
 .note { color: var(--muted); margin: 4px 0; font-size: 13px; }
+.note.refused { color: var(--ink); border-left: 3px solid #d55e00; padding-left: 8px; }
 details { margin: 4px 0 0; font-size: 12px; }
 details table { margin-top: 6px; }
 summary { cursor: pointer; color: var(--muted); }
