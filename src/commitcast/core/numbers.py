@@ -11,7 +11,7 @@ An amount may say its currency: an ISO code in capitals before or after it (`EUR
 `¥` JPY; the table is core.display.SYMBOLS), once. A lower-case code (`eur 400M`) is refused:
 `400 mil` or `5 bnx` must not read as a currency. A percentage takes no currency. Which currency
 an amount must be in (its contract's, its stream's, the scenario's) is checked where the
-scenario is known (model.fields.currency_issues); here an amount only says what it is written in.
+scenario is known (model.scenario.currency_issues); here an amount only says what it is written in.
 """
 
 from __future__ import annotations
