@@ -126,3 +126,75 @@ def test_num_formats():
     assert formats["money"] == '"$"#,##0'
     assert formats["tokens"] == '#,##0.0,,,,"T"'  # four commas: trillions
     assert formats["date"] == "d mmm yyyy"
+
+
+# Issue 13: quarterly billing of a contract started before the month before the horizon. The
+# engine works its schedule out from the start (engine.contracts._lead: the October quarter,
+# billed in advance in October); the sheet's columns begin in December 2025, so the export is
+# refused at the contract's start rather than written with formulas that disagree.
+EARLY = """\
+name: Early quarterly
+horizon: {start: 2026-01, months: 12}
+contracts:
+  - name: Rack
+    monthly_fee: 1M
+    start: 2025-10-01
+    end: 2027-09-30
+    payment: {timing: advance, every_months: 3}
+    capacity: {tokens_per_month: 1.0e12}
+revenue:
+  - {name: Flat, revenue_per_month: 2M}
+"""
+
+
+def test_a_billing_period_begun_before_the_sheet_is_refused_at_its_line(cli, tmp_path):
+    scenario = tmp_path / "early.yaml"
+    scenario.write_text(EARLY, encoding="utf-8")
+    book = tmp_path / "early.xlsx"
+    result = cli("export", scenario, "-o", book)
+    assert result.exit_code == 2, result.output
+    text = " ".join((result.stdout + result.stderr).split())  # unwrapped
+    assert f"{scenario}:6:5: contracts[0].start: 'Rack' is billed every 3 months from 2025-10" in (
+        text
+    )
+    assert "(2025-12, the month before the horizon)" in text
+    assert "start the horizon in 2025-11 or earlier" in text
+    assert not book.exists()
+    # the projection itself is not refused: the engine has the October quarter
+    assert cli("project", scenario, "--format", "json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        # the month before the horizon is the sheet's first column: exported
+        (("start: 2025-10-01", "start: 2025-12-01"), None),
+        # billed monthly: nothing before the sheet is needed
+        (("every_months: 3", "every_months: 1"), None),
+        # a prepayment paid before the sheet, the contract starting inside it
+        (
+            (
+                "start: 2025-10-01",
+                "start: 2026-01-01\n    prepayment: {amount: 2M, paid: 2025-11-20}",
+            ),
+            "contracts[0].prepayment.paid: 'Rack' is billed every 3 months from 2025-11",
+        ),
+        # prepaid and billed monthly, from October
+        (
+            ("every_months: 3", "every_months: 1}\n    prepayment: {amount: 2M, paid: 2025-10-01"),
+            "contracts[0].start: 'Rack' is prepaid from 2025-10",
+        ),
+    ],
+)
+def test_where_the_sheet_begins(change, refused, cli, tmp_path):
+    scenario = tmp_path / "early.yaml"
+    scenario.write_text(EARLY.replace(*change), encoding="utf-8")
+    book = tmp_path / "early.xlsx"
+    result = cli("export", scenario, "-o", book)
+    text = " ".join((result.stdout + result.stderr).split())
+    if refused is None:
+        assert result.exit_code == 0, text
+        assert book.exists()
+    else:
+        assert result.exit_code == 2, text
+        assert refused in text

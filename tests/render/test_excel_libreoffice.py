@@ -211,6 +211,65 @@ revenue:
   - {name: Flat, revenue_per_month: 4000, growth: 0.5}
 """
 
+# Issue 13 at the sheet's first column: quarterly billing in arrears from the month before the
+# horizon (its first quarter, December to February, paid in March) with a prepayment paid in
+# December and credited first; a contract started earlier is refused (test_excel_contracts.py)
+SHEET_EDGE = """
+name: Billed from the sheet's first month
+horizon: {start: 2026-01, months: 12}
+contracts:
+  - name: Rack
+    monthly_fee: 1_000_000
+    start: 2025-12-01
+    end: 2027-01-15
+    payment: {timing: arrears, every_months: 3}
+    prepayment: {amount: 2_500_000, paid: 2025-12-15, applied: first}
+    capacity: {tokens_per_month: 1.0e12}
+revenue:
+  - {name: Flat, revenue_per_month: 2_000_000}
+"""
+
+# The Obligations sheet of issue 13: a euro contract (converted at the rate of the month before
+# the as-of month), a take-or-pay commit begun before the horizon (a six-month minimum counted
+# from January), and a euro commit with a notice planned; figures by hand in
+# test_commit_obligations_recalculate_to_the_hand_figures
+COMMIT_OBLIGATIONS = """
+name: Commits and euros
+horizon: {start: 2026-01, months: 24}
+fx:
+  EUR: {rate: 1.1, change: 0.002}
+contracts:
+  - name: EU rack
+    currency: EUR
+    monthly_fee: EUR 2M
+    start: 2025-11-01
+    end: 2028-06-30
+    termination: {notice_days: 90, fee: EUR 3M, earliest_notice: 2026-06-01}
+    payment: {timing: arrears}
+    capacity: {tokens_per_month: 1.0e12}
+  - name: Commit
+    kind: commit
+    price_per_million_tokens: 2
+    minimum: {amount: 12M, every_months: 6}
+    max_tokens_per_month: 1.0e12
+    start: 2025-10-01
+    end: 2027-09-30
+    termination: {notice_days: 60, fee: 1M}
+    payment: {timing: arrears}
+  - name: Euro commit
+    kind: commit
+    currency: EUR
+    price_per_million_tokens: EUR 1.5
+    minimum: {amount: EUR 30M, every_months: 12}
+    start: 2026-03-15
+    end: 2028-03-14
+    termination: {notice_days: 30, fee: EUR 5M, notice_given: 2027-05-01}
+revenue:
+  - {name: API, tokens_per_month: 2.0e12, growth: 0.02, price_per_million_tokens: 4}
+costs:
+  overflow: {policy: on_demand, cost_per_million_tokens: 3}
+"""
+
 # LibreOffice saves charts openpyxl cannot parse back; the charts are not what is read here.
 pytestmark = pytest.mark.filterwarnings("ignore:Unable to read chart:UserWarning")
 
@@ -271,6 +330,9 @@ SUMMARY_LABELS = {
     "average_cost_per_million_tokens": "Fees per million tokens served",
     "months_saturated_at_peak": "Months saturated at peak",
     "max_queue_wait_seconds": "Longest peak-hour queue wait",
+    "total_idle_capacity_cost": "Idle capacity cost",
+    # a row only when the workbook has a take-or-pay commit
+    "total_commit_shortfall": "Idle commitment cost (commit shortfall)",
 }
 # rows a calculation sheet has only with serving inputs (the queue is not modelled without)
 SERVING_ROWS = ("peak_utilization", "queue_wait_seconds")
@@ -289,9 +351,15 @@ EDITS = {
     # take-or-pay commit, billing period, prepayment and a currency (cover-demand.yaml)
     "cover-minimum-price": Edit(
         "cover",
-        # (fx.EUR.rate: `--set fx.EUR.rate=...` is refused by load.overrides for now)
         {"S1_C3_Minimum": 450e6, "S1_C3_Price": 1.6},
         ("contracts[2].minimum.amount=450M", "contracts[2].price_per_million_tokens=1.6"),
+    ),
+    # the euro's rate and drift edited in the workbook: the EU reservation's fees, the EU
+    # stream's revenue and the fx loss on their balances, as --set fx.EUR.rate gives them
+    "cover-fx": Edit(
+        "cover",
+        {"S1_FX_Eur_Rate": 1.05, "S1_FX_Eur_Change": 0.004},
+        ("fx.EUR.rate=1.05", "fx.EUR.change=0.004"),
     ),
     "cover-billing-prepayment": Edit(
         "cover",
@@ -443,6 +511,8 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
         "ops-no-target": OPS_NO_TARGET,
         "mixed": MIXED,
         "launch": LAUNCH,
+        "sheet-edge": SHEET_EDGE,
+        "commit-obligations": COMMIT_OBLIGATIONS,
     }
     paths = {"base": BASE, "cover": SCENARIOS / "cover-demand.yaml"}
     for key, text in texts.items():
@@ -461,7 +531,7 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     export("edge", [paths["edge"]])
     export("no-revenue", [paths["no-revenue"]])
     export("no-contracts", [paths["no-contracts"]])
-    for key in ("ops", "ops-no-target", "mixed", "launch"):
+    for key in ("ops", "ops-no-target", "mixed", "launch", "sheet-edge", "commit-obligations"):
         export(key, [paths[key]])
     export("all", [*SCENARIO_FILES, *(paths[key] for key in texts)])
     for key, edit in EDITS.items():
@@ -496,6 +566,8 @@ WORKBOOKS = [f"scenario-{p.stem}" for p in SCENARIO_FILES] + [
     "ops-no-target",
     "mixed",
     "launch",
+    "sheet-edge",
+    "commit-obligations",
     "all",
 ]
 
@@ -565,7 +637,11 @@ def test_changed_inputs_recalculate_like_set(books, key):
     assert changed, "the edit must change the projection for the test to mean anything"
     summary = book["Summary"]
     srows = {summary.cell(r, 1).value: r for r in range(1, summary.max_row + 1)}
+    has_commits = any(c.kind == "commit" for c in expected.scenario.contracts)
+    assert ("Idle commitment cost (commit shortfall)" in srows) == has_commits
     for key_, label in SUMMARY_LABELS.items():
+        if label not in srows:
+            continue  # the commit shortfall of a workbook without commits (asserted above)
         cell = summary.cell(srows[label], 2)
         want = expected.summary[key_]
         if want is None:
@@ -600,6 +676,69 @@ def test_a_launch_and_fiscal_years_recalculate_to_the_hand_figures(books):
     assert [ws.cell(month, 10 + i).value for i in range(2)] == [2027, 2028]
     totals = [ws.cell(rows["Revenue"], 10 + i).value for i in range(2)]
     assert totals == pytest.approx([sum(revenue[:3]), sum(revenue[3:])], abs=CENT)
+
+
+def test_billing_from_the_sheets_first_month_recalculates_to_the_hand_figures(books):
+    """SHEET_EDGE by hand: 1,000,000.00 a month from December 2025, billed quarterly in
+    arrears; December to February paid in March, 3,000,000.00 less the 2,500,000.00 prepaid
+    in December (credited first) = 500,000.00; then 3,000,000.00 every third month. The
+    prepayment is unused until March: 2,500,000.00 prepaid at the ends of January and
+    February; fees payable 2,000,000.00, 3,000,000.00, then 1,000,000.00 after March's
+    payment."""
+    ws = openpyxl.load_workbook(books["sheet-edge"][1], data_only=True).worksheets[3]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+
+    def months(label: str) -> list:
+        return [ws.cell(rows[label], 3 + m).value for m in range(6)]
+
+    cash_out = [0, 0, 500_000.00, 0, 0, 3_000_000.00]
+    assert months("Cash out (fees paid, overflow, serving)") == pytest.approx(cash_out, abs=CENT)
+    prepaid = [2_500_000.00, 2_500_000.00, 0, 0, 0, 0]
+    assert months(LABELS["prepaid_fees"]) == pytest.approx(prepaid, abs=CENT)
+    payable = [2e6, 3e6, 1e6, 2e6, 3e6, 1e6]
+    assert months(LABELS["fees_payable"]) == pytest.approx(payable, abs=CENT)
+
+
+def test_commit_obligations_recalculate_to_the_hand_figures(books):
+    """COMMIT_OBLIGATIONS' Obligations sheet as LibreOffice recalculates it, by hand.
+
+    Commit ($12M each six contract months from October 2025, arrears): the October period
+    counts January to March, $6M paid in April; then $12M in October 2026, April and October
+    2027: $18M within a year, $24M in 1-3 years. Notice on 1 January ends service before
+    2 March (60 days): that period's $6M and the $1M fee, $7M noncancelable.
+    EU rack (EUR 2M a month, arrears, converted at 1.1 / 1.002, the rate of December 2025):
+    30 months from January 2026, EUR 60M; 11 paid within a year (February to December),
+    EUR 22M; noncancelable: notice on the earliest day, 1 June, ends service before 30 August:
+    7 months, 29/31 of August and the EUR 3M fee, EUR 18,870,967.74."""
+    ws = openpyxl.load_workbook(books["commit-obligations"][1], data_only=True)["Obligations"]
+    rate = 1.1 / 1.002
+    lines = {}
+    name = None
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 2).value in ("scheduled", "noncancelable", "cancelable"):
+            name = ws.cell(r, 1).value or name
+            lines[name, ws.cell(r, 2).value] = [ws.cell(r, c).value for c in range(3, 8)]
+        if ws.cell(r, 1).value == "Month by month (the columns of the Contracts sheet)":
+            break
+    assert lines["Commit", "scheduled"] == pytest.approx([18e6, 24e6, 0, 0, 42e6], abs=CENT)
+    assert lines["Commit", "noncancelable"] == pytest.approx([7e6, 0, 0, 0, 7e6], abs=CENT)
+    eu = [22e6 * rate, 38e6 * rate, 0, 0, 60e6 * rate]
+    assert lines["EU rack", "scheduled"] == pytest.approx(eu, abs=CENT)
+    noncancelable = (7 * 2e6 + 2e6 * 29 / 31 + 3e6) * rate
+    assert lines["EU rack", "noncancelable"][4] == pytest.approx(noncancelable, abs=CENT)
+    assert noncancelable == pytest.approx(20_716_631.25, abs=CENT)
+
+
+def test_a_commit_shortfall_on_the_summary(books):
+    """The commit's minimum raised to $450M a year at $1.60 per million tokens: the commit is
+    not spent in full and the Summary's idle commitment cost, recalculated, is the engine's
+    $124,365,649.45 (0 in the scenario as written)."""
+    for key, want in (("scenario-cover-demand", 0.0), ("edit-cover-minimum-price", 124_365_649.45)):
+        summary = openpyxl.load_workbook(books[key][1], data_only=True)["Summary"]
+        rows = {summary.cell(r, 1).value: r for r in range(1, summary.max_row + 1)}
+        label = SUMMARY_LABELS["total_commit_shortfall"]
+        assert rows[label] == rows["Idle capacity cost"] + 1  # beside the idle capacity cost
+        assert summary.cell(rows[label], 2).value == pytest.approx(want, abs=CENT)
 
 
 def test_changed_notice_date_agrees_with_the_cli(books, cli):

@@ -34,7 +34,7 @@ from commitcast.render.excel_accounting import SHEET as ACCOUNTING
 from commitcast.render.excel_accounting import has_leases, write_accounting
 from commitcast.render.excel_calc import CalcSheet, write_calc
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
-from commitcast.render.excel_contracts import ContractCells, write_contracts
+from commitcast.render.excel_contracts import ContractCells, schedule_problems, write_contracts
 from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
 from commitcast.render.excel_inputs import Inputs, write_assumptions
 from commitcast.render.excel_obligations import SHEET as OBLIGATIONS
@@ -132,7 +132,7 @@ def write_workbook(
         close = close_of(list(scenarios), actuals, keep_plan, variance)
         projections = close.projections
         scenarios = [result.scenario for result in projections]
-    problems = early_date_problems(scenarios)
+    problems = early_date_problems(scenarios) + schedule_problems(list(scenarios))
     if problems:
         raise CommitcastError(problems)
     results = list(projections) if projections is not None else [projection(s) for s in scenarios]
@@ -267,6 +267,13 @@ SUMMARY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Exit cost now", "exit_cost_now", "money", "exit"),
     ("Average utilization", "average_utilization", "ratio", "util"),
     ("Idle capacity cost", "total_idle_capacity_cost", "money", "sum:idle_capacity_cost"),
+    # only when a scenario of the workbook has a take-or-pay commit (0 for those without)
+    (
+        "Idle commitment cost (commit shortfall)",
+        "total_commit_shortfall",
+        "money",
+        "sum:commit_shortfall",
+    ),
     ("Revenue and margin", "", "section", ""),
     ("Total revenue", "total_revenue", "money", "sum:revenue"),
     ("Total inference cost", "total_inference_cost", "money", "sum:inference_cost"),
@@ -370,7 +377,10 @@ def _summary(
     ws.freeze_panes(4, 1)
     rows: dict[str, int] = {}
     row = 6
+    commits = any(c.kind == "commit" for r in results for c in r.scenario.contracts)
     for text, key, kind, how in SUMMARY_ROWS:
+        if key == "total_commit_shortfall" and not commits:
+            continue
         if kind == "section":
             row += 1 if row > 6 else 0
             fmt = formats.section()
@@ -474,6 +484,8 @@ def _summary_formula(
     rows: dict[str, int],
 ) -> str:
     here = _col(col)
+    if how == "sum:commit_shortfall" and "commit_shortfall" not in calc.sheet.rows:
+        return "=0"  # no take-or-pay commit in this scenario: no shortfall row
     if how.startswith("sum:"):
         return f"=SUM({calc.ref(how[4:])})"
     if how.startswith("max:"):

@@ -1153,11 +1153,14 @@ def _commits(
             amount=amount,
             continues=continues,
             to_date=to_date,
+            k=k,
         ) -> str:
+            # nothing once no month of service is left after this one (a shortfall billed in
+            # the last month of service is incurred, not an obligation)
             in_current = f"MAX(MIN({C}{current}*{every}+{every}-1,{last})-{C}{first_owed}+1,0)"
             return (
-                f"{amount}*MAX({last}-{C}{first_owed}+1,0)/{every}"
-                f"-IF({C}{continues}=1,MIN({C}{to_date},{amount}*{in_current}/{every}),0)"
+                f"IF({last}>=MAX({C}{k}+1,0),{amount}*MAX({last}-{C}{first_owed}+1,0)/{every}"
+                f"-IF({C}{continues}=1,MIN({C}{to_date},{amount}*{in_current}/{every}),0),0)"
             )
 
         def owed_v(
@@ -1168,12 +1171,14 @@ def _commits(
             cont_v=cont_v,
             to_date_v=to_date_v,
             amount_v=amount_v,
+            k_v=k_v,
         ) -> np.ndarray:
             in_current = np.maximum(
                 np.minimum(current_v * every_v + every_v - 1, last) - first_v + 1, 0
             )
             credit = np.where(cont_v > 0, np.minimum(to_date_v, amount_v * in_current / every_v), 0)
-            return amount_v * np.maximum(last - first_v + 1, 0) / every_v - credit
+            owed = amount_v * np.maximum(last - first_v + 1, 0) / every_v - credit
+            return np.where(last >= np.maximum(k_v + 1, 0), owed, 0.0)
 
         d = f"MAX({m}+{dim},{earliest})"
         ends = f"MIN({d}+{days_n},{end}+1)"

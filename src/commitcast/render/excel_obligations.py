@@ -16,8 +16,13 @@ termination fee, if that ends service before `end`, in the month of its last day
 and if running out costs less (that column's run-out is below the window's fees plus the fee),
 every fee left as if no notice were planned. Without termination terms, or with a notice
 given before the horizon, noncancelable is the schedule itself. Payments are in the month of
-service (advance) or the month after (arrears). Each formula cell stores the figure of
-`analysis.obligations` (what the command prints); nothing is worked out here.
+service (advance) or the month after (arrears). A take-or-pay commit owes each period's minimum
+(prorated by its months from the as-of month) with the period's last month of service, and the
+fee of a notice ending it early (see `_commit`). A contract in another currency is converted at
+the rate of the month before the as-of month, as the command does. A scenario with a contract
+billed over several months or prepaid is named with the reason instead (not followed yet).
+Each formula cell stores the figure of `analysis.obligations` (what the command prints);
+nothing is worked out here.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from commitcast.analysis.obligations import (
     Obligations,
     obligations,
 )
-from commitcast.core.calendar import MonthGrid, day_number
+from commitcast.core.calendar import MonthGrid, day_number, month_number, month_start
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.engine.projection import Projection
+from commitcast.model.scenario import Contract
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells, num_formats
 from commitcast.render.excel_inputs import Inputs
@@ -86,19 +92,19 @@ def write_obligations(
     for result, a, cells, money in zip(results, inputs, contract_cells, money_formats, strict=True):
         try:
             table = obligations(result.scenario)
-            foreign = [
+            billed = [
                 c.name
                 for c in result.scenario.contracts
-                if result.scenario.currency_of(c) != result.scenario.currency
+                if c.kind != "commit" and (c.payment.every_months > 1 or c.prepayment is not None)
             ]
-            if foreign:
-                # the sheet's formulas read the Contracts sheet's native rows: not converted yet
+            if billed:
+                # the sheet's formulas follow monthly billing without a prepayment only
                 raise CommitcastError(
                     [
                         Problem(
-                            "the workbook's obligations by maturity do not convert a contract "
-                            f"in another currency yet ({', '.join(map(repr, foreign))}); "
-                            "commitcast obligations shows them"
+                            "the workbook's obligations by maturity do not follow a billing "
+                            "period over a month or a prepayment yet "
+                            f"({', '.join(map(repr, billed))}); commitcast obligations shows them"
                         )
                     ]
                 )
@@ -283,6 +289,8 @@ def _contract(
     cancelable payments."""
     ws = s.ws
     contract = result.scenario.contracts[index]
+    if contract.kind == "commit":
+        return _commit(s, formats, result, a, index, line, cells, as_of)
     full = result.result.contracts[index].full
     ms, dim = s.r("ms"), s.r("dim")
     p = f"contracts[{index}]"
@@ -313,6 +321,7 @@ def _contract(
         s.row += 1
         return ref
 
+    rate, x = _rate(s, result, index, as_of, a, scalar)
     ends = scalar(
         "Notice on the as-of day: service would end before",
         f"={before('x')}",
@@ -326,14 +335,14 @@ def _contract(
         "flag",
     )
     window = scalar(
-        "... fees for service before that day",
-        f"={before('fb')}-{before('through')}",
+        "... fees for service before that day" + _in(result, contract),
+        f"=({before('fb')}-{before('through')}){x}",
         line.window_fees,
         "money",
     )
     runs_out = scalar(
         "Cheaper to let it run out (1 = yes)",
-        f'=IF({allowed}="yes",IF({before("runout")}<{window}+IF({early}=1,{tfee},0),1,0),0)',
+        f'=IF({allowed}="yes",IF({before("runout")}{x}<{window}+IF({early}=1,{tfee}{x},0),1,0),0)',
         float(line.runs_out),
         "flag",
     )
@@ -356,11 +365,11 @@ def _contract(
     key = f"c{index}."
     s.series(
         key + "service",
-        "Noncancelable, by month of service",
+        "Noncancelable, by month of service" + _in(result, contract),
         "",
         "money",
         f'=IF({allowed}<>"yes",{at("committed")},IF({given}=1,{at("committed")},'
-        f"IF({runs_out}=1,{at('daily')}*{at('termdays')},{window_part}+{fee_part})))",
+        f"IF({runs_out}=1,{at('daily')}*{at('termdays')},{window_part}+{fee_part}))){x}",
         by_service[:count],
     )
     service = s.r(key + "service")
@@ -369,7 +378,258 @@ def _contract(
         "Scheduled payment",
         "",
         "money",
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")})',
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")}){x}',
+        scheduled[:count],
+    )
+    s.series(
+        key + "noncancelable",
+        "Noncancelable payment",
+        "",
+        "money",
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{service},0),{C}{service})',
+        noncancelable[:count],
+        bold=True,
+    )
+    s.series(
+        key + "cancelable",
+        "Cancelable payment",
+        "",
+        "money",
+        f"={C}{s.r(key + 'scheduled')}-{C}{s.r(key + 'noncancelable')}",
+        scheduled[:count] - noncancelable[:count],
+    )
+    return {figure: s.r(key + figure) for figure in FIGURES}
+
+
+def _in(result: Projection, contract: Contract) -> str:
+    """' (USD)' after a label of a contract in another currency: converted figures."""
+    scenario = result.scenario
+    return f" ({scenario.currency})" if scenario.currency_of(contract) != scenario.currency else ""
+
+
+def _rate(
+    s: SeriesSheet, result: Projection, index: int, as_of: str, a: Inputs, scalar: Any
+) -> tuple[float, str]:
+    """A contract in another currency: a scalar with the rate of the month before the as-of
+    month (what `commitcast obligations` converts at), and '*' and its cell to multiply a
+    native amount by; (1, '') in the reporting currency."""
+    scenario = result.scenario
+    code = scenario.currency_of(scenario.contracts[index])
+    if code == scenario.currency:
+        return 1.0, ""
+    fx, start = scenario.fx[code], a["horizon.start"]
+    t = -1  # the month before the as-of month, which is the horizon's first
+    rate = float(fx.rate * (1.0 + fx.change) ** t)
+    cell = scalar(
+        f"Exchange rate of the month before the as-of month ({scenario.currency} per {code})",
+        f"={a[f'fx.{code}.rate']}*(1+{a[f'fx.{code}.change']})"
+        f"^((YEAR({as_of})-YEAR({start}))*12+MONTH({as_of})-MONTH({start})-1)",
+        rate,
+        "factor",
+    )
+    return rate, f"*{cell}"
+
+
+def _commit(
+    s: SeriesSheet,
+    formats: Formats,
+    result: Projection,
+    a: Inputs,
+    index: int,
+    line: ContractObligations,
+    cells: ContractCells,
+    as_of: str,
+) -> dict[str, int]:
+    """A take-or-pay commit's rows (analysis.obligations._commit_obligations): the minimum of
+    each period with months from the as-of month on, prorated by its months from then (its
+    spend before the as-of month, before the horizon, is not known: none), billed with the
+    period's last month in service; the termination fee of a notice that ends it early.
+    Scheduled: through the last month of service as given; noncancelable: through the month
+    before the day a notice on the as-of day ends service, plus the fee, unless running to the
+    end costs less (or as scheduled without termination terms or with a notice already
+    counting). Returns the rows of its scheduled, noncancelable and cancelable payments."""
+    ws = s.ws
+    scenario = result.scenario
+    contract = scenario.contracts[index]
+    full = result.result.contracts[index].full
+    ms, dim = s.r("ms"), s.r("dim")
+    p = f"contracts[{index}]"
+    start, end, timing = a[f"{p}.start"], a[f"{p}.end"], a[f"{p}.payment.timing"]
+    allowed, fee = a[f"{p}.termination.allowed"], a[f"{p}.termination.fee"]
+    notice = a[f"{p}.termination.notice_given"]
+    amount, every = a[f"{p}.minimum.amount"], a[f"{p}.minimum.every_months"]
+    contracts = sheet_ref(CONTRACTS)
+    first = col_name(FIRST_COL)
+    last_day = cells.scalars["last"]  # the last day of service as given (Contracts sheet)
+    terminated = cells.scalars["terminated"]
+    s.row += 1
+    ws.write_string(s.row, 0, f"{contract.name} (take-or-pay commit)", formats.section())
+    ws.write_blank(s.row, 1, None, formats.section())
+    s.row += 1
+
+    def scalar(label: str, formula: str, value: float, kind: str) -> str:
+        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
+        ws.write_string(s.row, 0, label)
+        ws.write_formula(s.row, 1, formula, fmt, cell_value(value, kind))
+        ref = f"$B${s.row + 1}"
+        s.row += 1
+        return ref
+
+    rate, x = _rate(s, result, index, as_of, a, scalar)
+    term = contract.termination
+    minimum = contract.minimum
+    e = minimum.every_months if minimum is not None else 12
+    m_amount = minimum.amount if minimum is not None else 0.0
+    fee_value = term.fee if term is not None else 0.0
+    c_end = day_number(contract.end)
+    grid = result.result.contract_grid
+    # the sheet's months: the horizon's first through one after the grid's last
+    month_numbers = grid.first + 1 + np.arange(s.count)
+    first_days = np.array([day_number(month_start(int(m))) for m in month_numbers], dtype=float)
+    next_days = np.array([day_number(month_start(int(m) + 1)) for m in month_numbers], dtype=float)
+    kk = month_numbers - month_number(contract.start)
+    k_a = month_number(scenario.horizon.start) - month_number(contract.start)
+
+    ends = scalar(
+        "Notice on the as-of day: service would end before",
+        f"={contracts}!${first}${cells.rows['x']}",
+        float(full.service_ends[0, 0]),
+        "date",
+    )
+    early_value = bool(term is not None and full.service_ends[0, 0] <= c_end)
+    early = scalar(
+        "... which ends service before the contract's end (1 = yes)",
+        f'=IF({allowed}="yes",IF({ends}<={end},1,0),0)',
+        float(early_value),
+        "flag",
+    )
+    notice_applied = scalar(
+        "Notice given before the as-of day (1 = yes)",
+        f'=IF({allowed}="yes",IF({notice}="",0,IF({notice}<{as_of},1,0)),0)',
+        float(line.notice_applied),
+        "flag",
+    )
+    key = f"c{index}."
+    s.series(
+        key + "ck",
+        "Contract month",
+        "k",
+        "int",
+        f"=(YEAR({C}{ms})-YEAR({start}))*12+MONTH({C}{ms})-MONTH({start})",
+        kk.astype(np.float64),
+    )
+    ck = s.r(key + "ck")
+    k_as_of = f"((YEAR({as_of})-YEAR({start}))*12+MONTH({as_of})-MONTH({start}))"
+
+    def dues(name: str, label: str, last: str, last_value: float) -> int:
+        """Each period's minimum by its last month of service through the day `last`,
+        prorated by its months from the as-of month (native)."""
+        in_service = (kk >= 0) & (first_days <= last_value)
+        closes = in_service & (((kk % e) == e - 1) | (last_value < next_days))
+        counted = kk - np.maximum(e * np.floor_divide(kk, e), k_a) + 1
+        values = np.where(closes, m_amount * counted / e, 0.0)
+        s.series(
+            key + name,
+            label,
+            "",
+            "money",
+            f"=IF(({C}{ck}>=0)*({C}{ms}<={last})*((MOD({C}{ck},{every})={every}-1)"
+            f"+({last}<{C}{ms}+{C}{dim}))>0,"
+            f"{amount}*({C}{ck}-MAX({every}*INT({C}{ck}/{every}),{k_as_of})+1)/{every},0)",
+            values,
+        )
+        return s.r(key + name)
+
+    def fee_row(name: str, label: str, last: str, last_value: float, charged: str, on: bool):
+        values = np.where(
+            (first_days <= last_value) & (last_value < next_days) & on, fee_value, 0.0
+        )
+        s.series(
+            key + name,
+            label,
+            "",
+            "money",
+            f"=IF({charged}=1,IF({C}{ms}<={last},IF({last}<{C}{ms}+{C}{dim},{fee},0),0),0)",
+            values,
+        )
+        return s.r(key + name)
+
+    given_last = float(result.result.contracts[index].last_service_day[0])
+    sched_dues = dues(
+        "sched_dues", "Minimum billed as scheduled, by month of service", last_day, given_last
+    )
+    sched_fee = fee_row(
+        "sched_fee",
+        "Termination fee as scheduled",
+        last_day,
+        given_last,
+        terminated,
+        bool(result.result.contracts[index].ends_early[0]),
+    )
+    notice_last = float(full.service_ends[0, 0]) - 1
+    notice_dues = dues(
+        "notice_dues",
+        "Minimum billed if notice is given on the as-of day",
+        f"({ends}-1)",
+        notice_last,
+    )
+    notice_fee = fee_row(
+        "notice_fee",
+        "... and its termination fee",
+        f"({ends}-1)",
+        notice_last,
+        early,
+        early_value,
+    )
+    run_dues = dues("run_dues", "Minimum billed if it runs to its end", end, float(c_end))
+
+    def total(row: int) -> str:
+        return f"SUM({_span(row, s.count)})"
+
+    window = scalar(
+        "Minimums through the end of service a notice on the as-of day leaves"
+        + _in(result, contract),
+        f"={total(notice_dues)}{x}",
+        line.window_fees,
+        "money",
+    )
+    runs_out = scalar(
+        "Cheaper to let it run out (1 = yes)",
+        f'=IF({allowed}="yes",IF({total(run_dues)}{x}<{window}+{total(notice_fee)}{x},1,0),0)',
+        float(line.runs_out),
+        "flag",
+    )
+    shift = 1 if line.timing == "arrears" else 0
+    count = s.count
+    scheduled = np.asarray(line.monthly_scheduled, dtype=np.float64)
+    noncancelable = np.asarray(line.monthly_noncancelable, dtype=np.float64)
+    by_service = np.append(noncancelable[shift:], np.zeros(shift))
+    sched_service = np.append(scheduled[shift:], np.zeros(shift))
+    s.series(
+        key + "sched_service",
+        "Scheduled, by month of service" + _in(result, contract),
+        "",
+        "money",
+        f"=({C}{sched_dues}+{C}{sched_fee}){x}",
+        sched_service[:count],
+    )
+    sched_row = s.r(key + "sched_service")
+    s.series(
+        key + "service",
+        "Noncancelable, by month of service" + _in(result, contract),
+        "",
+        "money",
+        f'=IF({allowed}<>"yes",{C}{sched_row},IF({notice_applied}=1,{C}{sched_row},'
+        f"IF({runs_out}=1,{C}{run_dues}{x},({C}{notice_dues}+{C}{notice_fee}){x})))",
+        by_service[:count],
+    )
+    service = s.r(key + "service")
+    s.series(
+        key + "scheduled",
+        "Scheduled payment",
+        "",
+        "money",
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{sched_row},0),{C}{sched_row})',
         scheduled[:count],
     )
     s.series(
