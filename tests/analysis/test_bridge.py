@@ -11,7 +11,7 @@ from commitcast.analysis.bridge import GROUPS, bridge, group_of
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
-from commitcast.load.validation import load_scenario
+from commitcast.load.validation import load_scenario, scenario_from_text
 from tests.conftest import FIXTURES
 
 
@@ -36,7 +36,8 @@ def test_steps_add_up_to_the_total_and_the_ends_are_the_scenarios(base):
     )
     for figure in ("npv", "gross_margin", "ending_cash", "gross_margin_pct"):
         walk = bridge(base, other, figure)
-        assert [s.group for s in walk.steps] == list(GROUPS)
+        # without fx in either scenario there is no fx step
+        assert [s.group for s in walk.steps] == [g for g in GROUPS if g != "fx"]
         assert walk.start == pytest.approx(projection(base).summary[figure], abs=1e-6)
         assert walk.end == pytest.approx(projection(other).summary[figure], abs=1e-6)
         total = math.fsum(s.contribution for s in walk.steps)
@@ -147,3 +148,36 @@ def test_group_of_every_key(base):
     assert groups["revenue[1].revenue_per_month"] == "prices"
     assert groups["costs.collection_lag_months"] == "timing"
     assert set(groups.values()) <= set(GROUPS)
+
+
+EURO = """name: euro
+horizon: {start: 2026-01, months: 2}
+fx: {EUR: {rate: %s}}
+contracts:
+  - {name: E, currency: EUR, monthly_fee: 1000, start: 2026-01-01, end: 2026-02-28}
+"""
+
+
+def test_a_change_of_exchange_rate_is_the_fx_step():
+    base = scenario_from_text(EURO % "1.10")
+    other = scenario_from_text(EURO % "1.20")
+    walk = bridge(base, other, "total_committed_fees")
+    # EUR 1,000 a month for two months at 1.10, then 1.20: $2,200, then $2,400
+    assert walk.start == pytest.approx(2_200, abs=0.005)
+    assert walk.end == pytest.approx(2_400, abs=0.005)
+    steps = {step.group: step.contribution for step in walk.steps}
+    assert steps["fx"] == pytest.approx(200, abs=0.005)
+    assert sum(abs(v) for k, v in steps.items() if k != "fx") == pytest.approx(0, abs=0.005)
+
+
+def test_a_contract_in_another_currency_swaps_the_contract_list():
+    base = scenario_from_text(
+        "name: usd\nhorizon: {start: 2026-01, months: 2}\ncontracts:\n"
+        "  - {name: E, monthly_fee: 1000, start: 2026-01-01, end: 2026-02-28}\n"
+    )
+    other = scenario_from_text(EURO % "1.10")
+    walk = bridge(base, other, "total_committed_fees")
+    # $2,000 to EUR 2,000 at 1.10 = $2,200, all in the contracts step (the rate comes with it)
+    assert [s.group for s in walk.steps] == list(GROUPS)
+    assert walk.steps[0].contribution == pytest.approx(200, abs=0.005)
+    assert any("differ in structure" in note for note in walk.notes)

@@ -9,18 +9,20 @@ this order, and the figure is recomputed after each group:
 3. prices: each stream's `price_per_million_tokens`, `price_change` and `revenue_per_month`.
 4. costs: `costs.training_share`, `costs.serving_cost_per_million_tokens`, `costs.overflow`.
 5. operations: `training_runs`, `serving` (queue latency and its cap) and `benchmarks`.
-6. timing: each contract's `payment.timing` and `termination.notice_given`,
-   `costs.collection_lag_months` and the `discount_rate`.
+6. fx (only when a scenario gives `fx`): the rate and monthly change of each other currency.
+7. timing: each contract's `payment.timing`, billing period, prepayment and
+   `termination.notice_given`, `costs.collection_lag_months` and the `discount_rate`.
 
 Step i's contribution is figure(after i groups) - figure(after i - 1 groups), so the steps add up
 to the total difference by construction, and the last state is the other scenario itself.
 
-Structure: when the contract lists differ in length or in ramp steps, field-by-field moves are
-impossible, so the contracts step swaps the whole list (its timing fields go with it); when the
-revenue stream lists differ in length, the demand step swaps the whole list (prices with it, so
-the prices step is 0). Both are reported as notes. Intermediate states are mixtures of inputs
-evaluated by the engine, not scenario files, so they are not validated as one (a base notice
-date may lie after the other contract's end until the timing step moves it).
+Structure: when the contract lists differ in length, ramp steps, kind (reserved or commit) or
+currency, field-by-field moves are impossible, so the contracts step swaps the whole list (its
+timing fields go with it); when the revenue stream lists differ in length or currency, the
+demand step swaps the whole list (prices with it, so the prices step is 0). Both are reported
+as notes. Intermediate states are mixtures of inputs evaluated by the engine, not scenario
+files, so they are not validated as one (a base notice date may lie after the other contract's
+end until the timing step moves it).
 
 Both scenarios must share currency and horizon: a walk across different months is not a bridge.
 """
@@ -40,10 +42,10 @@ from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error, check_figure
 
-GROUPS = ("contracts", "demand", "prices", "costs", "operations", "timing")
+GROUPS = ("contracts", "demand", "prices", "costs", "operations", "fx", "timing")
 _TIMING = re.compile(
-    r"^(discount_rate|costs\.collection_lag_months|contracts\[\d+\]\.payment\.timing"
-    r"|contracts\[\d+\]\.termination\.notice_given)$"
+    r"^(discount_rate|costs\.collection_lag_months|contracts\[\d+\]\.payment\.(timing|every_months)"
+    r"|contracts\[\d+\]\.prepayment\..+|contracts\[\d+\]\.termination\.notice_given)$"
 )
 
 
@@ -60,6 +62,8 @@ def group_of(key: str) -> str:
         return "costs"
     if key.startswith(("training_runs[", "serving.", "benchmarks.")):
         return "operations"
+    if key.startswith("fx."):
+        return "fx"
     raise KeyError(key)
 
 
@@ -94,8 +98,17 @@ def _same_contract_structure(a: Scenario, b: Scenario) -> bool:
         return len(c.sla.credits) if c.sla else 0
 
     return len(a.contracts) == len(b.contracts) and all(
-        len(x.ramp) == len(y.ramp) and tiers(x) == tiers(y)
+        len(x.ramp) == len(y.ramp)
+        and tiers(x) == tiers(y)
+        and x.kind == y.kind
+        and a.currency_of(x) == b.currency_of(y)
         for x, y in zip(a.contracts, b.contracts, strict=True)
+    )
+
+
+def _same_revenue_structure(a: Scenario, b: Scenario) -> bool:
+    return len(a.revenue) == len(b.revenue) and all(
+        a.currency_of(x) == b.currency_of(y) for x, y in zip(a.revenue, b.revenue, strict=True)
     )
 
 
@@ -136,22 +149,28 @@ def bridge(base: Scenario, other: Scenario, figure: str = "npv") -> Bridge:
             hint="align horizon.start and horizon.months first (apply_overrides)",
         )
     notes: list[str] = []
+    groups = GROUPS if base.fx or other.fx else tuple(g for g in GROUPS if g != "fx")
     other_dump = other.model_dump()
-    # The structure (list lengths) each state is evaluated with, after each group.
-    templates = [base]
     current = base
-    for group in GROUPS:
+    if set(other.fx) - set(base.fx):
+        # the other scenario's currencies, at its rates until the fx step (the base uses
+        # none of them, so its figures are the same)
+        fx = {code: rate.model_dump() for code, rate in (other.fx | base.fx).items()}
+        current = _with(base, fx=fx)
+    # The structure (list lengths) each state is evaluated with, after each group.
+    templates = [current]
+    for group in groups:
         if group == "contracts" and not _same_contract_structure(base, other):
             current = _with(current, contracts=other_dump["contracts"])
             notes.append(
                 "the contract lists differ in structure: the contracts step swaps the whole list "
                 "(payment timing and notice dates included)"
             )
-        if group == "demand" and len(base.revenue) != len(other.revenue):
+        if group == "demand" and not _same_revenue_structure(base, other):
             current = _with(current, revenue=other_dump["revenue"])
             notes.append(
-                "the revenue stream lists differ in length: the demand step swaps the whole list "
-                "(prices included, so the prices step is 0)"
+                "the revenue stream lists differ in length or currency: the demand step swaps "
+                "the whole list (prices included, so the prices step is 0)"
             )
         if group == "operations" and not _same_operations_structure(current, other):
             current = _with(
@@ -177,7 +196,7 @@ def bridge(base: Scenario, other: Scenario, figure: str = "npv") -> Bridge:
         for key, value in start.items():
             column = np.full(len(states), value)
             for row, state in enumerate(states):
-                moved = set(GROUPS[:state])
+                moved = set(groups[:state])
                 if group_of(key) in moved and key in target:
                     column[row] = target[key]
             if np.any(column != value):
@@ -185,6 +204,6 @@ def bridge(base: Scenario, other: Scenario, figure: str = "npv") -> Bridge:
         result = run(Batch(template, len(states), variants))
         figures[states] = result.summary[figure]
     steps = [
-        Step(group, float(figures[i]), float(figures[i + 1])) for i, group in enumerate(GROUPS)
+        Step(group, float(figures[i]), float(figures[i + 1])) for i, group in enumerate(groups)
     ]
     return Bridge(figure, base, other, float(figures[0]), float(figures[-1]), steps, notes)

@@ -355,13 +355,14 @@ def metric_markdown(table: MetricTable) -> str:
 # ---- bridge --------------------------------------------------------------------------------
 
 GROUP_FIELDS = {
-    "contracts": "every contract field but payment.timing and termination.notice_given",
+    "contracts": "every contract field but payment, prepayment and termination.notice_given",
     "demand": "revenue[*].tokens_per_month, growth",
     "prices": "revenue[*].price_per_million_tokens, price_change, revenue_per_month",
     "costs": "costs.training_share, serving_cost_per_million_tokens, overflow",
     "operations": "training_runs, serving (queue latency), benchmarks",
-    "timing": "contracts[*].payment.timing, termination.notice_given, "
-    "costs.collection_lag_months, discount_rate",
+    "fx": "fx.*.rate, change",
+    "timing": "contracts[*].payment (timing, every_months), prepayment, "
+    "termination.notice_given, costs.collection_lag_months, discount_rate",
 }
 
 
@@ -370,9 +371,10 @@ def bridge_fields(bridge: Bridge) -> dict[str, str]:
     from a plan to its re-forecast (analysis.reforecast)."""
     from commitcast.analysis.reforecast import STEP_FIELDS, STEPS
 
-    if [step.group for step in bridge.steps] == list(STEPS):
+    groups = [step.group for step in bridge.steps]
+    if groups == list(STEPS):
         return STEP_FIELDS
-    return GROUP_FIELDS
+    return {group: fields for group, fields in GROUP_FIELDS.items() if group in groups}
 
 
 def bridge_cells(bridge: Bridge) -> tuple[list[str], list[list[str]]]:
