@@ -49,7 +49,7 @@ def test_a_scenario_built_in_python_has_no_file():
 
 def test_monthly_rows_and_the_summary(tiny):
     document = projection_dict(projection(tiny))
-    assert list(document) == ["scenario", "overrides", "period", "monthly", "summary"]
+    assert list(document) == ["scenario", "overrides", "period", "monthly", "summary", "contracts"]
     assert document["period"] == "month"
     assert document["overrides"] == []
     months = document["monthly"]
@@ -96,3 +96,22 @@ def test_a_re_forecast_says_which_months_are_actual():
     }
     assert [row["basis"] for row in document["monthly"]] == ["actual", "forecast"]
     assert list(document)[:3] == ["scenario", "overrides", "actuals"]
+
+
+def test_each_contract_shows_its_own_currency_the_rate_and_the_reporting_currency():
+    scenario = scenario_from_text(
+        "name: euro\nhorizon: {start: 2026-01, months: 2}\n"
+        "fx: {EUR: {rate: 1.10, change: 0.01}}\ncontracts:\n"
+        "  - {name: E, currency: EUR, monthly_fee: 1000, start: 2026-01-01, end: 2026-12-31}\n"
+    )
+    (contract,) = projection_dict(projection(scenario))["contracts"]
+    assert (contract["name"], contract["kind"], contract["currency"]) == ("E", "reserved", "EUR")
+    january, february = contract["monthly"]
+    # EUR 1,000 a month at 1.10, then 1.10 x 1.01 = 1.111
+    assert january["fees_native"] == pytest.approx(1_000, abs=0.005)
+    assert january["fx_rate"] == pytest.approx(1.10, rel=1e-12)
+    assert january["fees"] == pytest.approx(1_100, abs=0.005)
+    assert february["fees"] == pytest.approx(1_111, abs=0.005)
+    # the obligation at February's end: ten months left, EUR 10,000 at February's 1.111
+    assert february["remaining_obligation_native"] == pytest.approx(10_000, abs=0.005)
+    assert february["remaining_obligation"] == pytest.approx(11_110, abs=0.005)

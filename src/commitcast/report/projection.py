@@ -46,4 +46,63 @@ def projection_dict(result: Projection, by: Period = "month") -> dict[str, Any]:
     }
     if isinstance(result, ReforecastProjection):
         document["actuals"] = actuals_header(result)
-    return document | {"period": by, "monthly": result.records(by), "summary": result.summary}
+    return document | {
+        "period": by,
+        "monthly": result.records(by),
+        "summary": result.summary,
+        "contracts": contract_records(result),
+    }
+
+
+# A reserved contract's monthly figures, each in its own currency and converted (FullSchedule
+# row, ContractSchedule property): what the Contracts sheet shows
+RESERVED_FIGURES = (
+    ("fees", "fees", "fees"),
+    ("fees_paid", "fees_paid", "fees_paid"),
+    ("sla_credits", "sla_credits", "sla_credits"),
+    ("remaining_obligation", "obligation", "remaining_obligation"),
+)
+COMMIT_FIGURES = ("spend", "shortfall", "termination_fee", "paid", "obligation")
+
+
+def contract_records(result: Projection) -> list[dict[str, Any]]:
+    """Each contract month by month over the horizon: its money in its own currency
+    (`native`), the rate, and the same in the reporting currency, unrounded. A commit adds
+    the tokens bought under it."""
+    scenario = result.scenario
+    batch = result.result
+    commits = {c.name: c for c in batch.commits}
+    records = []
+    months = scenario.months
+    for contract, schedule in zip(scenario.contracts, batch.contracts, strict=True):
+        rows: list[dict[str, Any]] = []
+        if contract.kind == "commit" and contract.name in commits:
+            commit = commits[contract.name]
+            rate = commit.fx_rate[0]
+            for t, label in enumerate(result.labels):
+                row: dict[str, Any] = {"month": label, "fx_rate": float(rate[t])}
+                row["tokens"] = float(commit.tokens[0, t])
+                for name in COMMIT_FIGURES:
+                    value = float(getattr(commit, name)[0, t])
+                    key = "remaining_obligation" if name == "obligation" else name
+                    row[key] = value
+                    row[f"{key}_native"] = value / float(rate[t])
+                rows.append(row)
+        else:
+            full = schedule.full
+            rate = full.fx_rate[0, 1 : months + 1]
+            for t, label in enumerate(result.labels):
+                row = {"month": label, "fx_rate": float(rate[t])}
+                for key, native, converted in RESERVED_FIGURES:
+                    row[key] = float(getattr(schedule, converted)[0, t])
+                    row[f"{key}_native"] = float(getattr(full, native)[0, t + 1])
+                rows.append(row)
+        records.append(
+            {
+                "name": contract.name,
+                "kind": contract.kind,
+                "currency": scenario.currency_of(contract),
+                "monthly": rows,
+            }
+        )
+    return records
