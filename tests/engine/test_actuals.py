@@ -184,6 +184,35 @@ def test_demand_above_capacity_follows_the_overflow_policy():
     assert jan["overflow_tokens"] == pytest.approx(200_000) and jan["unserved_tokens"] == 0
 
 
+def test_demand_below_plan_buys_less_on_a_commit_and_the_tokens_still_add_up():
+    # the plan: 1,500,000 tokens demanded in January against 1,000,000 of capacity, the
+    # 500,000 above it bought on a commit. Actual demand 1,200,000: the commit buys 200,000,
+    # nothing overflows, and demand = served + commit + overflow + unserved
+    commit = {
+        "name": "K",
+        "kind": "commit",
+        "price_per_million_tokens": 1,
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+    }
+    reserved = {
+        "name": "C",
+        "monthly_fee": 3100,
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "capacity": {"tokens_per_month": 1_000_000},
+    }
+    stream = {"name": "API", "tokens_per_month": 1_500_000, "price_per_million_tokens": 4000}
+    base = scenario(contracts=[reserved, commit], revenue=[stream], months=2)
+    planned = projection(base).columns
+    assert planned["commit_tokens"][0] == pytest.approx(500_000)
+    actuals = closed(1, company={"demand_tokens": (1_200_000,)})
+    jan = {n: v[0] for n, v in reforecast(base, actuals).columns.items()}
+    assert jan["served_tokens"] == pytest.approx(1_000_000)
+    assert jan["commit_tokens"] == pytest.approx(200_000)
+    assert jan["overflow_tokens"] == 0 and jan["unserved_tokens"] == 0
+
+
 def test_company_demand_alone_re_bases_every_stream_by_its_ratio():
     # January: 400,000 against the planned 500,000 (80%): February 500,000 x 0.8 x 1.1 = 440,000
     actuals = closed(1, company={"demand_tokens": (400_000,)})

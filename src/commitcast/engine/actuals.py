@@ -166,6 +166,11 @@ def closed_months(plan: BatchResult, scenario: Scenario, actuals: Actuals) -> Cl
             given("served_tokens"),
         )
         excess = demand - served
+        # bought on commits: as planned, at most the excess (their spend stays as planned,
+        # like every cost not given); the rest of the excess follows costs.overflow
+        commit = np.minimum(cols["commit_tokens"], np.maximum(excess, 0.0))
+        np.copyto(cols["commit_tokens"], commit, where=changed)
+        excess = excess - commit
         overflow_given, unserved_given = given("overflow_tokens"), given("unserved_tokens")
         overflow = np.where(
             ~np.isnan(overflow_given),
