@@ -198,3 +198,32 @@ def test_where_the_sheet_begins(change, refused, cli, tmp_path):
     else:
         assert result.exit_code == 2, text
         assert refused in text
+
+
+def test_a_euro_contracts_own_amounts_show_the_euro(tmp_path):
+    """cover-demand.yaml's EU reservation: its own rows (EUR 4M a month) in €, its converted
+    rows in $; the calculation sheet's EU stream likewise."""
+    from commitcast.load.validation import load_scenario
+    from commitcast.render.excel import write_workbook
+    from tests.conftest import SCENARIOS
+
+    book = write_workbook(tmp_path / "cover.xlsx", [load_scenario(SCENARIOS / "cover-demand.yaml")])
+    wb = openpyxl.load_workbook(book, data_only=True)
+    ws = wb[SHEET]
+    block = next(
+        r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value).startswith("EU sov")
+    )
+
+    def first_row(label: str) -> int:
+        return next(r for r in range(block, ws.max_row + 1) if ws.cell(r, 1).value == label)
+
+    fee = ws.cell(first_row("Fee for a full month"), 4)  # January 2027
+    assert fee.value == pytest.approx(4_000_000.00, abs=0.01)
+    assert fee.number_format.startswith('"€"')
+    converted = ws.cell(first_row("Committed fees (USD)"), 4)
+    assert converted.value == pytest.approx(4_000_000 * 1.16, abs=0.01)
+    assert converted.number_format.startswith('"$"')
+    calc = wb.worksheets[3]
+    rows = {calc.cell(r, 1).value: r for r in range(1, calc.max_row + 1)}
+    assert calc.cell(rows["EU: revenue (EUR)"], 3).number_format.startswith('"€"')
+    assert calc.cell(rows["Revenue"], 3).number_format.startswith('"$"')

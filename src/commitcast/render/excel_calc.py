@@ -35,6 +35,7 @@ from commitcast.render.excel_style import (
     cell_value,
     col_name,
     money_format,
+    money_in,
     serial,
     sheet_ref,
 )
@@ -214,7 +215,7 @@ def write_calc(
             key + "usage",
             f"{stream.name}: usage revenue if fully served{in_code}",
             "",
-            "money",
+            money_in(s.num_formats, scenario.currency, code),
             f"={C}{s.r(key + 'tokens')}*{C}{s.r(key + 'price')}/{million}",
             values.usage_revenue[0],
         )
@@ -222,7 +223,7 @@ def write_calc(
             key + "flat",
             f"{stream.name}: flat revenue{in_code}",
             "",
-            "money",
+            money_in(s.num_formats, scenario.currency, code),
             f"=IF({on_ref}>0,{a[f'{p}.revenue_per_month']}*(1+{growth})^{since_ref},0)",
             values.flat_revenue[0],
         )
@@ -625,7 +626,7 @@ def write_calc(
             key + "native",
             f"{stream.name}: revenue ({code})",
             "",
-            "money",
+            money_in(s.num_formats, scenario.currency, code),
             f"={C}{s.r(key + 'usage')}*{C}{share_row}+{C}{s.r(key + 'flat')}",
             native,
         )
@@ -643,7 +644,7 @@ def write_calc(
             key + "owed",
             f"{stream.name}: receivable ({code})",
             "",
-            "money",
+            money_in(s.num_formats, scenario.currency, code),
             f"=SUMPRODUCT(({s.span('t')}>{C}{tr}-{lag})*({s.span('t')}<={C}{tr})"
             f"*{s.span(key + 'native')})",
             owed,
@@ -971,7 +972,7 @@ def _commits(
     indexes = [i for i, c in enumerate(scenario.contracts) if c.kind == "commit"]
     if not indexes:
         return {}
-    s.section("Take-or-pay commits (demand above the reserved capacity, in their order)")
+    s.section("Take-or-pay commits: demand above reserved capacity")
     ms, tr = s.r("ms"), s.r("t")
     m = f"{C}{ms}"
     dim = f"(EOMONTH({m},0)+1-{m})"
@@ -1004,9 +1005,22 @@ def _commits(
         native = f" ({code})" if code in fx_rows else ""
         fx = f"*{C}{fx_rows[code]}" if code in fx_rows else ""
 
+        native_money = money_in(s.num_formats, scenario.currency, code)
+
         def row(
-            k: str, label: str, kind: str, formula: str, values: Any, key=key, name=name, **kw: Any
+            k: str,
+            label: str,
+            kind: str,
+            formula: str,
+            values: Any,
+            key=key,
+            name=name,
+            native=native,
+            native_money=native_money,
+            **kw: Any,
         ) -> int:
+            if kind == "money" and native and label.endswith(native):
+                kind = native_money  # its own currency's amounts, before conversion
             s.series(key + k, f"{name}: {label}", "", kind, formula, values, **kw)
             return s.r(key + k)
 

@@ -33,6 +33,7 @@ from commitcast.render.excel_style import (
     cell_value,
     col_name,
     escalation_row,
+    money_in,
     ramp_lookup,
     serial,
     sheet_ref,
@@ -238,6 +239,14 @@ def _contract(
     notice = a[f"{p}.termination.notice_given"]
     commit = contract.kind == "commit"
     commit_fee = tfee
+    reporting = s.num_formats
+    if not commit:
+        # its own amounts in its own currency (€4.0M), its converted rows below in the
+        # scenario's
+        s.num_formats = dict(reporting)
+        s.num_formats["money"] = s.num_formats[
+            money_in(s.num_formats, scenario.currency, scenario.currency_of(contract))
+        ]
     if commit:
         tfee = "0"  # a commit's termination fee is on the calculation sheet (bought tokens)
 
@@ -595,8 +604,7 @@ def _contract(
         )
     s.series(
         key + "obligation",
-        "Remaining obligation at this month's end"
-        + (" (less fees paid ahead and prepaid)" if billing else ""),
+        "Remaining obligation at this month's end" + (", less paid ahead" if billing else ""),
         "",
         "money",
         f"={owed}",
@@ -638,6 +646,7 @@ def _contract(
             float(full.obligation[0][0]),
             "money",
         )
+    s.num_formats = reporting
     ref = sheet_ref(SHEET)
     converted = _converted(
         s, scenario, a, key, full, committed, credits, payable_row, prepaid_row, obligation
@@ -929,7 +938,7 @@ def _converted(
             key + "payable",
             "Fees payable: incurred, not yet paid",
             "",
-            "money",
+            money_in(s.num_formats, scenario.currency, code),
             f'=IF({timing}="arrears",{C}{committed},0)',
             full.fees_payable[0],
             anchor=("=0", 0.0),

@@ -45,6 +45,7 @@ from commitcast.model.scenario import Contract
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
 from commitcast.render.excel_contracts import ContractCells, num_formats
 from commitcast.render.excel_inputs import Inputs
+from commitcast.render.excel_print import wrapped_height
 from commitcast.render.excel_style import (
     SECTION_FILL,
     C,
@@ -114,9 +115,15 @@ def write_obligations(
             for col in range(0, FIRST_COL + len(BUCKETS) + 1):
                 ws.write_blank(row, col, None, header)
             ws.write_string(row, 0, result.scenario.name, header)
+            # wrapped across the printed columns (the label, the figure and the buckets' columns)
+            span = 50 + 15 + 12.5 * (len(BUCKETS) + 1)
+            note = formats.get(italic=True, font_color="#595959", text_wrap=True, valign="top")
             for problem in refused.problems:
                 row += 1
-                ws.write_string(row, 0, f"Not shown: {problem.message}.", formats.subtitle())
+                text = f"Not shown: {problem.message}."
+                ws.set_row(row, wrapped_height(text, span) or 15)
+                ws.merge_range(row, 0, row, FIRST_COL + len(BUCKETS), "", note)
+                ws.write_string(row, 0, text, note)
             row += 3
             continue
         shown.append(table)

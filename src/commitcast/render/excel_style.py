@@ -121,6 +121,19 @@ def money_format(currency: str, divisor: int, suffix: str, decimals: int) -> str
     return f'{sym}{digits}{scale}{unit}_);({sym}{digits}{scale}{unit});"–"_)'
 
 
+def money_in(num_formats: dict[str, str], reporting: str, code: str) -> str:
+    """The kind of a sheet's money rows in the currency `code` (a contract's or a stream's
+    own amounts, before conversion): 'money' in the reporting currency, else a kind added to
+    `num_formats` with the same format and `code`'s symbol (€4.0M, not $4.0M)."""
+    if code == reporting:
+        return "money"
+    kind = f"money {code}"
+    if kind not in num_formats:
+        old, new = ('"' + currency_symbol(c).replace('"', "") + '"' for c in (reporting, code))
+        num_formats[kind] = num_formats["money"].replace(old, new)
+    return kind
+
+
 # format_money's units as a number format's thousands divisors (a comma each)
 DIVISORS = {"T": 4, "B": 3, "M": 2, "K": 1}
 
