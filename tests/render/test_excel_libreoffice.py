@@ -699,6 +699,33 @@ def test_billing_from_the_sheets_first_month_recalculates_to_the_hand_figures(bo
     assert months(LABELS["fees_payable"]) == pytest.approx(payable, abs=CENT)
 
 
+def summary_lines(ws) -> dict[tuple[str, str], list]:
+    """The Obligations sheet's summary: (contract, figure) -> the buckets and the total."""
+    lines, name = {}, None
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(r, 1).value == "Month by month (the columns of the Contracts sheet)":
+            break
+        if ws.cell(r, 2).value in ("scheduled", "noncancelable", "cancelable"):
+            name = ws.cell(r, 1).value or name
+            lines[name, ws.cell(r, 2).value] = [ws.cell(r, c).value for c in range(3, 8)]
+    return lines
+
+
+def test_billed_obligations_recalculate_to_the_hand_figures(books):
+    """SHEET_EDGE's Obligations as of January 2026, by hand: quarters from December 2025 paid
+    in arrears (March, June, September, December; the last, December and half of January 2027,
+    1,000,000 + 15/31 x 1,000,000 = 1,483,870.97, in February 2027). March's 3M less the
+    2.5M prepaid is 0.5M, which settles December 2025's fees (before the as-of day, 1M
+    payable), as do the first 0.5M of June's: 0 + 2.5M + 3M + 3M = 8.5M within a year,
+    9,983,870.97 in all, every payment noncancelable (no termination terms)."""
+    ws = openpyxl.load_workbook(books["sheet-edge"][1], data_only=True)["Obligations"]
+    lines = summary_lines(ws)
+    want = [8_500_000.00, 1_483_870.97, 0, 0, 9_983_870.97]
+    assert lines["Rack", "scheduled"] == pytest.approx(want, abs=CENT)
+    assert lines["Rack", "noncancelable"] == pytest.approx(want, abs=CENT)
+    assert lines["Rack", "cancelable"] == pytest.approx([0, 0, 0, 0, 0], abs=CENT)
+
+
 def test_commit_obligations_recalculate_to_the_hand_figures(books):
     """COMMIT_OBLIGATIONS' Obligations sheet as LibreOffice recalculates it, by hand.
 
@@ -712,14 +739,7 @@ def test_commit_obligations_recalculate_to_the_hand_figures(books):
     7 months, 29/31 of August and the EUR 3M fee, EUR 18,870,967.74."""
     ws = openpyxl.load_workbook(books["commit-obligations"][1], data_only=True)["Obligations"]
     rate = 1.1 / 1.002
-    lines = {}
-    name = None
-    for r in range(1, ws.max_row + 1):
-        if ws.cell(r, 2).value in ("scheduled", "noncancelable", "cancelable"):
-            name = ws.cell(r, 1).value or name
-            lines[name, ws.cell(r, 2).value] = [ws.cell(r, c).value for c in range(3, 8)]
-        if ws.cell(r, 1).value == "Month by month (the columns of the Contracts sheet)":
-            break
+    lines = summary_lines(ws)
     assert lines["Commit", "scheduled"] == pytest.approx([18e6, 24e6, 0, 0, 42e6], abs=CENT)
     assert lines["Commit", "noncancelable"] == pytest.approx([7e6, 0, 0, 0, 7e6], abs=CENT)
     eu = [22e6 * rate, 38e6 * rate, 0, 0, 60e6 * rate]

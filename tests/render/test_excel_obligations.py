@@ -172,3 +172,38 @@ def test_an_edited_input_recalculates_like_set(files, recalculated, key):
         )
     ]
     assert moved, "the edit must move a figure for the test to mean anything"
+
+
+def test_billed_contracts_are_shown_unless_a_later_notice_is_given(tmp_path):
+    """cover-demand.yaml's US reservation (quarterly in advance, prepaid) has its rows and its
+    figures are the command's; a contract billed ahead with a notice given after the as-of
+    day is named instead (noncancelable then needs the payments as if no notice were given,
+    which the Contracts sheet does not hold)."""
+    from tests.render.test_excel_libreoffice import SHEET_EDGE
+
+    cover = load_scenario(SCENARIOS / "cover-demand.yaml")
+    book = write_workbook(tmp_path / "cover.xlsx", [cover])
+    ws = openpyxl.load_workbook(book, data_only=True)["Obligations"]
+    labels = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)]
+    assert "US reservation (billed ahead or prepaid)" in labels
+    assert not any(str(label).startswith("Not shown") for label in labels)
+    table = obligations(cover)
+    row = labels.index("US reservation") + 1
+    assert ws.cell(row, 2).value == "scheduled"
+    assert ws.cell(row, 7).value == pytest.approx(table.contracts[0].total("scheduled"), abs=CENT)
+    assert ws.cell(row, 7).value == pytest.approx(576_000_000.00, abs=CENT)  # 36 x $16M
+
+    text = SHEET_EDGE.replace(
+        "    capacity:",
+        "    termination: {notice_days: 30, notice_given: 2026-06-10}\n    capacity:",
+    )
+    path = tmp_path / "noticed.yaml"
+    path.write_text(text, encoding="utf-8")
+    book = write_workbook(tmp_path / "noticed.xlsx", [load_scenario(path)])
+    ws = openpyxl.load_workbook(book, data_only=True)["Obligations"]
+    notes = [ws.cell(r, 1).value for r in range(1, 8) if str(ws.cell(r, 1).value).startswith("Not")]
+    assert notes == [
+        "Not shown: the workbook's obligations by maturity do not follow a contract billed over "
+        "several months or prepaid with a notice given after the as-of day yet ('Rack'); "
+        "commitcast obligations shows them."
+    ]

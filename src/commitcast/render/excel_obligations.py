@@ -19,8 +19,9 @@ given before the horizon, noncancelable is the schedule itself. Payments are in 
 service (advance) or the month after (arrears). A take-or-pay commit owes each period's minimum
 (prorated by its months from the as-of month) with the period's last month of service, and the
 fee of a notice ending it early (see `_commit`). A contract in another currency is converted at
-the rate of the month before the as-of month, as the command does. A scenario with a contract
-billed over several months or prepaid is named with the reason instead (not followed yet).
+the rate of the month before the as-of month, as the command does. A contract billed over
+several months or prepaid shows its payments as billed (see `_billed`); a scenario with one
+given notice after the as-of day is named with the reason instead (not followed yet).
 Each formula cell stores the figure of `analysis.obligations` (what the command prints);
 nothing is worked out here.
 """
@@ -96,16 +97,22 @@ def write_obligations(
             billed = [
                 c.name
                 for c in result.scenario.contracts
-                if c.kind != "commit" and (c.payment.every_months > 1 or c.prepayment is not None)
+                if c.kind != "commit"
+                and (c.payment.every_months > 1 or c.prepayment is not None)
+                and c.termination is not None
+                and c.termination.notice_given is not None
+                and c.termination.notice_given >= result.scenario.horizon.start
             ]
             if billed:
-                # the sheet's formulas follow monthly billing without a prepayment only
+                # noncancelable then reads the payments as if no notice were planned, which
+                # the Contracts sheet does not hold for a contract billed ahead or prepaid
                 raise CommitcastError(
                     [
                         Problem(
-                            "the workbook's obligations by maturity do not follow a billing "
-                            "period over a month or a prepayment yet "
-                            f"({', '.join(map(repr, billed))}); commitcast obligations shows them"
+                            "the workbook's obligations by maturity do not follow a contract "
+                            "billed over several months or prepaid with a notice given after "
+                            f"the as-of day yet ({', '.join(map(repr, billed))}); commitcast "
+                            "obligations shows them"
                         )
                     ]
                 )
@@ -298,6 +305,8 @@ def _contract(
     contract = result.scenario.contracts[index]
     if contract.kind == "commit":
         return _commit(s, formats, result, a, index, line, cells, as_of)
+    if contract.payment.every_months > 1 or contract.prepayment is not None:
+        return _billed(s, formats, result, a, index, line, cells, as_of)
     full = result.result.contracts[index].full
     ms, dim = s.r("ms"), s.r("dim")
     p = f"contracts[{index}]"
@@ -428,7 +437,7 @@ def _rate(
     t = -1  # the month before the as-of month, which is the horizon's first
     rate = float(fx.rate * (1.0 + fx.change) ** t)
     cell = scalar(
-        f"Exchange rate of the month before the as-of month ({scenario.currency} per {code})",
+        f"Rate of the month before as-of ({scenario.currency} per {code})",
         f"={a[f'fx.{code}.rate']}*(1+{a[f'fx.{code}.change']})"
         f"^((YEAR({as_of})-YEAR({start}))*12+MONTH({as_of})-MONTH({start})-1)",
         rate,
@@ -594,8 +603,7 @@ def _commit(
         return f"SUM({_span(row, s.count)})"
 
     window = scalar(
-        "Minimums through the end of service a notice on the as-of day leaves"
-        + _in(result, contract),
+        "Minimums a notice on the as-of day leaves" + _in(result, contract),
         f"={total(notice_dues)}{x}",
         line.window_fees,
         "money",
@@ -655,5 +663,162 @@ def _commit(
         "money",
         f"={C}{s.r(key + 'scheduled')}-{C}{s.r(key + 'noncancelable')}",
         scheduled[:count] - noncancelable[:count],
+    )
+    return {figure: s.r(key + figure) for figure in FIGURES}
+
+
+def _billed(
+    s: SeriesSheet,
+    formats: Formats,
+    result: Projection,
+    a: Inputs,
+    index: int,
+    line: ContractObligations,
+    cells: ContractCells,
+    as_of: str,
+) -> dict[str, int]:
+    """A reserved contract billed over several months or prepaid (analysis.obligations.
+    _payments_from and _earliest): its payments as billed from the as-of month (SLA credits
+    left out; what is left to pay, or to refund, after the Contracts sheet's last month in the
+    column after it), less the fees payable at the end of the month before, settled from the
+    first payments; noncancelable: the first of them up to its remaining obligation at the
+    end of the month before (the rest, if any, with the last payment). Returns the rows of
+    its scheduled, noncancelable and cancelable payments."""
+    ws = s.ws
+    scenario = result.scenario
+    contract = scenario.contracts[index]
+    full = result.result.contracts[index].full
+    refundable = a[f"contracts[{index}].prepayment.refundable"]
+    rows = cells.rows
+    contracts = sheet_ref(CONTRACTS)
+    first = col_name(FIRST_COL)  # the Contracts sheet's month before the horizon
+    count = s.count
+    last = col_name(FIRST_COL + count - 1)  # the Contracts sheet's last month
+    kr = s.r("k")
+    in_code = _in(result, contract)
+
+    def at(key: str, column: str = C) -> str:
+        return f"{contracts}!{column}{rows[key]}"
+
+    s.row += 1
+    ws.write_string(s.row, 0, f"{contract.name} (billed ahead or prepaid)", formats.section())
+    ws.write_blank(s.row, 1, None, formats.section())
+    s.row += 1
+
+    def scalar(label: str, formula: str, value: float, kind: str) -> str:
+        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
+        ws.write_string(s.row, 0, label)
+        ws.write_formula(s.row, 1, formula, fmt, cell_value(value, kind))
+        ref = f"$B${s.row + 1}"
+        s.row += 1
+        return ref
+
+    rate, x = _rate(s, result, index, as_of, a, scalar)
+    owed_v = max(float(full.fees_payable[0, 0]), 0.0) * rate
+    owed = scalar(
+        "Payable before as-of (settled first)" + in_code,
+        f"=MAX({contracts}!${first}${rows['payable']},0){x}",
+        owed_v,
+        "money",
+    )
+    total_v = float(full.obligation[0, 0]) * rate
+    total = scalar(
+        "Remaining obligation before as-of" + in_code,
+        f"={contracts}!${first}${rows['obligation']}{x}",
+        total_v,
+        "money",
+    )
+    # the payments by month from the as-of month, and what is left after the last month
+    credits = full.sla_credits[0] if "credits" in rows else np.zeros(count)
+    pay_v = np.zeros(count)
+    pay_v[: count - 1] = full.fees_paid[0, 1:] + credits[:-1]
+    left_v = float(full.fees_payable[0, -1] - full.prepaid_fees[0, -1])
+    refund = contract.prepayment is not None and contract.prepayment.refundable
+    pay_v[count - 1] = left_v if refund else max(left_v, 0.0)
+    pay_v = pay_v * rate
+    key = f"c{index}."
+    with_credits = f"+{at('credits', P)}" if "credits" in rows else ""
+    s.series(
+        key + "pay",
+        "Payments as billed (SLA credits left out)" + in_code,
+        "",
+        "money",
+        f"=({at('paid')}{with_credits}){x}",
+        pay_v,
+    )
+    pay = s.r(key + "pay")
+    # the column after the Contracts sheet's last: what is left to pay, or to refund
+    left = f"{contracts}!${last}${rows['payable']}-{contracts}!${last}${rows['prepaid']}"
+    ws.write_formula(
+        pay - 1,
+        FIRST_COL + count,
+        f'=IF({refundable}="yes",{left},MAX({left},0)){x}',
+        formats.get(num_format=s.num_formats["money"]),
+        pay_v[count - 1],
+    )
+
+    def positive_to_date(name: str, row: int, values: np.ndarray) -> int:
+        span = f"${col_name(FIRST_COL + 1)}{row}:{C}{row}"
+        s.series(
+            key + name,
+            "... the positive ones to date",
+            "",
+            "money",
+            f"=SUMPRODUCT(({span}>0)*{span})",
+            np.cumsum(np.maximum(values, 0.0)),
+        )
+        return s.r(key + name)
+
+    paid_to_date = positive_to_date("paidcum", pay, pay_v)
+    scheduled = np.asarray(line.monthly_scheduled, dtype=np.float64)[:count]
+    noncancelable = np.asarray(line.monthly_noncancelable, dtype=np.float64)[:count]
+    s.series(
+        key + "scheduled",
+        "Scheduled payment",
+        "",
+        "money",
+        # (+0: MIN skips an empty cell, the one before the first month)
+        f"={C}{pay}-(MIN({owed},{C}{paid_to_date})-MIN({owed},{P}{paid_to_date}+0))",
+        scheduled,
+    )
+    sched = s.r(key + "scheduled")
+    sched_to_date = positive_to_date("schedcum", sched, scheduled)
+    this = s.row + 1  # the next row's number: a running value reads its own previous column
+    # a payment of a cent or more: a rounding's residue is not a payment (and is 0 in a
+    # spreadsheet's 15 digits)
+    last_v = np.maximum.accumulate(np.where(np.abs(scheduled) >= 0.005, np.arange(count), 0))
+    s.series(
+        key + "lastpaid",
+        "Last month with a payment so far",
+        "months",
+        "int",
+        f"=IF(MAX({C}{sched},-{C}{sched})>=0.005,{C}{kr},{P}{this}+0)",
+        last_v.astype(np.float64),
+    )
+    final = col_name(FIRST_COL + count)
+    assigned_v = max(0.0, min(total_v, float(np.sum(np.maximum(scheduled, 0.0)))))
+    rest = scalar(
+        "Left beyond the payments (with the last)" + in_code,
+        f"={total}-MAX(0,MIN({total},${final}${sched_to_date}))",
+        total_v - assigned_v,
+        "money",
+    )
+    s.series(
+        key + "noncancelable",
+        "Noncancelable payment",
+        "",
+        "money",
+        f"=MIN({total},{C}{sched_to_date})-MIN({total},{P}{sched_to_date}+0)"
+        f"+IF({C}{kr}=${final}${s.r(key + 'lastpaid')},{rest},0)",
+        noncancelable,
+        bold=True,
+    )
+    s.series(
+        key + "cancelable",
+        "Cancelable payment",
+        "",
+        "money",
+        f"={C}{sched}-{C}{s.r(key + 'noncancelable')}",
+        scheduled - noncancelable,
     )
     return {figure: s.r(key + figure) for figure in FIGURES}
