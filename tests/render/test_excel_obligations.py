@@ -25,6 +25,7 @@ from tests.render.test_excel_libreoffice import empty, recalculate, set_inputs, 
 
 BASE = SCENARIOS / "colossus-base.yaml"
 PORTFOLIO = SCENARIOS / "portfolio.yaml"
+COVER = SCENARIOS / "cover-demand.yaml"
 CENT = 0.01  # LibreOffice saves 15 significant digits
 EDGE_FILE = (
     "name: Edge obligations\nhorizon: {start: 2026-03, months: 30}\n"
@@ -39,6 +40,24 @@ EDITS = {
         [
             'contracts."Option not used".termination.notice_given=2027-03-01',
             "contracts[1].monthly_fee=15M",
+        ],
+    ),
+    # issue 13 (cover-demand.yaml): the US reservation billed every six months with a larger
+    # prepayment, the commit's minimum raised, the euro cheaper (the EU reservation converted
+    # at its rate)
+    "cover": (
+        "cover",
+        {
+            "S1_C1_BillingMonths": 6,
+            "S1_C1_Prepayment": 150e6,
+            "S1_C3_Minimum": 450e6,
+            "S1_FX_Eur_Rate": 1.05,
+        },
+        [
+            "contracts[0].payment.every_months=6",
+            "contracts[0].prepayment.amount=150M",
+            "contracts[2].minimum.amount=450M",
+            "fx.EUR.rate=1.05",
         ],
     ),
 }
@@ -84,7 +103,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("obligations")
     edge = folder / "edge.yaml"
     edge.write_text(EDGE_FILE, encoding="utf-8")
-    paths = {"base": BASE, "edge": edge, "portfolio": PORTFOLIO}
+    paths = {"base": BASE, "edge": edge, "portfolio": PORTFOLIO, "cover": COVER}
     books = {}
     for key, path in paths.items():
         books[key] = folder / f"{key}.xlsx"
@@ -95,7 +114,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_the_stored_figures_are_the_commands(files):
-    for key in ("base", "edge", "portfolio"):
+    for key in ("base", "edge", "portfolio", "cover"):
         ws = openpyxl.load_workbook(files[f"book-{key}"], data_only=True)["Obligations"]
         same(summary(ws), expected(obligations(load_scenario(files[key]))))
 
@@ -131,7 +150,7 @@ def recalculated(files) -> dict[str, tuple[Path, Path]]:
     return {key: (path, out / path.name) for key, path in books.items()}
 
 
-@pytest.mark.parametrize("key", ["base", "edge", "portfolio", "both"])
+@pytest.mark.parametrize("key", ["base", "edge", "portfolio", "both", "cover"])
 def test_libreoffice_recalculates_the_stored_values(recalculated, key):
     exported, judged = recalculated[key]
     formulas = openpyxl.load_workbook(exported)["Obligations"]
