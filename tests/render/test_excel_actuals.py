@@ -189,3 +189,26 @@ def test_export_with_actuals_needs_one_plan(cli, tmp_path):
     result = cli("export", BASE, "--actuals", ACTUALS, "--keep-plan", "-o", target)
     assert result.exit_code == 0, result.output
     assert "Variance" in openpyxl.load_workbook(target).sheetnames
+
+
+def test_commits_and_foreign_streams_are_refused_with_actuals(tmp_path, cli):
+    """cover-demand.yaml with actuals: the re-forecast's closed months do not follow its
+    commit or its euro stream yet (LibreOffice recalculated 142 formula cells away from the
+    stored figures: the commit's tokens and period spend, overflow, the euro revenue), so the
+    export is refused at each line, exit 2, and nothing is written."""
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "month,revenue.API.revenue,served_tokens\n2027-01,70000000,17000000000000\n",
+        encoding="utf-8",
+    )
+    book = tmp_path / "close.xlsx"
+    scenario = SCENARIOS / "cover-demand.yaml"
+    result = cli("export", scenario, "--actuals", actuals, "-o", book)
+    assert result.exit_code == 2, result.output
+    text = " ".join((result.stdout + result.stderr).split())
+    assert f"{scenario}:36:5: contracts[2].kind: the workbook of a re-forecast (--actuals) " in text
+    assert "take-or-pay commit ('Inference commit')" in text
+    assert f"{scenario}:46:16: revenue[1].currency: " in text
+    assert not book.exists()
+    # the plan alone exports
+    assert cli("export", scenario, "-o", book).exit_code == 0

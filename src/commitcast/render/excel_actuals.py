@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commitcast.core.calendar import day_number
+from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.paths import format_path
 from commitcast.engine.actuals import ACTUAL, ReforecastProjection, reforecast
 from commitcast.engine.projection import Projection, projection
 from commitcast.load.actuals import column_name
@@ -80,6 +82,41 @@ def _named(scenario: Scenario, name: str) -> Scenario:
     return named
 
 
+def unfollowed(scenario: Scenario) -> list[Problem]:
+    """Terms the re-forecast's closed months do not follow yet on the calculation sheet, each
+    at its line: a take-or-pay commit (what it buys in a closed month whose demand moved, and
+    its rows there, are not the engine's yet) and a revenue stream in another currency (its
+    actual revenue is not laid over its own rows). Refused rather than written with formulas
+    that disagree with the figures they store."""
+    found = [
+        (("contracts", i, "kind"), f"a take-or-pay commit ({c.name!r})")
+        for i, c in enumerate(scenario.contracts)
+        if c.kind == "commit"
+    ]
+    found += [
+        (("revenue", i, "currency"), f"a revenue stream in another currency ({st.name!r})")
+        for i, st in enumerate(scenario.revenue)
+        if scenario.currency_of(st) != scenario.currency
+    ]
+    source = scenario.provenance
+    problems = []
+    for path, what in found:
+        mark = source.document.mark_for(path) if source.document is not None else None
+        problems.append(
+            Problem(
+                f"the workbook of a re-forecast (--actuals) does not follow {what} in its "
+                "closed months yet",
+                file=source.file or "command line",
+                line=mark.line if mark else None,
+                column=mark.column if mark else None,
+                field=format_path(path),
+                hint="commitcast project --actuals shows the re-forecast; export the plan "
+                "without --actuals for its workbook",
+            )
+        )
+    return problems
+
+
 def close_of(
     scenarios: list[Scenario], actuals: Actuals, keep_plan: bool = False, variance: bool = False
 ) -> Close:
@@ -88,6 +125,9 @@ def close_of(
     if len(scenarios) != 1:
         raise ValueError("a workbook with actuals holds one plan and its re-forecast")
     plan = scenarios[0]
+    problems = unfollowed(plan)
+    if problems:
+        raise CommitcastError(problems)
     planned = projection(plan)
     result = reforecast(plan, actuals, keep_plan)
     planned = dataclasses.replace(planned, scenario=_named(plan, PLAN_PREFIX + plan.name))
