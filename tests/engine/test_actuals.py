@@ -207,7 +207,8 @@ def test_demand_below_plan_buys_less_on_a_commit_and_the_tokens_still_add_up():
     planned = projection(base).columns
     assert planned["commit_tokens"][0] == pytest.approx(500_000)
     actuals = closed(1, company={"demand_tokens": (1_200_000,)})
-    jan = {n: v[0] for n, v in reforecast(base, actuals).columns.items()}
+    # the closed months as variance reads them (a re-forecast refuses commits for now)
+    jan = {n: v[0] for n, v in closed_months(run(Batch(base)), base, actuals).columns.items()}
     assert jan["served_tokens"] == pytest.approx(1_000_000)
     assert jan["commit_tokens"] == pytest.approx(200_000)
     assert jan["overflow_tokens"] == 0 and jan["unserved_tokens"] == 0
@@ -294,3 +295,23 @@ def test_without_closed_months_the_projection_is_the_plans():
     for name, values in planned.columns.items():
         assert np.array_equal(empty.columns[name], values, equal_nan=True)
     assert empty.basis == [FORECAST] * 6
+
+
+def test_a_re_forecast_refuses_a_commit_and_a_stream_in_another_currency_at_their_lines():
+    from commitcast.core.errors import CommitcastError
+    from commitcast.load.validation import scenario_from_text
+
+    text = (
+        "name: r\nhorizon: {start: 2026-01, months: 3}\nfx: {EUR: {rate: 1.1}}\ncontracts:\n"
+        "  - {name: K, kind: commit, price_per_million_tokens: 1, start: 2026-01-01,"
+        " end: 2026-12-31}\n"
+        "revenue:\n  - {name: EU, currency: EUR, tokens_per_month: 1000,"
+        " price_per_million_tokens: 2}\n"
+    )
+    plan_ = scenario_from_text(text, "r.yaml")
+    with pytest.raises(CommitcastError) as caught:
+        reforecast(plan_, closed(1, company={"demand_tokens": (900,)}))
+    found = [(p.field, p.line) for p in caught.value.problems]
+    assert found == [("contracts[0].kind", 5), ("revenue[0].currency", 7)]
+    # nothing closed: the plan itself, no refusal
+    assert reforecast(plan_, closed(0)).closed == 0

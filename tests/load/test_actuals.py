@@ -67,3 +67,24 @@ def test_column_names_quote_what_needs_quoting():
 def test_missing_file():
     with pytest.raises(CommitcastError, match="no such file"):
         read_actuals(ROOT / "no-such.csv", PLAN)
+
+
+def test_actuals_of_an_item_in_another_currency_are_refused_at_their_column():
+    plan = scenario_from_text(
+        "name: euro\nhorizon: {start: 2026-01, months: 3}\nfx: {EUR: {rate: 1.1}}\n"
+        "contracts:\n  - {name: E, currency: EUR, monthly_fee: 1000, start: 2026-01-01,"
+        " end: 2026-12-31}\n"
+        "revenue:\n  - {name: EU, currency: EUR, tokens_per_month: 1000,"
+        " price_per_million_tokens: 2}\n"
+    )
+    with pytest.raises(CommitcastError) as caught:
+        actuals_from_text(
+            "month,revenue.EU.revenue,contracts.E.fees,revenue\n2026-01,1,2,3\n", plan
+        )
+    problems = caught.value.problems
+    # the stream's and the contract's own columns, not the company's revenue (column 43)
+    assert [(p.field, p.column) for p in problems] == [
+        ("revenue.EU.revenue", 7),
+        ("contracts.E.fees", 26),
+    ]
+    assert all("in EUR" in p.message for p in problems)

@@ -8,7 +8,8 @@ refused there, with the term's line, until it does."""
 from __future__ import annotations
 
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.core.paths import Path_, format_path
+from commitcast.core.paths import Path_
+from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import Contract, Scenario
 
 # (what the term is, where it is written, whether a contract has it)
@@ -42,14 +43,9 @@ def refuse_unsupported(
 
 
 def _problem(scenario: Scenario, path: Path_, what: str, view: str) -> Problem:
-    source = scenario.provenance
-    document = source.document
-    mark = document.mark_for(path) if document is not None else None
-    return Problem(
+    return field_problem(
+        scenario.provenance,
+        path,
         f"{view} does not cover {what} yet ({scenario.contracts[path[1]].name!r})",  # type: ignore[index]
-        file=source.file,
-        line=mark.line if mark else None,
-        column=mark.column if mark else None,
-        field=format_path(path),
-        hint="project and the what-if commands cover it; see docs/conventions.md",
+        "project and the what-if commands cover it; see docs/conventions.md",
     )

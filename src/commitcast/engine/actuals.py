@@ -29,11 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from commitcast.core.errors import CommitcastError
 from commitcast.core.finance import discount_factors
 from commitcast.core.measures import MILLION
 from commitcast.engine.projection import Period, Projection, from_result, period_label
 from commitcast.engine.run import BatchResult, StreamSchedule, run, summarize
 from commitcast.model.actuals import COMPANY_FIGURES, Actuals
+from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.rebase import rebase
@@ -296,9 +298,40 @@ class Reforecast:
 def prepare(scenario: Scenario, actuals: Actuals, keep_plan: bool = False) -> Reforecast:
     """The re-forecast of `scenario` on `actuals`: its closed months worked out once from the
     plan's projection, and the scenario of its forecast months (`variants.rebase`)."""
+    if actuals.closed:
+        _refuse_unfollowed(scenario)
     plan_result = run(Batch(scenario))
     closed = closed_months(plan_result, scenario, actuals)
     return Reforecast(scenario, rebase(scenario, actuals, keep_plan), closed, keep_plan)
+
+
+def _refuse_unfollowed(scenario: Scenario) -> None:
+    """A re-forecast does not follow take-or-pay commits or streams in another currency yet:
+    a commit's period spend would miss the closed months (its shortfalls and obligation would
+    be overstated), and a stream's actual revenue has no currency of its own. Refused at their
+    lines rather than shown wrong."""
+    problems = [
+        field_problem(
+            scenario.provenance,
+            ("contracts", i, "kind"),
+            f"a re-forecast does not follow a take-or-pay commit yet ({c.name!r})",
+            "project it without --actuals; compare the plan with the actuals with `variance`",
+        )
+        for i, c in enumerate(scenario.contracts)
+        if c.kind == "commit"
+    ]
+    problems += [
+        field_problem(
+            scenario.provenance,
+            ("revenue", j, "currency"),
+            f"a re-forecast does not follow a revenue stream in another currency yet ({s.name!r})",
+            "project it without --actuals",
+        )
+        for j, s in enumerate(scenario.revenue)
+        if scenario.currency_of(s) != scenario.currency
+    ]
+    if problems:
+        raise CommitcastError(problems)
 
 
 def runner(

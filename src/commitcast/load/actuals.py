@@ -291,6 +291,17 @@ def _column(text: str, cell: _Cell, line: int, scenario: Scenario, known: list[s
                 f"did you mean {column_name(group, close[0], str(figure))!r}?" if close else None,
             )
             ok = False
+        if name in names:
+            code = scenario.currency_of(items[names.index(name)])
+            if code != scenario.currency:
+                # its own figures would mix its currency into the company's sums
+                bad(
+                    f"the {what} {name!r} is in {code}; actuals of an item in another currency "
+                    "are not read yet",
+                    f"give the company figures instead (revenue, committed_fees, ...), in "
+                    f"{scenario.currency}",
+                )
+                ok = False
         if figure not in figures:
             close = difflib.get_close_matches(str(figure), figures, n=1, cutoff=0.5)
             bad(
