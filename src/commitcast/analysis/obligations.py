@@ -422,6 +422,8 @@ def _payments_from(full: FullSchedule, contract: Contract, a: int, length: int) 
     out = np.zeros(length)
     out[: count - a] = full.fees_paid[a:] + full.sla_credits[a - 1 : -1]
     left = float(full.fees_payable[-1] - full.prepaid_fees[-1])
+    if _rounding(left, float(np.abs(full.fees).sum())):
+        left = 0.0  # the balances' sums, to float rounding: nothing left to pay
     refundable = contract.prepayment is not None and contract.prepayment.refundable
     out[count - a] += left if refundable else max(left, 0.0)
     owed_before = max(float(full.fees_payable[a - 1]), 0.0)
@@ -434,6 +436,12 @@ def _payments_from(full: FullSchedule, contract: Contract, a: int, length: int) 
     return out
 
 
+def _rounding(value: float, scale: float) -> bool:
+    """Whether `value` is float rounding of sums of size `scale` (within 1e-9 of it), not a
+    payment."""
+    return abs(value) <= 1e-9 * max(1.0, scale)
+
+
 def _earliest(payments: np.ndarray, total: float) -> np.ndarray:
     """The first payments, in month order, up to `total` (the rest of it, if any, in the last
     month with a payment): what a notice cannot avoid when it only cuts later payments."""
@@ -444,7 +452,8 @@ def _earliest(payments: np.ndarray, total: float) -> np.ndarray:
             break
         out[k] = min(max(payment, 0.0), left)
         left -= out[k]
-    if left != 0:  # more than the payments (or a refund to come): with the last of them
+    # more than the payments (or a refund to come): with the last of them
+    if not _rounding(left, abs(total)):
         paid = np.flatnonzero(payments)
         out[int(paid[-1]) if paid.size else 0] += left
     return out
