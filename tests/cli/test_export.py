@@ -65,3 +65,21 @@ def test_a_scenario_is_never_written_over(cli, tmp_path):
     assert result.exit_code == 2
     assert "is both a scenario to read and the output to write" in result.stderr
     assert odd.read_bytes() == BASE.read_bytes()
+
+
+def test_a_schedule_begun_before_the_workbook_is_refused_before_anything_is_printed(
+    cli, write_scenario, tmp_path
+):
+    # billed by quarter from October 2025, a horizon from January 2026: the workbook's
+    # Contracts sheet begins in December 2025, after the quarter's first months
+    path = write_scenario(
+        "name: early\nhorizon: {start: 2026-01, months: 6}\ncontracts:\n"
+        "  - {name: Rack, monthly_fee: 3100, start: 2025-10-01, end: 2026-12-31,\n"
+        "     payment: {every_months: 3}}\n"
+    )
+    book = tmp_path / "early.xlsx"
+    result = cli("project", path, "--xlsx", book)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "contracts[0].start" in result.stderr and "2025-10" in result.stderr
+    assert not book.exists()

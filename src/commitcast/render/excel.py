@@ -34,7 +34,7 @@ from commitcast.render.excel_accounting import SHEET as ACCOUNTING
 from commitcast.render.excel_accounting import has_leases, write_accounting
 from commitcast.render.excel_calc import CalcSheet, write_calc
 from commitcast.render.excel_contracts import SHEET as CONTRACTS
-from commitcast.render.excel_contracts import ContractCells, schedule_problems, write_contracts
+from commitcast.render.excel_contracts import ContractCells, write_contracts
 from commitcast.render.excel_inputs import SHEET as ASSUMPTIONS
 from commitcast.render.excel_inputs import Inputs, write_assumptions
 from commitcast.render.excel_obligations import SHEET as OBLIGATIONS
@@ -50,7 +50,7 @@ from commitcast.render.excel_style import (
     utc_now,
 )
 from commitcast.render.files import atomic_path, scratch_folder
-from commitcast.render.limits import early_date_problems, estimate_workbook
+from commitcast.render.limits import early_date_problems, estimate_workbook, schedule_problems
 from commitcast.variants.batch import Batch
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def write_workbook(
         close = close_of(list(scenarios), actuals, keep_plan, variance)
         projections = close.projections
         scenarios = [result.scenario for result in projections]
-    problems = early_date_problems(scenarios) + schedule_problems(list(scenarios))
+    problems = early_date_problems(scenarios) + schedule_problems(scenarios)
     if problems:
         raise CommitcastError(problems)
     results = list(projections) if projections is not None else [projection(s) for s in scenarios]

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from commitcast.core.calendar import month_number
+from commitcast.core.calendar import month_number, month_start
 from commitcast.core.errors import Problem
 from commitcast.core.paths import Path_, format_path
 
@@ -154,7 +154,56 @@ def early_date_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
 
 
 def workbook_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
-    """Why a workbook of `scenarios` cannot be written: dates it cannot hold, or its size."""
-    problems = early_date_problems(scenarios)
+    """Why a workbook of `scenarios` cannot be written: dates it cannot hold, schedules that
+    begin before its Contracts sheet, or its size."""
+    problems = early_date_problems(scenarios) + schedule_problems(scenarios)
     size = workbook_problem(scenarios)
     return [*problems, *([size] if size is not None else [])]
+
+
+def schedule_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
+    """A contract billed over several months or prepaid whose schedule begins before the
+    Contracts sheet's first column (the month before the horizon), at its line.
+
+    The engine then works the schedule out from the contract's start or prepayment (the
+    `_lead` of engine.contracts: an advance quarter billed before the sheet, an arrears
+    quarter whose first months are not on it), which the sheet's columns cannot hold: its
+    formulas would not give the figures it stores. Refused rather than shown wrong."""
+    problems = []
+    for scenario in scenarios:
+        source = scenario.provenance
+        first = month_number(scenario.horizon.start) - 1  # the sheet's first column
+        for index, contract in enumerate(scenario.contracts):
+            prepaid = contract.prepayment is not None and contract.prepayment.amount > 0
+            if contract.kind == "commit" or not (contract.payment.every_months > 1 or prepaid):
+                continue
+            field = "start"
+            begins = month_number(contract.start)
+            if prepaid and month_number(contract.prepayment.paid) < begins:  # type: ignore[union-attr]
+                field, begins = "prepayment.paid", month_number(contract.prepayment.paid)  # type: ignore[union-attr]
+            if begins >= first:
+                continue
+            path = ("contracts", index, *field.split("."))
+            mark = source.document.mark_for(path) if source.document is not None else None
+            what = (
+                f"billed every {contract.payment.every_months} months"
+                if contract.payment.every_months > 1
+                else "prepaid"
+            )
+            sheet_first = month_start(first).strftime("%Y-%m")
+            problems.append(
+                Problem(
+                    f"{contract.name!r} is {what} from {month_start(begins).strftime('%Y-%m')}, "
+                    f"before the workbook's Contracts sheet begins ({sheet_first}, the month "
+                    "before the horizon): its payments there depend on months the sheet does not "
+                    "hold, so its formulas would not give commitcast's figures",
+                    file=source.file or "command line",
+                    line=mark.line if mark else None,
+                    column=mark.column if mark else None,
+                    field=format_path(path),
+                    hint=f"start the horizon in {month_start(begins + 1).strftime('%Y-%m')} or "
+                    "earlier for the workbook; project, --format csv and --format json work the "
+                    "schedule out from the contract's start",
+                )
+            )
+    return problems
