@@ -26,10 +26,10 @@ BASE = "scenarios/colossus-base.yaml"
 API_PRICE = "revenue.API.price_per_million_tokens"
 
 
-def commands() -> list[list[str]]:
-    """Every command with JSON output, over every bundled scenario."""
+def commands(scenarios: list[Path]) -> list[list[str]]:
+    """Every command with JSON output, over each of `scenarios`."""
     out: list[list[str]] = []
-    for path in SCENARIOS:
+    for path in scenarios:
         f = str(path.relative_to(ROOT))
         out += [
             ["project", f, "-f", "json"],
@@ -52,11 +52,11 @@ def commands() -> list[list[str]]:
     return out
 
 
-def run_all(src: Path, workdir: Path) -> dict[str, object]:
+def run_all(src: Path, workdir: Path, scenarios: list[Path]) -> dict[str, object]:
     """Each command's parsed JSON (or its error text), keyed by the command line."""
     env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "100", "SOURCE_DATE_EPOCH": "0"}
     results: dict[str, object] = {}
-    for argv in commands():
+    for argv in commands(scenarios):
         done = subprocess.run(
             [sys.executable, "-m", "commitcast", *argv],
             cwd=ROOT,
@@ -66,7 +66,7 @@ def run_all(src: Path, workdir: Path) -> dict[str, object]:
         )
         key = " ".join(argv)
         results[key] = json.loads(done.stdout) if done.returncode == 0 else done.stderr.strip()
-    for path in SCENARIOS:
+    for path in scenarios:
         book = workdir / f"{path.stem}.xlsx"
         subprocess.run(
             [sys.executable, "-m", "commitcast", "export", str(path), "-o", str(book)],
@@ -152,8 +152,10 @@ def main() -> int:
         try:
             (Path(tmp) / "before").mkdir()
             (Path(tmp) / "after").mkdir()
-            before = run_all(old / "src", Path(tmp) / "before")
-            after = run_all(ROOT / "src", Path(tmp) / "after")
+            # the scenarios bundled at both revisions (one added since has nothing to compare)
+            scenarios = [p for p in SCENARIOS if (old / "scenarios" / p.name).exists()]
+            before = run_all(old / "src", Path(tmp) / "before", scenarios)
+            after = run_all(ROOT / "src", Path(tmp) / "after", scenarios)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT)
     found = differences(before, after, "")
