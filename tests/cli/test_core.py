@@ -14,7 +14,7 @@ import pytest
 
 from commitcast.core.display import format_money, format_percent
 from commitcast.core.measures import MONTHLY_COLUMNS
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, SCENARIOS
 
 BASE = FIXTURES / "colossus-base.yaml"
 CENT = 0.005
@@ -437,3 +437,18 @@ def test_wrote_line_shows_a_file_name_with_brackets_as_is(cli, tmp_path):
     assert result.exit_code == 0
     assert f"wrote {target}" in result.output
     assert target.exists()
+
+
+def test_project_json_gives_each_contract_only_when_asked(cli):
+    path = SCENARIOS / "cover-demand.yaml"
+    plain = json.loads(cli("project", path, "-f", "json").stdout)
+    assert "contracts" not in plain
+    detailed = json.loads(cli("project", path, "-f", "json", "--contracts").stdout)
+    names = [c["name"] for c in detailed["contracts"]]
+    assert names == ["US reservation", "EU sovereign reservation", "Inference commit"]
+    # the euro contract: its fee of EUR 4M in January 2027 at 1.16
+    eu = detailed["contracts"][1]["monthly"][0]
+    assert eu["fees_native"] == pytest.approx(4_000_000, abs=0.005)
+    assert eu["fees"] == pytest.approx(4_640_000, abs=0.005)
+    refused = cli("project", path, "--contracts")
+    assert refused.exit_code == 2 and "--contracts needs --format json" in refused.stderr

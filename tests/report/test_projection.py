@@ -49,7 +49,7 @@ def test_a_scenario_built_in_python_has_no_file():
 
 def test_monthly_rows_and_the_summary(tiny):
     document = projection_dict(projection(tiny))
-    assert list(document) == ["scenario", "overrides", "period", "monthly", "summary", "contracts"]
+    assert list(document) == ["scenario", "overrides", "period", "monthly", "summary"]
     assert document["period"] == "month"
     assert document["overrides"] == []
     months = document["monthly"]
@@ -104,7 +104,7 @@ def test_each_contract_shows_its_own_currency_the_rate_and_the_reporting_currenc
         "fx: {EUR: {rate: 1.10, change: 0.01}}\ncontracts:\n"
         "  - {name: E, currency: EUR, monthly_fee: 1000, start: 2026-01-01, end: 2026-12-31}\n"
     )
-    (contract,) = projection_dict(projection(scenario))["contracts"]
+    (contract,) = projection_dict(projection(scenario), contracts=True)["contracts"]
     assert (contract["name"], contract["kind"], contract["currency"]) == ("E", "reserved", "EUR")
     january, february = contract["monthly"]
     # EUR 1,000 a month at 1.10, then 1.10 x 1.01 = 1.111

@@ -60,6 +60,12 @@ def project(
     ),
     actuals_file: Path | None = ActualsOption,
     keep_plan: bool = KeepPlanOption,
+    contracts: bool = typer.Option(
+        False,
+        "--contracts",
+        help="With --format json: also each contract month by month, in its own currency, "
+        "the rate and converted.",
+    ),
 ) -> None:
     """Project a scenario month by month: fees, capacity, margin, cash and obligations.
 
@@ -70,6 +76,8 @@ def project(
 
     check_output(output)
     reforecast.check_options(actuals_file, keep_plan)
+    if contracts and output_format is not Format.json:
+        raise usage_error("--contracts needs --format json", hint="add --format json")
     if xlsx is not None:
         from commitcast.cli.io import check_workbook_path, real_path
 
@@ -99,7 +107,7 @@ def project(
         from commitcast.render.tables import to_json
         from commitcast.report.projection import projection_dict
 
-        emit(to_json(projection_dict(result, period)), output)
+        emit(to_json(projection_dict(result, period, contracts=contracts)), output)
     else:
         from commitcast.render.terminal import print_projection
 

@@ -39,19 +39,22 @@ def actuals_header(result: ReforecastProjection) -> dict[str, Any]:
     }
 
 
-def projection_dict(result: Projection, by: Period = "month") -> dict[str, Any]:
+def projection_dict(
+    result: Projection, by: Period = "month", *, contracts: bool = False
+) -> dict[str, Any]:
+    """The JSON document of a projection; with `contracts`, each contract month by month too
+    (`contract_records`: a portfolio of thousands of contracts makes millions of figures, so
+    only when asked)."""
     document: dict[str, Any] = {
         "scenario": scenario_header(result.scenario, result.labels),
         "overrides": list(result.overrides),
     }
     if isinstance(result, ReforecastProjection):
         document["actuals"] = actuals_header(result)
-    return document | {
-        "period": by,
-        "monthly": result.records(by),
-        "summary": result.summary,
-        "contracts": contract_records(result),
-    }
+    document |= {"period": by, "monthly": result.records(by), "summary": result.summary}
+    if contracts:
+        document["contracts"] = contract_records(result)
+    return document
 
 
 # A reserved contract's monthly figures, each in its own currency and converted (FullSchedule
