@@ -19,7 +19,7 @@ from commitcast.core.paths import Path_, format_path
 from commitcast.load.addressing import resolve_path, split_assignment
 from commitcast.load.errors import problems_from_validation, with_currencies
 from commitcast.load.reader import Document, parse_text, problem_at, resolve_scalar
-from commitcast.model.scenario import Scenario, currency_issues
+from commitcast.model.scenario import CURRENCIES_CHECKED, Scenario, currency_issues
 
 
 def parse_value(text: str) -> Any:
@@ -90,7 +90,7 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
     except CommitcastError as error:
         raise CommitcastError(error.problems + currencies) from None
     try:
-        changed = Scenario.model_validate(data)
+        changed = Scenario.model_validate(data, context={CURRENCIES_CHECKED: True})
     except pydantic.ValidationError as error:
         problems = with_currencies(problems_from_validation(error, document), currencies)
         raise CommitcastError(problems) from None

@@ -18,6 +18,7 @@ from commitcast.load.reader import Document, building, parse_text, problem_at
 from commitcast.model.provenance import Provenance
 from commitcast.model.scenario import (
     COMMIT_ONLY,
+    CURRENCIES_CHECKED,
     NAMED_GROUPS,
     RESERVED_ONLY,
     Contract,
@@ -56,7 +57,7 @@ def validate_data(document: Document) -> Scenario:
     except CommitcastError as error:
         raise CommitcastError(_in_order(error.problems + currencies)) from None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={CURRENCIES_CHECKED: True})
     except pydantic.ValidationError as error:
         problems = with_currencies(problems_from_validation(error, document), currencies)
         if not any("names must be unique" in p.message for p in problems):

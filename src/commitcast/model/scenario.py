@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     model_validator,
 )
@@ -34,6 +35,8 @@ from commitcast.core.paths import Path_
 from commitcast.model.provenance import Provenance
 from commitcast.model.uncertainty import Correlation, Uncertainty
 
+# A validation context key: the amounts' currencies are checked already (Scenario's validator)
+CURRENCIES_CHECKED = "currencies_checked"
 MAX_MONEY = 1e18  # over a quintillion of any currency is a typo, not a contract
 MAX_TOKENS = 1e24
 MAX_HORIZON_MONTHS = 1200
@@ -530,16 +533,15 @@ def _gives(c: Contract, name: str) -> bool:
     fields set: a scenario dumped and validated again (--set, distributions, variants, the
     bridge) holds every default, and must read as the scenario written."""
     default = Contract.model_fields[name].get_default(call_default_factory=True)
-
-    def plain(value: Any) -> Any:
-        return value.model_dump() if isinstance(value, BaseModel) else value
-
-    return plain(getattr(c, name)) != plain(default)
+    # models compare by their fields' values (not by which were set), lists item by item
+    return bool(getattr(c, name) != default)
 
 
 def kind_issues(c: Contract) -> list[tuple[tuple[str | int, ...], str]]:
     """Fields a contract gives that its kind does not have, and what its kind needs."""
-    given = {name for name in (*RESERVED_ONLY, *COMMIT_ONLY) if _gives(c, name)}
+    # only the other kind's fields need looking at
+    others = RESERVED_ONLY if c.kind == "commit" else COMMIT_ONLY
+    given = {name for name in others if _gives(c, name)}
     issues: list[tuple[tuple[str | int, ...], str]] = []
     if c.kind == "commit":
         issues += [
@@ -796,10 +798,16 @@ class Scenario(_Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _amounts_in_their_currency(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    def _amounts_in_their_currency(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
         """Amounts written in another currency than their item's (`monthly_fee: USD 5M` in a
         EUR scenario), read on the data as given (parsing drops the currency), reported with
-        every other problem of the scenario: pydantic's errors and these, all at once."""
+        every other problem of the scenario: pydantic's errors and these, all at once. A caller
+        that has checked them on the data as written (the loader, --set: CURRENCIES_CHECKED in
+        the context) is not made to wait for a second walk over every amount."""
+        if (info.context or {}).get(CURRENCIES_CHECKED):
+            return handler(data)
         issues = currency_issues(data)
         if not issues:
             return handler(data)
