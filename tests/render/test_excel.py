@@ -403,6 +403,25 @@ CONTRACT_ROWS = {
     "Termination fee still to come": ("termination_fee_to_come", "money"),
     "Remaining obligation at this month's end": ("obligation", "money"),
     "Latest notice for service to end with this month": ("notice_deadline", "date"),
+    # a contract billed over several months or prepaid (issue 13)
+    "Prepayment forfeited (a charge, settled from the prepayment)": (
+        "prepayment_forfeited",
+        "money",
+    ),
+    "Fees payable: incurred less paid (negative: paid ahead)": ("fees_payable", "money"),
+    "Prepaid: paid ahead, not yet credited": ("prepaid_fees", "money"),
+    # a contract in another currency (the label names the currencies)
+    "Exchange rate": ("fx_rate", "ratio"),
+}
+# Rows a contract's block has only with its terms, and labels that say more about them
+BILLED_ROWS = ("prepayment_forfeited", "fees_payable", "prepaid_fees")
+OTHER_LABELS = {
+    "Remaining obligation at this month's end": (
+        "Remaining obligation at this month's end, less paid ahead"
+    ),
+    "Fees payable: incurred less paid (negative: paid ahead)": (
+        "Fees payable: incurred, not yet paid"
+    ),
 }
 # label of a figure at the head of a contract's block -> (ContractSchedule field, kind)
 CONTRACT_SCALARS = {
@@ -482,7 +501,23 @@ def test_contracts_sheet_stores_the_engines_schedule(tmp_path, source):
     blocks = _blocks(ws, titles)
     assert len(blocks) == len(scenario.contracts) == len(result.contracts)
     for contract, block, schedule in zip(scenario.contracts, blocks, result.contracts, strict=True):
+        foreign = scenario.currency_of(contract) != scenario.currency
         for label, (name, kind) in CONTRACT_ROWS.items():
+            if name == "fx_rate":
+                found = [key for key in block if str(key).startswith("Exchange rate (")]
+                if not foreign:  # the reporting currency: no rate row, a rate of 1
+                    assert not found and (schedule.full.fx_rate == 1.0).all()
+                    continue
+                label = found[0]
+            if label not in block and OTHER_LABELS.get(label) in block:
+                label = OTHER_LABELS[label]
+            if name in BILLED_ROWS and label not in block:
+                # billed monthly without a prepayment: nothing paid ahead or prepaid, and
+                # what is payable is an arrears contract's fees of the month
+                arrears = contract.payment.timing == "arrears"
+                expected = schedule.full.fees[0] if name == "fees_payable" and arrears else 0.0
+                np.testing.assert_allclose(getattr(schedule.full, name)[0], expected, atol=0.005)
+                continue
             if label == "Ramp fraction" and not contract.ramp:
                 assert label not in block
                 continue
@@ -498,8 +533,24 @@ def test_contracts_sheet_stores_the_engines_schedule(tmp_path, source):
             engine = getattr(schedule.full, name)[0][first:]
             _same(stored, engine, kind, f"{contract.name}: {label}")
         for label, (name, kind) in CONTRACT_SCALARS.items():
-            stored = [_number(ws.cell(block[label], 2).value)]
-            _same(stored, [getattr(schedule, name)[0]], kind, f"{contract.name}: {label}")
+            if contract.kind == "commit" and name in ("exit_cost_now", "fees_after_horizon"):
+                continue  # a commit's exit cost is its unmet minimums (engine.commits), below
+            # money of a contract in another currency: as stored, converted (and native above)
+            shown = f"{label} ({scenario.currency})" if foreign and kind == "money" else label
+            stored = [_number(ws.cell(block[shown], 2).value)]
+            _same(stored, [getattr(schedule, name)[0]], kind, f"{contract.name}: {shown}")
+        if contract.kind == "commit":
+            # the commits' exit cost: the total's less the reserved contracts'
+            reserved = sum(
+                s.exit_cost_now[0]
+                for c, s in zip(scenario.contracts, result.contracts, strict=True)
+                if c.kind == "reserved"
+            )
+            label = next(k for k in block if str(k).startswith("Exit cost at the start"))
+            if len([c for c in scenario.contracts if c.kind == "commit"]) == 1:
+                stored = [_number(ws.cell(block[label], 2).value)]
+                owed = result.summary["exit_cost_now"][0] - reserved
+                _same(stored, [owed], "money", f"{contract.name}: {label}")
 
     sheet = book.worksheets[3]
     calc = labels(sheet)
@@ -511,7 +562,12 @@ def test_contracts_sheet_stores_the_engines_schedule(tmp_path, source):
             ("usage revenue if fully served", engine.usage_revenue, "money"),
             ("flat revenue", engine.flat_revenue, "money"),
         ]:
-            row = calc[f"{stream.name}: {suffix}"]
+            # a stream in another currency: its own rows say so (engine.run's stream rows are
+            # in its currency too)
+            code = scenario.currency_of(stream)
+            in_money = kind == "money" or suffix.startswith("price")
+            own = f" ({code})" if code != scenario.currency and in_money else ""
+            row = calc[f"{stream.name}: {suffix}{own}"]
             stored = [_number(sheet.cell(row, c).value) for c in horizon]
             _same(stored, array[0], kind, f"{stream.name}: {suffix}")
 
