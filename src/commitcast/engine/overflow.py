@@ -20,6 +20,7 @@ import numpy as np
 from commitcast.core.calendar import month_number
 from commitcast.core.errors import Problem
 from commitcast.core.paths import Path_, format_path
+from commitcast.model.provenance import field_problem
 
 if TYPE_CHECKING:
     from commitcast.variants.batch import Batch
@@ -123,21 +124,7 @@ def overflow_problem(batch: Batch, figure: str, run: int, runs: int) -> Problem:
                 "a growth rate, price change or escalator compounds too fast over this "
                 "horizon, or amounts are too large; lower them or shorten the horizon"
             )
-    return _at(batch, path, message, hint)
-
-
-def _at(batch: Batch, path: Path_, message: str, hint: str) -> Problem:
-    source = batch.scenario.provenance
-    document = source.document
-    mark = document.mark_for(path) if document is not None else None
-    return Problem(
-        message,
-        file=source.file,
-        line=mark.line if mark else None,
-        column=mark.column if mark else None,
-        field=format_path(path),
-        hint=hint,
-    )
+    return field_problem(batch.scenario.provenance, path, message, hint)
 
 
 def contracts_problem(batch: Batch, result: Any) -> Problem | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import types
 import typing
@@ -532,9 +533,14 @@ def _gives(c: Contract, name: str) -> bool:
     """Whether a contract gives `name` a value other than its default. By value, not by the
     fields set: a scenario dumped and validated again (--set, distributions, variants, the
     bridge) holds every default, and must read as the scenario written."""
-    default = Contract.model_fields[name].get_default(call_default_factory=True)
     # models compare by their fields' values (not by which were set), lists item by item
-    return bool(getattr(c, name) != default)
+    return bool(getattr(c, name) != _contract_default(name))
+
+
+@functools.cache
+def _contract_default(name: str) -> Any:
+    """A contract field's default, made once (compared, never changed)."""
+    return Contract.model_fields[name].get_default(call_default_factory=True)
 
 
 def kind_issues(c: Contract) -> list[tuple[tuple[str | int, ...], str]]:
@@ -982,6 +988,16 @@ def _value_at(data: Any, loc: Path_) -> Any:
     return data
 
 
+@functools.cache
+def _field_kinds(model: type[BaseModel]) -> dict[str, tuple[list[type[BaseModel]], bool, bool]]:
+    """Each field of `model`: the models it holds, whether it is a number, whether money (the
+    walk over a scenario's amounts asks for every field of every item: worked out once)."""
+    return {
+        name: (models_in(field.annotation), _is_float(field.annotation), is_amount(model, name))
+        for name, field in model.model_fields.items()
+    }
+
+
 def _is_float(annotation: Any) -> bool:
     return strip_annotation(annotation) is float
 
@@ -1019,12 +1035,13 @@ def currency_issues(data: Any) -> list[tuple[Path_, str]]:
     def visit(node: Any, loc: Path_, model: type[BaseModel], owner: _Owner) -> None:
         if not isinstance(node, dict):
             return
+        fields = _field_kinds(model)
         for key, value in node.items():
-            field = model.model_fields.get(key) if isinstance(key, str) else None
-            if field is None:
+            kind = fields.get(key) if isinstance(key, str) else None
+            if kind is None:
                 continue  # an unknown key, reported by the model
+            inner, number, amount = kind
             here = (*loc, key)
-            inner = models_in(field.annotation)
             if model is Scenario and key in ("contracts", "revenue") and isinstance(value, list):
                 for index, item in enumerate(value):
                     if isinstance(item, dict):
@@ -1038,8 +1055,8 @@ def currency_issues(data: Any) -> list[tuple[Path_, str]]:
                     visit(item, (*here, index), inner[0], owner)
             elif inner:
                 visit(value, here, inner[0], owner)
-            elif _is_float(field.annotation):
-                issues.extend(_leaf(value, here, is_amount(model, key), owner))
+            elif number and not isinstance(value, int | float):  # a number has no currency
+                issues.extend(_leaf(value, here, amount, owner))
 
     visit(data, (), Scenario, _Owner(reporting, f"the scenario's amounts are in {reporting}"))
     return issues

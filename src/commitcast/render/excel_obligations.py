@@ -388,14 +388,31 @@ def _contract(
         f"IF({runs_out}=1,{at('daily')}*{at('termdays')},{window_part}+{fee_part}))){x}",
         by_service[:count],
     )
+    scheduled_formula = (
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")}){x}'
+    )
+    return _payment_rows(
+        s, key, timing, ms, as_of, scheduled_formula, scheduled, noncancelable, count
+    )
+
+
+def _payment_rows(
+    s: Any,
+    key: str,
+    timing: str,
+    ms: int,
+    as_of: str,
+    scheduled_formula: str,
+    scheduled: np.ndarray,
+    noncancelable: np.ndarray,
+    count: int,
+) -> dict[str, int]:
+    """A contract's scheduled, noncancelable and cancelable payments by month (the rows of
+    FIGURES): scheduled by `scheduled_formula`, noncancelable from its `service` row paid with
+    its timing, cancelable the difference."""
     service = s.r(key + "service")
     s.series(
-        key + "scheduled",
-        "Scheduled payment",
-        "",
-        "money",
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")}){x}',
-        scheduled[:count],
+        key + "scheduled", "Scheduled payment", "", "money", scheduled_formula, scheduled[:count]
     )
     s.series(
         key + "noncancelable",
@@ -638,33 +655,12 @@ def _commit(
         f"IF({runs_out}=1,{C}{run_dues}{x},({C}{notice_dues}+{C}{notice_fee}){x})))",
         by_service[:count],
     )
-    service = s.r(key + "service")
-    s.series(
-        key + "scheduled",
-        "Scheduled payment",
-        "",
-        "money",
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{sched_row},0),{C}{sched_row})',
-        scheduled[:count],
+    scheduled_formula = (
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{sched_row},0),{C}{sched_row})'
     )
-    s.series(
-        key + "noncancelable",
-        "Noncancelable payment",
-        "",
-        "money",
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{service},0),{C}{service})',
-        noncancelable[:count],
-        bold=True,
+    return _payment_rows(
+        s, key, timing, ms, as_of, scheduled_formula, scheduled, noncancelable, count
     )
-    s.series(
-        key + "cancelable",
-        "Cancelable payment",
-        "",
-        "money",
-        f"={C}{s.r(key + 'scheduled')}-{C}{s.r(key + 'noncancelable')}",
-        scheduled[:count] - noncancelable[:count],
-    )
-    return {figure: s.r(key + figure) for figure in FIGURES}
 
 
 def _billed(
