@@ -10,8 +10,7 @@ import typer
 
 from commitcast.cli.app import app, handles_errors, stdout
 from commitcast.cli.io import check_table_output, emit_formats, load
-from commitcast.cli.options import OutputOption, SetOption
-from commitcast.cli.whatif import TableFormat
+from commitcast.cli.options import OutputOption, SetOption, TableFormat, TableFormatOption
 
 
 class ObligationsBy(StrEnum):
@@ -38,9 +37,7 @@ def obligations(
         help="bucket (within 1 year, 1–3, 3–5, after 5 years), year, fiscal-year or "
         "fiscal-quarter (the scenario's fiscal_year_start_month; FY2027 ends in 2027).",
     ),
-    output_format: TableFormat = typer.Option(
-        TableFormat.table, "--format", "-f", help="table, csv, json or md."
-    ),
+    output_format: TableFormat = TableFormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
 ) -> None:

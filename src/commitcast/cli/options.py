@@ -36,6 +36,20 @@ SET_HELP = (
 SetOption = typer.Option(None, "--set", "-s", help=SET_HELP, metavar="PATH=VALUE")
 ByOption = typer.Option(By.month, "--by", help="Period of the table: " + BY_HELP)
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, csv or json.")
+
+
+class TableFormat(StrEnum):
+    """A table's formats: Format's and Markdown (the what-if, obligations and variance tables)."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    md = "md"
+
+
+TableFormatOption = typer.Option(
+    TableFormat.table, "--format", "-f", help="table, csv, json or md."
+)
 OutputOption = typer.Option(
     None,
     "--output",

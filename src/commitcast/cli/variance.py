@@ -9,8 +9,7 @@ import typer
 
 from commitcast.cli.app import app, handles_errors, stdout
 from commitcast.cli.io import check_table_output, emit_formats, load
-from commitcast.cli.options import OutputOption, SetOption
-from commitcast.cli.whatif import TableFormat
+from commitcast.cli.options import OutputOption, SetOption, TableFormat, TableFormatOption
 
 
 class VarianceBy(StrEnum):
@@ -34,9 +33,7 @@ def variance(
         help="month, quarter, year, fiscal-quarter or fiscal-year (closed months only; year to "
         "date and fiscal year to date always follow).",
     ),
-    output_format: TableFormat = typer.Option(
-        TableFormat.table, "--format", "-f", help="table, csv, json or md."
-    ),
+    output_format: TableFormat = TableFormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
 ) -> None:

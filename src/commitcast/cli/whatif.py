@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,18 +10,20 @@ import typer
 
 from commitcast.cli.app import app, handles_errors, stderr, stdout, usage_error
 from commitcast.cli.io import check_output, emit, load, load_all
-from commitcast.cli.options import BY_HELP, By, Format, FormatOption, OutputOption, SetOption
+from commitcast.cli.options import (
+    BY_HELP,
+    By,
+    Format,
+    FormatOption,
+    OutputOption,
+    SetOption,
+    TableFormat,
+    TableFormatOption,
+)
 from commitcast.cli.reforecast import ActualsOption, KeepPlanOption
 
 if TYPE_CHECKING:
     from commitcast.model.scenario import Scenario
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    md = "md"
 
 
 MetricOption = typer.Option(
@@ -52,9 +53,7 @@ def compare(
         "--bridge",
         help="Walk a summary figure (e.g. npv) from the base to the other scenario by driver.",
     ),
-    output_format: TableFormat = typer.Option(
-        TableFormat.table, "--format", "-f", help="table, csv, json or md."
-    ),
+    output_format: TableFormat = TableFormatOption,
     output: Path | None = OutputOption,
     sets: list[str] = SetOption,
     actuals_file: Path | None = ActualsOption,

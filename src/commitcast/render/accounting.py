@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from commitcast.core.display import format_money, format_percent
 from commitcast.render.tables import csv_rows, to_json
-from commitcast.render.terminal import fits, phrase, print_prose
+from commitcast.render.terminal import figure_table, fits, phrase, print_prose
 from commitcast.render.whatif import overrides_line, scenario_info
 
 if TYPE_CHECKING:
@@ -201,14 +200,7 @@ def accounting_csv(report: LeaseAccounting) -> str:
 
 
 def _table(title: str | None, headers: Sequence[tuple[str, bool]]) -> Table:
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    table = figure_table(title)
     for head, left in headers:
         table.add_column(head, justify="left" if left else "right", no_wrap=True)
     return table

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -22,6 +21,7 @@ from commitcast.core.display import format_money
 from commitcast.render.tables import csv_rows, markdown_table, to_json
 from commitcast.render.terminal import (
     break_label,
+    figure_table,
     fit_first_column,
     fits,
     phrase,
@@ -122,7 +122,7 @@ def _table(
 ) -> Table:
     """The rows of every line over `columns` (period indexes; None: the total), the contract
     names broken to `width` (None: whole), headers broken onto two lines if `narrow`."""
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = figure_table()
     table.add_column("contract", no_wrap=True)
     table.add_column("", no_wrap=True)
     for index in columns:

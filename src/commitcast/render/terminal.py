@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
@@ -120,6 +121,19 @@ KEEP = "\u00a0"
 
 
 # ---- layout helpers ------------------------------------------------------------------------
+
+
+def figure_table(title: str | None = None) -> Table:
+    """A table of figures as every command prints them: bold headers under a rule, no outer
+    border, no padding at the edges (columns are added by the caller)."""
+    return Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
 
 
 def natural_width(console: Console, renderable: RenderableType) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 from typing import TYPE_CHECKING
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -27,7 +26,7 @@ from commitcast.core.display import (
 )
 from commitcast.render.obligations import markdown_text
 from commitcast.render.tables import csv_rows, markdown_table, to_json
-from commitcast.render.terminal import fit_first_column, print_prose
+from commitcast.render.terminal import figure_table, fit_first_column, print_prose
 from commitcast.report.variance import CSV_HEADER, spans, variance_dict, variance_rows
 
 if TYPE_CHECKING:
@@ -144,7 +143,7 @@ def _table(result: Variance, index: int, width: int | None) -> Table:
     _, rows = _span_of(result, index)
     splits = _split_of(result, index)
     flat_streams = {s.name for s in result.scenario.revenue if s.revenue_per_month}
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = figure_table()
     for header in ("figure", "plan", "actual", "variance", "%", "F/U"):
         table.add_column(
             header,

@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -31,6 +30,7 @@ from commitcast.render.tables import csv_rows, markdown_list, markdown_table, to
 from commitcast.render.terminal import (
     KEEP,
     break_label,
+    figure_table,
     fit_first_column,
     fits,
     phrase,
@@ -152,12 +152,7 @@ def _delta_row(
 
 
 def _delta_table(header: list[str], rows: list[list[str]], compact: bool = False) -> Table:
-    if compact:
-        table = Table(
-            header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
-        )
-    else:
-        table = Table(header_style="bold")
+    table = figure_table() if compact else Table(header_style="bold")
     for index, name in enumerate(header):
         table.add_column(name, justify="left" if index == 0 else "right", no_wrap=True)
     for row in rows:
@@ -611,9 +606,7 @@ def print_tornado(console: Console, tornado: Tornado) -> None:
     labels = ["driver", *(row[0] for row in rows)]
 
     def build(half: int, name: str, width: int | None, columns: Sequence[int] = ()) -> Table:
-        table = Table(
-            header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
-        )
+        table = figure_table()
         heads = ("driver", "low", "high", f"{name}\nat low", f"{name}\nat high", "swing")
         keep = [0, *(columns or range(1, len(heads)))]
         for index in keep:
@@ -960,14 +953,7 @@ def print_exit(console: Console, analysis: ExitAnalysis) -> None:
     ]
 
     def build(keys: Sequence[str], title: str | None = None) -> Table:
-        table = Table(
-            title=title,
-            title_justify="left",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-        )
+        table = figure_table(title)
         for head, key in EXIT_COLUMNS:
             if key in keys:
                 left = key in ("notice", "mark")

@@ -10,6 +10,7 @@ from typing import Any
 
 from commitcast.analysis.obligations import FIGURES, Line, Obligations
 from commitcast.model.scenario import Scenario
+from commitcast.report.projection import scenario_source
 
 TOTAL = "total"
 CSV_HEADER = ("contract", "period", *FIGURES)
@@ -26,14 +27,7 @@ def _figures(line: Line, periods: list[str]) -> dict[str, dict[str, float]]:
 
 
 def _scenario(scenario: Scenario) -> dict[str, Any]:
-    source = scenario.provenance
-    return {
-        "name": scenario.name,
-        "currency": scenario.currency,
-        "file": source.file,
-        "sha256": source.sha256,
-        "fiscal_year_start_month": scenario.fiscal_year_start_month,
-    }
+    return scenario_source(scenario) | {"fiscal_year_start_month": scenario.fiscal_year_start_month}
 
 
 def obligations_dict(result: Obligations) -> dict[str, Any]:

@@ -13,16 +13,21 @@ from commitcast.engine.projection import Period, Projection
 from commitcast.model.scenario import Scenario
 
 
-def scenario_header(scenario: Scenario, labels: list[str]) -> dict[str, Any]:
-    """Which scenario, from which file (and its hash), over which months."""
+def scenario_source(scenario: Scenario) -> dict[str, Any]:
+    """Which scenario, in which currency, from which file (and its hash): the head of every
+    JSON document's `scenario`."""
     source = scenario.provenance
     return {
         "name": scenario.name,
         "currency": scenario.currency,
         "file": source.file,
         "sha256": source.sha256,
-        "horizon": {"start": labels[0], "months": len(labels)},
     }
+
+
+def scenario_header(scenario: Scenario, labels: list[str]) -> dict[str, Any]:
+    """Which scenario, from which file (and its hash), over which months."""
+    return scenario_source(scenario) | {"horizon": {"start": labels[0], "months": len(labels)}}
 
 
 def actuals_header(result: ReforecastProjection) -> dict[str, Any]:

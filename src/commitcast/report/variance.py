@@ -15,6 +15,7 @@ from typing import Any
 
 from commitcast.analysis.variance import Comparison, RevenueSplit, Variance
 from commitcast.load.actuals import column_name
+from commitcast.report.projection import scenario_source
 
 CSV_HEADER = (
     "period",
@@ -74,13 +75,8 @@ def variance_dict(result: Variance) -> dict[str, Any]:
     scenario, actuals = result.scenario, result.actuals
     source = scenario.provenance
     return {
-        "scenario": {
-            "name": scenario.name,
-            "currency": scenario.currency,
-            "file": source.file,
-            "sha256": source.sha256,
-            "fiscal_year_start_month": scenario.fiscal_year_start_month,
-        },
+        "scenario": scenario_source(scenario)
+        | {"fiscal_year_start_month": scenario.fiscal_year_start_month},
         "overrides": list(source.overrides),
         "actuals": {
             "file": actuals.file,
