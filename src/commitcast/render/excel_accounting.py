@@ -33,7 +33,6 @@ from commitcast.render.excel_style import (
     Formats,
     P,
     SeriesSheet,
-    cell_value,
     col_name,
     escalation_row,
     money_format,
@@ -157,21 +156,12 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     count = lease.grid.count
     term = "non-cancelable term" if lease.term == "noncancelable" else "full term"
     title = f"{contract.name}: lease, {STANDARDS[lease.standard]}, {term}"
-    ws.write_string(s.row, 0, title, formats.section())
-    ws.write_blank(s.row, 1, None, formats.section())
-    s.row += 1
+    s.section(title)
     refs: dict[str, str] = {}
 
     def scalar(key: str, label: str, formula: str, value: float, kind: str) -> str:
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_string(s.row, 0, label)
-        ws.write_formula(
-            s.row, 1, formula, fmt, cell_value(value, "date" if kind == "date" else "")
-        )
-        ref = f"$B${s.row + 1}"
-        refs[key] = ref
-        s.row += 1
-        return ref
+        refs[key] = s.scalar(label, formula, value, kind)
+        return refs[key]
 
     given_value = float(
         contract.termination is not None and contract.termination.notice_given is not None

@@ -28,7 +28,6 @@ from commitcast.render.excel_style import (
     Formats,
     P,
     SeriesSheet,
-    cell_value,
     col_name,
     escalation_row,
     money_in,
@@ -175,7 +174,6 @@ def _contract(
     horizon_end: int,
 ) -> ContractCells:
     """One contract's block; the schedule is the projection's (one run: row 0 of each)."""
-    ws = s.ws
     contract = scenario.contracts[index]
     full = schedule.full
     p = f"contracts[{index}]"
@@ -200,44 +198,28 @@ def _contract(
     if commit:
         tfee = "0"  # a commit's termination fee is on the calculation sheet (bought tokens)
 
-    s.row += 1
-    title = contract.name + (f" ({contract.counterparty})" if contract.counterparty else "")
-    ws.write_string(s.row, 0, title, formats.section())
-    ws.write_blank(s.row, 1, None, formats.section())
-    s.row += 1
+    s.skip()
+    s.section(contract.name + (f" ({contract.counterparty})" if contract.counterparty else ""))
 
-    def scalar(key: str, label: str, formula: str, value: float, kind: str) -> str:
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_string(s.row, 0, label)
-        ws.write_formula(
-            s.row, 1, formula, fmt, cell_value(value, "date" if kind == "date" else "")
-        )
-        ref = f"$B${s.row + 1}"
-        s.row += 1
-        return ref
-
-    given = scalar(
-        "given",
+    given = s.scalar(
         "Notice given (1 = yes)",
         f'=IF({allowed}="yes",IF({notice}="",0,1),0)',
         float(schedule.notice_given[0]),
         "flag",
     )
-    terminated = scalar(
-        "terminated",
+    terminated = s.scalar(
         "Service ends early by that notice (1 = yes)",
         f"=IF({given}=1,IF({notice}+{days}<={end},1,0),0)",
         float(schedule.ends_early[0]),
         "flag",
     )
-    stop = scalar(
-        "stop",
+    stop = s.scalar(
         "First day without service",
         f"=IF({terminated}=1,{notice}+{days},{end}+1)",
         schedule.first_day_without_service[0],
         "date",
     )
-    last = scalar("last", "Last day of service", f"={stop}-1", schedule.last_service_day[0], "date")
+    last = s.scalar("Last day of service", f"={stop}-1", schedule.last_service_day[0], "date")
     tiers = len(contract.sla.credits) if contract.sla else 0
     credit_rate = None
     if tiers:
@@ -246,8 +228,7 @@ def _contract(
             f"IF({a[f'{p}.sla.credits[{j}].below']}>{uptime},{a[f'{p}.sla.credits[{j}].credit']},0)"
             for j in range(tiers)
         )
-        credit_rate = scalar(
-            "rate",
+        credit_rate = s.scalar(
             "SLA credit rate (share of the service fees)",
             f"=MIN(MAX(0,{applies}),{a[f'{p}.sla.cap']})",
             _credit_rate(contract),
@@ -571,8 +552,7 @@ def _contract(
         full.notice_deadline[0],
     )
     horizon_last = col_name(FIRST_COL + horizon_end - 1)
-    after = scalar(
-        "after",
+    after = s.scalar(
         "Committed fees after the horizon",
         f"=SUM(${first}{committed}:${last_col}{committed})"
         f"-SUM(${first}{committed}:${horizon_last}{committed})",
@@ -581,16 +561,14 @@ def _contract(
     )
     if commit:
         formula, value = _commit_exit_now(scenario, a, p, given, terminated, stop, commit_fee)
-        exit_now = scalar(
-            "exit_now",
+        exit_now = s.scalar(
             f"Exit cost at the start of the horizon ({scenario.currency}): unmet minimums and fee",
             formula,
             value,
             "money",
         )
     else:
-        exit_now = scalar(
-            "exit_now",
+        exit_now = s.scalar(
             "Exit cost at the start of the horizon",
             f"=${first}{obligation}",
             float(full.obligation[0][0]),
@@ -602,8 +580,7 @@ def _contract(
         s, scenario, a, key, full, committed, credits, payable_row, prepaid_row, obligation
     )
     if converted:
-        after = scalar(
-            "after_x",
+        after = s.scalar(
             f"Committed fees after the horizon ({scenario.currency})",
             f"=SUMPRODUCT(${first}{converted['committed']}:${last_col}{converted['committed']},"
             f"(${first}{ms}:${last_col}{ms}>INDEX(${first}{ms}:${last_col}{ms},1,"
@@ -611,8 +588,7 @@ def _contract(
             schedule.fees_after_horizon[0],
             "money",
         )
-        exit_now = scalar(
-            "exit_now_x",
+        exit_now = s.scalar(
             f"Exit cost at the start of the horizon ({scenario.currency})",
             f"=${first}{converted['obligation']}",
             schedule.exit_cost_now[0],

@@ -53,7 +53,6 @@ from commitcast.render.excel_style import (
     Formats,
     P,
     SeriesSheet,
-    cell_value,
     col_name,
     serial,
     sheet_ref,
@@ -301,7 +300,6 @@ def _contract(
 ) -> dict[str, int]:
     """One contract's rows; returns the 1-based rows of its scheduled, noncancelable and
     cancelable payments."""
-    ws = s.ws
     contract = result.scenario.contracts[index]
     if contract.kind == "commit":
         return _commit(s, formats, result, a, index, line, cells, as_of)
@@ -324,103 +322,118 @@ def _contract(
         """The Contracts row `key` at the end of the month before the horizon: notice on A."""
         return f"{contracts}!${first}${rows[key]}"
 
-    s.row += 1
-    ws.write_string(s.row, 0, contract.name, formats.section())
-    ws.write_blank(s.row, 1, None, formats.section())
-    s.row += 1
+    s.skip()
+    s.section(contract.name)
 
-    def scalar(label: str, formula: str, value: float, kind: str) -> str:
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_string(s.row, 0, label)
-        ws.write_formula(s.row, 1, formula, fmt, cell_value(value, kind))
-        ref = f"$B${s.row + 1}"
-        s.row += 1
-        return ref
-
-    rate, x = _rate(s, result, index, as_of, a, scalar)
-    ends = scalar(
+    rate, x = _rate(s, result, index, as_of, a)
+    ends = s.scalar(
         "Notice on the as-of day: service would end before",
         f"={before('x')}",
         float(full.service_ends[0, 0]),
         "date",
     )
-    early = scalar(
+    early = s.scalar(
         "... which ends service before the contract's end (1 = yes)",
         f'=IF({allowed}="yes",IF({ends}<={end},1,0),0)',
         float(line.ends_early),
         "flag",
     )
-    window = scalar(
+    window = s.scalar(
         "... fees for service before that day" + _in(result, contract),
         f"=({before('fb')}-{before('through')}){x}",
         line.window_fees,
         "money",
     )
-    runs_out = scalar(
+    runs_out = s.scalar(
         "Cheaper to let it run out (1 = yes)",
         f'=IF({allowed}="yes",IF({before("runout")}{x}<{window}+IF({early}=1,{tfee}{x},0),1,0),0)',
         float(line.runs_out),
         "flag",
     )
-    given = scalar(
+    given = s.scalar(
         "Notice given before the as-of day (1 = yes)",
         f'=IF({allowed}="yes",IF({notice}="",0,IF({notice}<{as_of},1,0)),0)',
         float(line.notice_applied),
         "flag",
     )
-    shift = 1 if line.timing == "arrears" else 0
-    count = s.count
-    scheduled = np.asarray(line.monthly_scheduled, dtype=np.float64)
-    noncancelable = np.asarray(line.monthly_noncancelable, dtype=np.float64)
-    by_service = np.append(noncancelable[shift:], np.zeros(shift))
     window_part = (
         f"IF({C}{ms}+{C}{dim}<={ends},{at('service')},"
         f"IF({C}{ms}<{ends},{before('fb')}-{at('through')}+{at('service')},0))"
     )
     fee_part = f"IF({early}=1,IF({C}{ms}<={ends}-1,IF({ends}-1<{C}{ms}+{C}{dim},{tfee},0),0),0)"
-    key = f"c{index}."
-    s.series(
-        key + "service",
-        "Noncancelable, by month of service" + _in(result, contract),
-        "",
-        "money",
+    return _payment_rows(
+        s,
+        line,
+        f"c{index}.",
+        _in(result, contract),
+        timing,
+        ms,
+        as_of,
         f'=IF({allowed}<>"yes",{at("committed")},IF({given}=1,{at("committed")},'
         f"IF({runs_out}=1,{at('daily')}*{at('termdays')},{window_part}+{fee_part}))){x}",
-        by_service[:count],
-    )
-    scheduled_formula = (
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")}){x}'
-    )
-    return _payment_rows(
-        s, key, timing, ms, as_of, scheduled_formula, scheduled, noncancelable, count
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{at("committed", P)},0),{at("committed")}){x}',
     )
 
 
 def _payment_rows(
-    s: Any,
+    s: SeriesSheet,
+    line: ContractObligations,
     key: str,
+    label_in: str,
     timing: str,
     ms: int,
     as_of: str,
+    service_formula: str,
     scheduled_formula: str,
+) -> dict[str, int]:
+    """A contract's noncancelable payments by month of service (its `service` row, by
+    `service_formula`), then its scheduled, noncancelable and cancelable payments by month
+    (the rows of FIGURES): scheduled by `scheduled_formula`, noncancelable the `service` row
+    paid with its timing, cancelable the difference."""
+    count = s.count
+    scheduled = np.asarray(line.monthly_scheduled, dtype=np.float64)[:count]
+    noncancelable = np.asarray(line.monthly_noncancelable, dtype=np.float64)
+    s.series(
+        key + "service",
+        "Noncancelable, by month of service" + label_in,
+        "",
+        "money",
+        service_formula,
+        _by_service(line, noncancelable)[:count],
+    )
+    service = s.r(key + "service")
+    s.series(key + "scheduled", "Scheduled payment", "", "money", scheduled_formula, scheduled)
+    return _settled_rows(
+        s,
+        key,
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{service},0),{C}{service})',
+        scheduled,
+        noncancelable[:count],
+    )
+
+
+def _by_service(line: ContractObligations, values: np.ndarray) -> np.ndarray:
+    """Monthly payments by month of service: paid in arrears, a month earlier."""
+    shift = 1 if line.timing == "arrears" else 0
+    return np.append(values[shift:], np.zeros(shift))
+
+
+def _settled_rows(
+    s: SeriesSheet,
+    key: str,
+    noncancelable_formula: str,
     scheduled: np.ndarray,
     noncancelable: np.ndarray,
-    count: int,
 ) -> dict[str, int]:
-    """A contract's scheduled, noncancelable and cancelable payments by month (the rows of
-    FIGURES): scheduled by `scheduled_formula`, noncancelable from its `service` row paid with
-    its timing, cancelable the difference."""
-    service = s.r(key + "service")
-    s.series(
-        key + "scheduled", "Scheduled payment", "", "money", scheduled_formula, scheduled[:count]
-    )
+    """After a contract's scheduled row: its noncancelable payments by `noncancelable_formula`
+    and its cancelable payments, the difference; returns the rows of FIGURES."""
     s.series(
         key + "noncancelable",
         "Noncancelable payment",
         "",
         "money",
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{service},0),{C}{service})',
-        noncancelable[:count],
+        noncancelable_formula,
+        noncancelable,
         bold=True,
     )
     s.series(
@@ -429,7 +442,7 @@ def _payment_rows(
         "",
         "money",
         f"={C}{s.r(key + 'scheduled')}-{C}{s.r(key + 'noncancelable')}",
-        scheduled[:count] - noncancelable[:count],
+        scheduled - noncancelable,
     )
     return {figure: s.r(key + figure) for figure in FIGURES}
 
@@ -441,7 +454,7 @@ def _in(result: Projection, contract: Contract) -> str:
 
 
 def _rate(
-    s: SeriesSheet, result: Projection, index: int, as_of: str, a: Inputs, scalar: Any
+    s: SeriesSheet, result: Projection, index: int, as_of: str, a: Inputs
 ) -> tuple[float, str]:
     """A contract in another currency: a scalar with the rate of the month before the as-of
     month (what `commitcast obligations` converts at), and '*' and its cell to multiply a
@@ -453,7 +466,7 @@ def _rate(
     fx, start = scenario.fx[code], a["horizon.start"]
     t = -1  # the month before the as-of month, which is the horizon's first
     rate = float(fx.rate * (1.0 + fx.change) ** t)
-    cell = scalar(
+    cell = s.scalar(
         f"Rate of the month before as-of ({scenario.currency} per {code})",
         f"={a[f'fx.{code}.rate']}*(1+{a[f'fx.{code}.change']})"
         f"^((YEAR({as_of})-YEAR({start}))*12+MONTH({as_of})-MONTH({start})-1)",
@@ -481,7 +494,6 @@ def _commit(
     before the day a notice on the as-of day ends service, plus the fee, unless running to the
     end costs less (or as scheduled without termination terms or with a notice already
     counting). Returns the rows of its scheduled, noncancelable and cancelable payments."""
-    ws = s.ws
     scenario = result.scenario
     contract = scenario.contracts[index]
     full = result.result.contracts[index].full
@@ -495,20 +507,10 @@ def _commit(
     first = col_name(FIRST_COL)
     last_day = cells.scalars["last"]  # the last day of service as given (Contracts sheet)
     terminated = cells.scalars["terminated"]
-    s.row += 1
-    ws.write_string(s.row, 0, f"{contract.name} (take-or-pay commit)", formats.section())
-    ws.write_blank(s.row, 1, None, formats.section())
-    s.row += 1
+    s.skip()
+    s.section(f"{contract.name} (take-or-pay commit)")
 
-    def scalar(label: str, formula: str, value: float, kind: str) -> str:
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_string(s.row, 0, label)
-        ws.write_formula(s.row, 1, formula, fmt, cell_value(value, kind))
-        ref = f"$B${s.row + 1}"
-        s.row += 1
-        return ref
-
-    rate, x = _rate(s, result, index, as_of, a, scalar)
+    rate, x = _rate(s, result, index, as_of, a)
     term = contract.termination
     minimum = contract.minimum
     e = minimum.every_months if minimum is not None else 12
@@ -523,20 +525,20 @@ def _commit(
     kk = month_numbers - month_number(contract.start)
     k_a = month_number(scenario.horizon.start) - month_number(contract.start)
 
-    ends = scalar(
+    ends = s.scalar(
         "Notice on the as-of day: service would end before",
         f"={contracts}!${first}${cells.rows['x']}",
         float(full.service_ends[0, 0]),
         "date",
     )
     early_value = bool(term is not None and full.service_ends[0, 0] <= c_end)
-    early = scalar(
+    early = s.scalar(
         "... which ends service before the contract's end (1 = yes)",
         f'=IF({allowed}="yes",IF({ends}<={end},1,0),0)',
         float(early_value),
         "flag",
     )
-    notice_applied = scalar(
+    notice_applied = s.scalar(
         "Notice given before the as-of day (1 = yes)",
         f'=IF({allowed}="yes",IF({notice}="",0,IF({notice}<{as_of},1,0)),0)',
         float(line.notice_applied),
@@ -619,47 +621,39 @@ def _commit(
     def total(row: int) -> str:
         return f"SUM({_span(row, s.count)})"
 
-    window = scalar(
+    window = s.scalar(
         "Minimums a notice on the as-of day leaves" + _in(result, contract),
         f"={total(notice_dues)}{x}",
         line.window_fees,
         "money",
     )
-    runs_out = scalar(
+    runs_out = s.scalar(
         "Cheaper to let it run out (1 = yes)",
         f'=IF({allowed}="yes",IF({total(run_dues)}{x}<{window}+{total(notice_fee)}{x},1,0),0)',
         float(line.runs_out),
         "flag",
     )
-    shift = 1 if line.timing == "arrears" else 0
-    count = s.count
     scheduled = np.asarray(line.monthly_scheduled, dtype=np.float64)
-    noncancelable = np.asarray(line.monthly_noncancelable, dtype=np.float64)
-    by_service = np.append(noncancelable[shift:], np.zeros(shift))
-    sched_service = np.append(scheduled[shift:], np.zeros(shift))
     s.series(
         key + "sched_service",
         "Scheduled, by month of service" + _in(result, contract),
         "",
         "money",
         f"=({C}{sched_dues}+{C}{sched_fee}){x}",
-        sched_service[:count],
+        _by_service(line, scheduled)[: s.count],
     )
     sched_row = s.r(key + "sched_service")
-    s.series(
-        key + "service",
-        "Noncancelable, by month of service" + _in(result, contract),
-        "",
-        "money",
+    return _payment_rows(
+        s,
+        line,
+        key,
+        _in(result, contract),
+        timing,
+        ms,
+        as_of,
         f'=IF({allowed}<>"yes",{C}{sched_row},IF({notice_applied}=1,{C}{sched_row},'
         f"IF({runs_out}=1,{C}{run_dues}{x},({C}{notice_dues}+{C}{notice_fee}){x})))",
-        by_service[:count],
-    )
-    scheduled_formula = (
-        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{sched_row},0),{C}{sched_row})'
-    )
-    return _payment_rows(
-        s, key, timing, ms, as_of, scheduled_formula, scheduled, noncancelable, count
+        f'=IF({timing}="arrears",IF({P}{ms}>={as_of},{P}{sched_row},0),{C}{sched_row})',
     )
 
 
@@ -696,29 +690,19 @@ def _billed(
     def at(key: str, column: str = C) -> str:
         return f"{contracts}!{column}{rows[key]}"
 
-    s.row += 1
-    ws.write_string(s.row, 0, f"{contract.name} (billed ahead or prepaid)", formats.section())
-    ws.write_blank(s.row, 1, None, formats.section())
-    s.row += 1
+    s.skip()
+    s.section(f"{contract.name} (billed ahead or prepaid)")
 
-    def scalar(label: str, formula: str, value: float, kind: str) -> str:
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_string(s.row, 0, label)
-        ws.write_formula(s.row, 1, formula, fmt, cell_value(value, kind))
-        ref = f"$B${s.row + 1}"
-        s.row += 1
-        return ref
-
-    rate, x = _rate(s, result, index, as_of, a, scalar)
+    rate, x = _rate(s, result, index, as_of, a)
     owed_v = max(float(full.fees_payable[0, 0]), 0.0) * rate
-    owed = scalar(
+    owed = s.scalar(
         "Payable before as-of (settled first)" + in_code,
         f"=MAX({contracts}!${first}${rows['payable']},0){x}",
         owed_v,
         "money",
     )
     total_v = float(full.obligation[0, 0]) * rate
-    total = scalar(
+    total = s.scalar(
         "Remaining obligation before as-of" + in_code,
         f"={contracts}!${first}${rows['obligation']}{x}",
         total_v,
@@ -793,28 +777,17 @@ def _billed(
     )
     final = col_name(FIRST_COL + count)
     assigned_v = max(0.0, min(total_v, float(np.sum(np.maximum(scheduled, 0.0)))))
-    rest = scalar(
+    rest = s.scalar(
         "Left beyond the payments (with the last)" + in_code,
         f"={total}-MAX(0,MIN({total},${final}${sched_to_date}))",
         total_v - assigned_v,
         "money",
     )
-    s.series(
-        key + "noncancelable",
-        "Noncancelable payment",
-        "",
-        "money",
+    return _settled_rows(
+        s,
+        key,
         f"=MIN({total},{C}{sched_to_date})-MIN({total},{P}{sched_to_date}+0)"
         f"+IF({C}{kr}=${final}${s.r(key + 'lastpaid')},{rest},0)",
+        scheduled,
         noncancelable,
-        bold=True,
     )
-    s.series(
-        key + "cancelable",
-        "Cancelable payment",
-        "",
-        "money",
-        f"={C}{sched}-{C}{s.r(key + 'noncancelable')}",
-        scheduled - noncancelable,
-    )
-    return {figure: s.r(key + figure) for figure in FIGURES}

@@ -340,6 +340,14 @@ class SeriesSheet:
         self.ws.write_blank(self.row, 1, None, fmt)
         self.row += 1
 
+    def scalar(self, label: str, formula: str, value: float, kind: str) -> str:
+        """One figure in column B, bold, after its label in A; returns its cell, e.g. $B$7."""
+        fmt = self.formats.get(num_format=self.num_formats[kind], bold=True)
+        self.ws.write_string(self.row, 0, label)
+        self.ws.write_formula(self.row, 1, formula, fmt, cell_value(value, kind))
+        self.row += 1
+        return f"$B${self.row}"
+
     def series(
         self,
         key: str,
