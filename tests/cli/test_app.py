@@ -298,3 +298,22 @@ print(gc.get_freeze_count() > 1000)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines()[-1] == "True", done.stderr
+
+
+def test_keep_until_exit_freezes_only_in_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run by main() keeps what it has read out of the collector's searches; one run
+    from Python (or by a test's runner) leaves the collector as it was."""
+    import gc
+
+    app_module = importlib.import_module("commitcast.cli.app")  # (commitcast.cli.app: the app)
+
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setitem(app_module._state, "main", False)
+    app_module.keep_until_exit()
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setitem(app_module._state, "main", True)
+    try:
+        app_module.keep_until_exit()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -216,8 +216,19 @@ def _stand_in(module: str, name: str) -> ModuleType:
     return stand_in
 
 
+def keep_until_exit() -> None:
+    """Under `main()`, one short process: what it holds now stays until the process ends, so
+    the garbage collector need not search it again. After a scenario is read, the first full
+    collection would otherwise scan every object of it once more while the engine runs
+    (10,000 contracts: ~1M objects, ~0.1 s). A command run from Python or by a test's runner
+    leaves the collector as it was."""
+    if _state.get("main"):
+        gc.freeze()
+
+
 def main() -> None:
     """The `commitcast` program: run the command line, then leave."""
+    _state["main"] = True
     terminate_cleanly()
     if asks_for_help(sys.argv[1:]):
         import_help_formatter()
@@ -234,4 +245,13 @@ def main() -> None:
         gc.freeze()
 
 
-__all__ = ["EXIT_USAGE", "app", "handles_errors", "main", "stderr", "stdout", "usage_error"]
+__all__ = [
+    "EXIT_USAGE",
+    "app",
+    "handles_errors",
+    "keep_until_exit",
+    "main",
+    "stderr",
+    "stdout",
+    "usage_error",
+]

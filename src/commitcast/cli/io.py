@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from commitcast.cli.app import destinations, stderr, usage_error
+from commitcast.cli.app import destinations, keep_until_exit, stderr, usage_error
 
 if TYPE_CHECKING:
     from commitcast.engine.projection import Projection
@@ -29,6 +29,7 @@ def load(path: Path, sets: list[str] | None = None) -> Scenario:
             hint="give --output another file name",
         )
     scenario = apply_overrides(load_scenario(path), sets or [])
+    keep_until_exit()
     warnings = scenario_warnings(scenario)
     if warnings:  # Rich only when there is something to say: CSV and JSON output do without it
         from commitcast.render.terminal import print_problems

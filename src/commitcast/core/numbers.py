@@ -16,6 +16,7 @@ scenario is known (model.scenario.currency_issues); here an amount only says wha
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -120,6 +121,10 @@ def digit_problem(text: str) -> str | None:
     return None
 
 
+# A long portfolio writes the same few amounts thousands of times (fees, capacities): each text
+# is read once. The result is immutable; a text that cannot be read raises every time (an
+# exception is not cached), so every place it is written gets its message.
+@functools.lru_cache(maxsize=4096)
 def _parse_text(text: str, allow_percent: bool) -> tuple[float, str | None]:
     problem = digit_problem(text)
     if problem:

@@ -414,13 +414,9 @@ def building() -> Iterator[None]:
 
 
 def _events(parser: Any) -> Any:
-    """libyaml's events (yaml.parse asks two questions of the parser per event)."""
-    get = parser.get_event
-    while True:
-        event = get()
-        if event is None or event.__class__ is yaml.StreamEndEvent:
-            return
-        yield event
+    """libyaml's events, up to the stream's end: the parser's own method called until it has
+    none (yaml.parse asks it two questions per event; a generator costs a resumption each)."""
+    return iter(parser.get_event, None)
 
 
 def _from_events(events: Any, file: str) -> Document:
