@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import write_bytecode
+
 TARGETS = {3_000: 1.5, 10_000: 3.0}
 
 
@@ -79,7 +81,12 @@ def wall(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="leave commitcast's modules uncompiled"
+    )
     args = parser.parse_args()
+    if not args.no_bytecode:
+        print(write_bytecode(), flush=True)
     sizes = (1, *TARGETS)
     with tempfile.TemporaryDirectory(prefix="portfolio-bench-") as tmp:
         paths = {n: Path(tmp) / f"p{n}.yaml" for n in sizes}

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import write_bytecode
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "scenarios/colossus-risk.yaml"
 COMMITCAST = [sys.executable, "-m", "commitcast"]
@@ -235,8 +237,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="processes timed per command")
     parser.add_argument("--engine-memory", action="store_true", help="also (c)")
     parser.add_argument("--cluster", type=int, metavar="RUNS", help="also (d), with RUNS runs")
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="leave commitcast's modules uncompiled"
+    )
     args = parser.parse_args()
     print(f"python benchmarks/simulate_bench.py --repeat {args.repeat}")
+    if not args.no_bytecode:
+        print(write_bytecode(), flush=True)
     results = [speed(args.repeat), memory()]
     if args.engine_memory:
         engine_memory()

@@ -36,6 +36,8 @@ import sys
 import time
 from pathlib import Path
 
+from bytecode import write_bytecode
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = str(ROOT / "scenarios" / "colossus-base.yaml")
 HEAVY = ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")
@@ -116,7 +118,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="counted rounds (median of these)")
     parser.add_argument("--columns", type=int, default=80, help="terminal width for the table")
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="leave commitcast's modules uncompiled"
+    )
     args = parser.parse_args()
+    if not args.no_bytecode:
+        print(write_bytecode(), flush=True)
     env = {**os.environ, "COLUMNS": str(args.columns), "NO_COLOR": "1"}
     env.pop("COMMITCAST_DEBUG", None)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -28,6 +29,7 @@ from commitcast.render.terminal import (
     break_label,
     fit_first_column,
     fits,
+    grid_width,
     header_lines,
     label_width,
     monthly_tables,
@@ -169,6 +171,26 @@ def test_a_phrase_stays_on_one_line():
     lines = wrap_prose("  x " + phrase("--set a=1") + " y", 8)
     assert lines == ["  x", "    --set a=1", "    y"]  # an indented line goes on further in
     assert all(KEEP not in line for line in lines)  # printed as plain spaces
+
+
+@pytest.mark.parametrize(
+    ("headers", "cells"),
+    [
+        (["month"], ["2026-06"]),  # 2 rules + 7 + 2 = 11
+        (["month", "fees"], ["2026-06", "$1,250.0M"]),
+        (["month", "committed_\nfees"], ["2026-06", "$1.25B"]),  # a header wider than its cells
+        (["month", "basis", "x"], ["2026-06\n2026-07", "actual", "€12.5M\n($3.0M)"]),
+        (["période", "名前"], ["短い", "x"]),  # double-width characters count twice
+    ],
+)
+def test_grid_width_is_richs_measure(headers, cells):
+    """monthly_tables chooses its layout by grid_width: the width Rich would measure."""
+    table = Table(title="A title far wider than any of these tables " * 3, header_style="bold")
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_row(*cells)
+    widest = [max(cell_len(line) for line in cell.split("\n")) for cell in cells]
+    assert grid_width(headers, widest) == natural_width(console(10), table)
 
 
 def test_fits_and_natural_width():

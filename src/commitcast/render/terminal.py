@@ -142,6 +142,19 @@ def natural_width(console: Console, renderable: RenderableType) -> int:
     return Measurement.get(console, options, renderable).maximum
 
 
+def grid_width(headers: Sequence[str], widest: Sequence[int]) -> int:
+    """The natural width of a Table as `monthly_tables` draws one (Rich's defaults: a rule
+    between columns and at each edge, one space of padding each side of a cell), whose
+    columns have `headers` (lines split at newlines) and cells at most `widest` wide; worked
+    out rather than measured by Rich (choosing how to split the groups measured ~20 tables).
+    tests/render/test_terminal.py holds it to Rich's measure."""
+    cells = sum(
+        max(max(map(cell_len, header.split("\n"))), width) + 2
+        for header, width in zip(headers, widest, strict=True)
+    )
+    return cells + len(headers) + 1
+
+
 def fits(console: Console, renderables: Iterable[RenderableType]) -> bool:
     """Whether each renderable fits the console whole: no column shrunk, nothing cut."""
     return all(natural_width(console, r) <= console.width for r in renderables)
@@ -369,17 +382,10 @@ def monthly_tables(
     if "queue_wait_seconds" in columns:
         columns["queue_wait_seconds"] = saturated_waits(header, rows, columns)
 
-    def cells(widest: bool) -> dict[str, Text]:
-        # A table's natural width depends on the widest line of each column only: whether a
-        # layout fits is measured on a table of those lines alone.
-        return {
-            name: Text(max(lines, key=cell_len, default="") if widest else "\n".join(lines))
-            for name, lines in columns.items()
-        }
+    cell = {name: Text("\n".join(lines)) for name, lines in columns.items()}
+    widest = {name: max(map(cell_len, lines), default=0) for name, lines in columns.items()}
 
-    whole, trial = cells(widest=False), cells(widest=True)
-
-    def table(title: str, names: Sequence[str], narrow: bool, cell: dict[str, Text]) -> Table:
+    def table(title: str, names: Sequence[str], narrow: bool) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
         for name in leading:
             table.add_column(name, no_wrap=True)
@@ -390,7 +396,11 @@ def monthly_tables(
         return table
 
     def fit(title: str, names: Sequence[str], narrow: bool) -> bool:
-        return console is None or fits(console, [table(title, names, narrow, trial)])
+        if console is None:
+            return True
+        # the natural width of `table(title, names, narrow, ...)` (a title never widens it)
+        headers = [*leading, *(name.replace("_", "_\n") if narrow else name for name in names)]
+        return grid_width(headers, [widest[n] for n in (*leading, *names)]) <= console.width
 
     tables = []
     for title, group in TABLE_GROUPS:
@@ -398,7 +408,7 @@ def monthly_tables(
         if not names:
             continue
         if fit(title, names, narrow=False):
-            tables.append(table(title, names, narrow=False, cell=whole))
+            tables.append(table(title, names, narrow=False))
             continue
         # narrow headers, and the group in as few tables of even size as fit
         for count in range(1, len(names) + 1):
@@ -407,7 +417,7 @@ def monthly_tables(
                 break
         for index, part in enumerate(parts):
             label = f"{title} ({index + 1} of {len(parts)})" if len(parts) > 1 else title
-            tables.append(table(label, part, narrow=True, cell=whole))
+            tables.append(table(label, part, narrow=True))
     return tables
 
 
