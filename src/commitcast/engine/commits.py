@@ -77,10 +77,12 @@ class Commit:
 def commits_of(
     scenario_contracts: list,
     column: Callable[[str], np.ndarray],
-    first_days_without_service: list[np.ndarray],
-    fx_rates: list[np.ndarray],
+    first_day_without_service: Callable[[int], np.ndarray],
+    fx_rates: Callable[[int], np.ndarray],
 ) -> list[Commit]:
-    """The commits among the contracts, with their inputs as (rows, 1) columns."""
+    """The commits among the contracts, with their inputs as (rows, 1) columns; contract i's
+    first day without service and rates are asked for only if it is a commit (a portfolio of
+    reserved contracts need not work out ten thousand of each)."""
     found = []
     for i, contract in enumerate(scenario_contracts):
         if contract.kind != "commit":
@@ -91,9 +93,9 @@ def commits_of(
             Commit(
                 name=contract.name,
                 inputs=inputs,
-                stop=first_days_without_service[i][:, None],
+                stop=first_day_without_service(i)[:, None],
                 notice=column(f"{p}.termination.notice_given"),
-                fx=fx_rates[i],
+                fx=fx_rates(i),
             )
         )
     return found

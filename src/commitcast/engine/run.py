@@ -159,8 +159,8 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     commits = commits_of(
         scenario.contracts,
         column,
-        [s.first_day_without_service for s in schedules],
-        [_fx_rates(scenario, column, scenario.currency_of(c), months) for c in scenario.contracts],
+        lambda i: schedules[i].first_day_without_service,
+        lambda i: _fx_rates(scenario, column, scenario.currency_of(scenario.contracts[i]), months),
     )
     stream_fx = [
         _fx_rates(scenario, column, scenario.currency_of(s), months)[:, 1:]

@@ -66,15 +66,31 @@ def central_values(document: Document) -> tuple[Any, dict[Path_, Distribution]]:
                     return 0.0
                 specs[path] = spec
                 return spec.central()
-            return {key: walk(value, (*path, key)) for key, value in node.items()}
+            copy = None
+            for key, value in node.items():
+                if isinstance(value, dict | list):
+                    new = walk(value, (*path, key))
+                    if new is not value:
+                        copy = copy or dict(node)
+                        copy[key] = new
+            return node if copy is None else copy
         if isinstance(node, list):
-            return [walk(value, (*path, index)) for index, value in enumerate(node)]
+            items = None
+            for index, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    new = walk(value, (*path, index))
+                    if new is not value:
+                        items = items or list(node)
+                        items[index] = new
+            return node if items is None else items
         return node
 
     data = walk(document.data, ())
     if problems:
         raise CommitcastError(problems)
-    return data, specs  # `walk` built new containers: the document's data is untouched
+    # `walk` copies a container only where a distribution inside it is replaced, and returns
+    # the rest as it was (most files have none): the document's data is never changed
+    return data, specs
 
 
 # fields that are dates, names or choices: a {dist: ...} there is refused before the model
