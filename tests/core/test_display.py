@@ -21,6 +21,7 @@ from commitcast.core.display import (
     format_money,
     format_percent,
     format_points,
+    format_quantity,
     format_tokens,
 )
 
@@ -188,3 +189,16 @@ def test_a_symbol_written_before_an_amount_reads_as_its_currency(symbol, currenc
 def test_a_currency_as_a_unit_in_a_label(currency, unit):
     # `$ per million tokens`, `JPY per million tokens`: the symbol or the code, no space
     assert currency_unit(currency) == unit
+
+
+def test_a_unit_is_chosen_by_the_figure_as_rounded_near_the_boundary():
+    """Each format tries its units from the largest; a ratio below 0.9 of a unit cannot round
+    up to 1 of it and goes to the next, one at or above 0.9 is rounded to see. Worked out:"""
+    assert format_money(950_000) == "$1.0M"  # 0.95M rounds half up to 1.0M
+    assert format_money(949_999) == "$950.0K"  # 0.949999M is 0.9M: shown in K, 949.999 -> 950.0
+    assert format_money(899_999.99) == "$900.0K"  # 0.89999999M: not rounded in M at all
+    assert format_money(-950_000) == "($1.0M)"
+    assert format_tokens(995e9) == "1.00T"  # 0.995T -> 1.00T
+    assert format_tokens(994_999_999_999) == "995.00G"  # 0.994999...T -> 0.99T: in G
+    assert format_quantity(899_999_999) == "900.00M"  # 0.899999999B: in M, 899.999999 -> 900.00
+    assert format_quantity(995_000_000) == "1.00B"

@@ -14,6 +14,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from commitcast.core.errors import Problem
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY
@@ -26,6 +27,7 @@ from commitcast.render.terminal import (
     KEEP,
     SAME_AS,
     TABLE_GROUPS,
+    FigureLines,
     break_label,
     fit_first_column,
     fits,
@@ -191,6 +193,28 @@ def test_grid_width_is_richs_measure(headers, cells):
     table.add_row(*cells)
     widest = [max(cell_len(line) for line in cell.split("\n")) for cell in cells]
     assert grid_width(headers, widest) == natural_width(console(10), table)
+
+
+@pytest.mark.parametrize("width", [80, 30, 12])  # 12: too narrow, the cells are cropped
+def test_figure_lines_draw_as_their_text(width):
+    """A column of figures as one FigureLines cell prints exactly as the same lines as Text."""
+    lines = {
+        "month": ["2026-06", "2026-07", "2026-08"],
+        "fees": ["$1.25B", "($3.2M)", ""],
+        "名前": ["短い", "x", "€12.5M"],  # double-width characters take two cells
+    }
+
+    def drawn(cell) -> str:
+        table = Table(title="t")
+        table.add_column("month", no_wrap=True)
+        for name in list(lines)[1:]:
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_row(*(cell(column) for column in lines.values()))
+        return text_of(width, table)
+
+    expected = drawn(lambda column: Text("\n".join(column)))
+    assert drawn(FigureLines) == expected
+    assert "($3.2M)" in expected or width == 12
 
 
 def test_fits_and_natural_width():

@@ -8,7 +8,7 @@ rounded here and only here (half up, as a person rounds).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from commitcast.core.measures import unit_of
@@ -66,10 +66,21 @@ def _round_half_up(value: float, decimals: int) -> Decimal:
         return Decimal(0)
     # float(): numpy 2 writes repr(np.float64(0.25)) as 'np.float64(0.25)'
     shortest = Decimal(repr(float(value)))
-    # room for every digit up to 1.8e308 (the default 28 digits made a cost per million tokens
-    # of 1e39, served tokens falling 99.9999% a month, an InvalidOperation)
-    with localcontext(prec=400):
-        return shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return shortest.quantize(_QUANTUM[decimals], context=_ROUNDING)
+
+
+# Room for every digit up to 1.8e308 (the default 28 digits made a cost per million tokens of
+# 1e39, served tokens falling 99.9999% a month, an InvalidOperation), whatever the caller's own
+# decimal context says
+_ROUNDING = Context(prec=400, rounding=ROUND_HALF_UP)
+_QUANTUM = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(10)}
+
+
+def _below_one(ratio: float) -> bool:
+    """Whether `ratio` shows as less than 1 however it is rounded to one or two decimals: below
+    0.9 it does, so the formats below try the next smaller unit without rounding it (a figure
+    is rounded once, in the unit it is shown in, rather than in each unit above it)."""
+    return ratio < 0.9
 
 
 def format_money(value: float | None, currency: str = "USD") -> str:
@@ -79,6 +90,8 @@ def format_money(value: float | None, currency: str = "USD") -> str:
     symbol = currency_symbol(currency)
     magnitude = abs(float(value))
     for size, unit, decimals in ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
+        if _below_one(magnitude / size):
+            continue
         shown = _round_half_up(magnitude / size, decimals)
         # compare the figure as shown: 999,999 is $1.0M, not $1,000.0K
         if shown >= 1:
@@ -98,6 +111,8 @@ def format_tokens(value: float | None) -> str:
     magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
     for size, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if _below_one(magnitude / size):
+            continue
         shown = _round_half_up(magnitude / size, 2)
         if shown >= 1:  # 999,999,999,999,999 is 1.00P, not 1,000.00T
             return f"{sign}{shown:,.2f}{unit}"
@@ -111,6 +126,8 @@ def format_quantity(value: float | None) -> str:
     magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
     for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if _below_one(magnitude / size):
+            continue
         shown = _round_half_up(magnitude / size, 2)
         if shown >= 1:
             return f"{sign}{shown:,.2f}{unit}"

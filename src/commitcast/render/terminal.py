@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -382,7 +383,7 @@ def monthly_tables(
     if "queue_wait_seconds" in columns:
         columns["queue_wait_seconds"] = saturated_waits(header, rows, columns)
 
-    cell = {name: Text("\n".join(lines)) for name, lines in columns.items()}
+    cell = {name: FigureLines(lines) for name, lines in columns.items()}
     widest = {name: max(map(cell_len, lines), default=0) for name, lines in columns.items()}
 
     def table(title: str, names: Sequence[str], narrow: bool) -> Table:
@@ -419,6 +420,36 @@ def monthly_tables(
             label = f"{title} ({index + 1} of {len(parts)})" if len(parts) > 1 else title
             tables.append(table(label, part, narrow=True))
     return tables
+
+
+class FigureLines:
+    """A column's figures, one a line, as one cell: what `Text("\n".join(lines))` shows in a
+    column that does not wrap, drawn without Text's wrapping and justifying of every line
+    (most of the time `project` spent printing its tables). Only where the column is too
+    narrow for its widest line does it draw as that Text, which crops."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = list(lines)
+        self.widths = [cell_len(line) for line in self.lines]
+        self.width = max(self.widths, default=0)
+
+    def text(self) -> Text:
+        return Text("\n".join(self.lines))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.width > width or options.justify not in ("left", "right", None):
+            yield self.text()
+            return
+        right = options.justify == "right"
+        new_line = Segment.line()
+        for line, used in zip(self.lines, self.widths, strict=True):
+            pad = " " * (width - used)
+            yield Segment(pad + line if right else line + pad)
+            yield new_line
 
 
 def print_projection(console: Console, result: Projection, by: Period = "month") -> None:
