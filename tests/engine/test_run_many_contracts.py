@@ -264,3 +264,73 @@ def test_a_varied_end_date_widens_the_grid():
     assert contract_grid(batch).count > contract_grid(Batch(scenario)).count
     result = run(batch)
     assert result.contracts[2].full.fees.shape == (2, contract_grid(batch).count)
+
+
+CAPACITY_VARIED = """\
+name: Capacity varied per run
+currency: USD
+horizon: {start: 2026-06, months: 24}
+discount_rate: 0.09
+fx:
+  EUR: {rate: 1.16, change: 0.002}
+contracts:
+  - name: GPUs, SLA credits, billed quarterly with a prepayment
+    monthly_fee: 10M
+    start: 2026-06-01
+    end: 2028-05-31
+    payment: {timing: advance, every_months: 3}
+    prepayment: {amount: 12M, paid: 2026-06-01, applied: pro_rata}
+    capacity: {gpus: 8000, tokens_per_gpu_second: 700}
+    uptime: 0.995
+    sla:
+      credits: [{below: 0.99, credit: 0.10}, {below: 0.95, credit: 0.25}]
+      cap: 0.25
+    termination: {notice_days: 90, fee: 5M}
+  - name: Tokens in euros, in arrears
+    currency: EUR
+    monthly_fee: EUR 3M
+    start: 2026-09-01
+    end: 2027-12-31
+    payment: {timing: arrears}
+    capacity: {tokens_per_month: 2e12}
+    sla:
+      credits: [{below: 0.98, credit: 0.05}]
+revenue:
+  - {name: API, tokens_per_month: 3e12, growth: 0.02, price_per_million_tokens: 4}
+costs: {serving_cost_per_million_tokens: 0.4}
+"""
+
+
+def test_capacity_varied_per_run_is_each_run_on_its_own():
+    """Uptimes across the SLA tiers and throughputs varied per run: the fees, payments and
+    obligations are worked out once (contracts.CAPACITY) and the capacity, credits and what
+    they change per run. Every figure is the one each run has on its own, exactly."""
+    from commitcast.load.validation import scenario_from_text
+
+    scenario = scenario_from_text(CAPACITY_VARIED)
+    varied = {
+        "contracts[0].uptime": np.array([0.999, 0.985, 0.94, 0.995]),  # no credit, 10%, 25%
+        "contracts[0].capacity.tokens_per_gpu_second": np.array([700.0, 500.0, 900.0, 650.0]),
+        "contracts[1].uptime": np.array([0.97, 0.99, 0.999, 0.5]),
+        "contracts[1].capacity.tokens_per_month": np.array([2e12, 1e12, 3e12, 2.5e12]),
+    }
+    batch = run(Batch(scenario, 4, varied))
+    for i in range(4):
+        single = run(Batch(scenario, 1, {key: values[i : i + 1] for key, values in varied.items()}))
+        for name, column in single.columns.items():
+            np.testing.assert_array_equal(batch.columns[name][i], column[0], err_msg=name)
+        for name, figure in single.summary.items():
+            np.testing.assert_array_equal(batch.summary[name][i], figure[0], err_msg=name)
+        for mine, theirs in zip(batch.contracts, single.contracts, strict=True):
+            for row in ("fees", "fees_paid", "sla_credits", "available_tokens"):
+                np.testing.assert_array_equal(getattr(mine, row)[i], getattr(theirs, row)[0], row)
+            np.testing.assert_array_equal(mine.full.fees_paid[i], theirs.full.fees_paid[0])
+    gpu = batch.contracts[0]
+    # the fees are one row shown for every run; the credits differ by run (0%, 10%, 25%)
+    assert gpu.fees.strides[0] == 0 and gpu.remaining_obligation.strides[0] == 0
+    june_fee = gpu.fees[0, 0]  # $10M for 30 of June's 30 days
+    assert abs(june_fee - 10e6) < CENT
+    credits = gpu.sla_credits[:, 0]
+    assert abs(credits[0]) < CENT
+    assert abs(credits[1] - 0.10 * june_fee) < CENT
+    assert abs(credits[2] - 0.25 * june_fee) < CENT

@@ -283,32 +283,46 @@ def contract_schedules(
     (`Batch.varying`): a contract with none of them is worked out once for every run."""
     count = batch.contract_inputs.count
     months = batch.scenario.months
-    per_run = np.zeros(count, dtype=bool)
+    # how each contract's inputs vary between runs: FIXED, only in CAPACITY_INPUTS, or more
+    varies = np.full(count, FIXED, dtype=np.int64)
     if batch.runs > 1:
         for key in varying:
             for where in _contract_keys(batch, key):
-                per_run[where.contract] = True
+                kind = CAPACITY if where.stacked in CAPACITY_INPUTS else PER_RUN
+                varies[where.contract] = max(varies[where.contract], kind)
     overrides = _overrides(batch)
     extras = _extras(batch)
     names = [c.name for c in batch.scenario.contracts]
     schedules: list[ContractSchedule] = []
-    rows = batch.runs if per_run.any() else 1
+    rows = batch.runs if (varies != FIXED).any() else 1
     totals = _Totals(rows, months)
     lo = 0
     while lo < count:
-        kind = per_run[lo]
-        same = np.flatnonzero(per_run[lo:] != kind)
+        kind = varies[lo]
+        same = np.flatnonzero(varies[lo:] != kind)
         end = lo + (int(same[0]) if same.size else count - lo)
-        depth = batch.runs if kind else 1
+        depth = 1 if kind == FIXED else batch.runs
         size = max(1, BLOCK_ELEMENTS // (depth * grid.count))
         for start in range(lo, end, size):
             stop = min(start + size, end)
-            params = _params(batch, start, stop, overrides, extras, per_run=bool(kind))
-            block = _Block(params, grid, months, batch.runs)
+            params = _params(batch, start, stop, overrides, extras, per_run=kind != FIXED)
+            block = _Block(params, grid, months, batch.runs, capacity_only=kind == CAPACITY)
             totals.add(block)
             schedules += [ContractSchedule(names[i], block, i - start) for i in range(start, stop)]
         lo = end
     return schedules, totals.result()
+
+
+# A contract's inputs are the same in every run (FIXED), differ only in CAPACITY_INPUTS, or
+# differ in others too (PER_RUN). With capacity alone varying (simulate's usual case: how
+# many tokens the capacity serves, its uptime), the fees, payments and obligations are the
+# same in every run: they are worked out once, and only the capacity, availability and SLA
+# credits (and what the credits change: payments net of credits, the GPU fees, the FX loss on
+# what is owed) for every run. The same arithmetic on the same numbers: the same figures.
+FIXED, CAPACITY, PER_RUN = 0, 1, 2
+CAPACITY_INPUTS = frozenset(
+    ("capacity.tokens_per_month", "capacity.tokens_per_gpu_second", "uptime")
+)
 
 
 def contract_schedule(batch: Batch, index: int, grid: MonthGrid) -> ContractSchedule:
@@ -482,17 +496,31 @@ class _Block:
     """Contracts of one block worked out together: (depth, contracts, G) arrays, depth = runs,
     or 1 when their inputs are the same in every run (shown as every run)."""
 
-    def __init__(self, params: dict[str, np.ndarray], grid: MonthGrid, months: int, runs: int):
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        grid: MonthGrid,
+        months: int,
+        runs: int,
+        *,
+        capacity_only: bool = False,
+    ):
         self.params = params
         self.grid = grid
         self.months = months
         self.runs = runs
-        self.depth = params["start"].shape[0]
-        self.rows = _rows(params, grid, months, full=False)
+        if capacity_only:
+            # (see CAPACITY): the rest of the inputs as one row; the rows then have one row,
+            # or one per run where they follow from the capacity
+            once = {name: values[:1] for name, values in params.items()}
+            capacity = {name: params[name] for name in CAPACITY_INPUTS}
+            self.rows = _rows(once, grid, months, full=False, capacity=capacity)
+        else:
+            self.rows = _rows(params, grid, months, full=False)
         self._full: dict[str, np.ndarray] | None = None
 
     def _show(self, array: np.ndarray) -> np.ndarray:
-        if self.depth == self.runs:
+        if array.shape[0] == self.runs:
             return array
         return np.broadcast_to(array, (self.runs, *array.shape[1:]))
 
@@ -529,11 +557,17 @@ def _along_last_axis(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def _rows(
-    p: dict[str, np.ndarray], grid: MonthGrid, months: int, *, full: bool
+    p: dict[str, np.ndarray],
+    grid: MonthGrid,
+    months: int,
+    *,
+    full: bool,
+    capacity: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """The schedules of stacked contracts `p` (see `_params`) over `grid`: the horizon's rows
     and figures, or with `full` every row of `FullSchedule` too. (depth, contracts, G) each,
-    figures (depth, contracts)."""
+    figures (depth, contracts). `capacity`, if given, holds CAPACITY_INPUTS with a row per
+    run, `p` the rest with one: each row then has the depth of what it follows from."""
     # Billing periods and prepayments reach back before the grid: an arrears quarter ending in
     # the horizon's first month began two months before it. The schedule is then worked out
     # from the earliest month such a contract needs (`lead` months earlier), and cut to `grid`.
@@ -552,10 +586,14 @@ def _rows(
     start = column("start")
     end = column("end")
     fee = column("monthly_fee")
-    tokens = column("capacity.tokens_per_month")
+
+    def per_run(name: str) -> np.ndarray:
+        return column(name) if capacity is None else capacity[name][:, :, None]
+
+    tokens = per_run("capacity.tokens_per_month")
     gpus = column("capacity.gpus")
-    throughput = column("capacity.tokens_per_gpu_second")
-    uptime = column("uptime")
+    throughput = per_run("capacity.tokens_per_gpu_second")
+    uptime = per_run("uptime")
     allowed = column("termination.allowed") > 0
     notice_days = column("termination.notice_days")
     # a commit's termination fee is bought tokens' business (engine.commits), not a fee here
@@ -635,7 +673,7 @@ def _rows(
         committed = committed + forfeited
     # SLA credits come off the payment of the month after they are earned, either timing
     # (credits earned before the grid's first month are not known: none)
-    credited = np.concatenate([np.zeros(edge), credits[:, :, :-1]], axis=2)
+    credited = np.concatenate([np.zeros((*credits.shape[:2], 1)), credits[:, :, :-1]], axis=2)
     paid = paid - credited
 
     # Cumulative service fees at each month's first day; fees up to any day follow from it.
@@ -738,7 +776,7 @@ def _rows(
     gpu_contract = gpus > 0
     # the native balances whose value moves with the rate: owed less owed to the contract
     exposure = payable - credits - prepaid
-    fx_loss = np.zeros_like(committed)
+    fx_loss = np.zeros_like(exposure)
     if foreign.any():
         fx_loss[:, :, 1:] = exposure[:, :, :-1] * np.diff(fx, axis=2)
     rows = {
