@@ -233,8 +233,9 @@ class ContractSchedule:
 
 @dataclass
 class ContractTotals:
-    """The contracts added up, in their order in the scenario. Arrays have one row per run,
-    or a single row for every run when no contract's inputs differ between runs."""
+    """The contracts added up, in their order in the scenario. Each array has one row per run,
+    or a single row for every run where it is the same in every run (no contract's inputs it
+    follows from differ between runs: the fees, when only capacities vary)."""
 
     fees: np.ndarray  # (rows, months)
     fees_paid: np.ndarray
@@ -294,8 +295,7 @@ def contract_schedules(
     extras = _extras(batch)
     names = [c.name for c in batch.scenario.contracts]
     schedules: list[ContractSchedule] = []
-    rows = batch.runs if (varies != FIXED).any() else 1
-    totals = _Totals(rows, months)
+    totals = _Totals(months)
     lo = 0
     while lo < count:
         kind = varies[lo]
@@ -449,8 +449,7 @@ class _Totals:
     """Sums over contracts in scenario order, block by block: ((0 + c0) + c1) + ..., the
     additions one contract at a time would make, so that a batch and one run agree."""
 
-    def __init__(self, rows: int, months: int):
-        self.rows = rows
+    def __init__(self, months: int):
         self.sums = {name: np.zeros((1, months)) for name in TOTALS}
         # before the horizon (grid column 0): the exit cost now and the opening balances
         self.opening = {name: np.zeros((1, 1)) for name in OPENING}
@@ -462,13 +461,9 @@ class _Totals:
             self.opening[name] = _add_in_order(total, block.rows[OPENING[name]][:, :, :1])
 
     def result(self) -> ContractTotals:
-        rows = self.rows
-
-        def spread(total: np.ndarray) -> np.ndarray:
-            return total if total.shape[0] == rows else np.repeat(total, rows, axis=0)
-
-        sums = {name: spread(total) for name, total in self.sums.items()}
-        opening = {name: spread(total)[:, 0] for name, total in self.opening.items()}
+        # a total the same in every run stays one row (the engine reads it for every run)
+        sums = dict(self.sums)
+        opening = {name: total[:, 0] for name, total in self.opening.items()}
         return ContractTotals(remaining_obligation=sums.pop("obligation"), **sums, **opening)
 
 
