@@ -769,10 +769,11 @@ def _rows(
         return values * fx if foreign.any() else values
 
     gpu_contract = gpus > 0
-    # the native balances whose value moves with the rate: owed less owed to the contract
-    exposure = payable - credits - prepaid
-    fx_loss = np.zeros_like(exposure)
+    fx_loss = np.zeros_like(committed)  # (none in the reporting currency)
     if foreign.any():
+        # the native balances whose value moves with the rate: owed less owed to the contract
+        exposure = payable - credits - prepaid
+        fx_loss = np.zeros_like(exposure)
         fx_loss[:, :, 1:] = exposure[:, :, :-1] * np.diff(fx, axis=2)
     rows = {
         "fees": converted(committed),
