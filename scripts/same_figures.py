@@ -12,12 +12,14 @@ temporary git worktree that is removed on every exit path.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,26 +140,32 @@ COUNT = [0]
 ADDED: set[str] = set()
 
 
+@contextlib.contextmanager
+def worktree(revision: str) -> Iterator[tuple[Path, Path]]:
+    """`revision` checked out in a temporary git worktree, and a temporary folder beside it;
+    both removed on every exit path."""
+    with tempfile.TemporaryDirectory(prefix="same-figures-") as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(old), revision], cwd=ROOT, check=True
+        )
+        try:
+            yield old, Path(tmp)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", default="HEAD", help="the revision to compare with")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="same-figures-") as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "-q", str(old), args.against],
-            cwd=ROOT,
-            check=True,
-        )
-        try:
-            (Path(tmp) / "before").mkdir()
-            (Path(tmp) / "after").mkdir()
-            # the scenarios bundled at both revisions (one added since has nothing to compare)
-            scenarios = [p for p in SCENARIOS if (old / "scenarios" / p.name).exists()]
-            before = run_all(old / "src", Path(tmp) / "before", scenarios)
-            after = run_all(ROOT / "src", Path(tmp) / "after", scenarios)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT)
+    with worktree(args.against) as (old, tmp):
+        (tmp / "before").mkdir()
+        (tmp / "after").mkdir()
+        # the scenarios bundled at both revisions (one added since has nothing to compare)
+        scenarios = [p for p in SCENARIOS if (old / "scenarios" / p.name).exists()]
+        before = run_all(old / "src", tmp / "before", scenarios)
+        after = run_all(ROOT / "src", tmp / "after", scenarios)
     found = differences(before, after, "")
     errors = [k for k, v in after.items() if isinstance(v, str)]
     for line in found[:200]:
