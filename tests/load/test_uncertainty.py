@@ -63,6 +63,15 @@ def test_central_values_replace_each_distribution_and_keep_the_specs_by_path():
     )
     assert document.data == before  # the document's data is untouched
     assert data["revenue"][0]["price_per_million_tokens"] == 5  # plain values pass through
+    # only the containers on the way to a distribution are copies; the rest is the document's
+    assert data["contracts"][0]["capacity"] is document.data["contracts"][0]["capacity"]
+    assert data["contracts"][0] is not document.data["contracts"][0]
+
+
+def test_central_values_of_a_file_without_distributions_is_its_data():
+    document = parse_text("name: x\nhorizon: {start: 2026-01, months: 12}\n", "s.yaml")
+    data, specs = central_values(document)
+    assert data is document.data and specs == {}
 
 
 def test_every_distribution_in_a_name_date_or_choice_is_refused_at_once():

@@ -66,24 +66,18 @@ def central_values(document: Document) -> tuple[Any, dict[Path_, Distribution]]:
                     return 0.0
                 specs[path] = spec
                 return spec.central()
-            copy = None
-            for key, value in node.items():
-                if isinstance(value, dict | list):
-                    new = walk(value, (*path, key))
-                    if new is not value:
-                        copy = copy or dict(node)
-                        copy[key] = new
-            return node if copy is None else copy
-        if isinstance(node, list):
-            items = None
-            for index, value in enumerate(node):
-                if isinstance(value, dict | list):
-                    new = walk(value, (*path, index))
-                    if new is not value:
-                        items = items or list(node)
-                        items[index] = new
-            return node if items is None else items
-        return node
+        if not isinstance(node, dict | list):
+            return node
+        # a copy only where something inside is replaced; the rest returned as it was
+        copy: Any = None
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(value, dict | list):
+                new = walk(value, (*path, key))
+                if new is not value:
+                    if copy is None:
+                        copy = dict(node) if isinstance(node, dict) else list(node)
+                    copy[key] = new
+        return node if copy is None else copy
 
     data = walk(document.data, ())
     if problems:
