@@ -62,13 +62,16 @@ MAX_RUNS_DISTRIBUTED = 1_000_000_000
 # ---- memory ----------------------------------------------------------------------------------
 # Measured with tracemalloc (benchmarks/simulate_bench.py --engine-memory, docs/simulate.md), the
 # engine's peak for a pass of n runs keeping the fan's two columns is at most about n x 8 bytes x
-# [(12 + 2 x streams) per horizon month, plus (14 + 6 x c) per month of the contract grid where c
-# contracts have an uncertain input (a fixed contract is worked out once and shared), plus
+# [(12 + 2 x streams) per horizon month, plus (14 + 15 x c) per month of the contract grid where
+# c contracts have an uncertain input (a fixed contract is worked out once and shared; a varied
+# one keeps some 15 rows a run over its grid: the billing, prepayment and currency rows of
+# contracts as signed took it past the 6 first measured, and the estimate fell short), plus
 # 64 + 16 x c], plus a fixed (17 + c) MiB whatever the pass's size: the engine works out the
 # columns not kept in blocks of 65,536 run-months, and the contracts in blocks of their own.
 # ENGINE_SAFETY covers what tracemalloc does not see (the allocator's slack, numpy's small
 # temporaries) and some change in the engine; tests/analysis/test_simulate_memory.py holds the
-# estimate above the measured peak for several shapes and sizes.
+# estimate above the measured peak for several shapes and sizes, and what a run adds to a pass
+# below the estimate per run.
 MiB = 1 << 20
 GiB = 1 << 30
 DEFAULT_MEMORY = GiB
@@ -133,7 +136,7 @@ def engine_bytes_per_run(scenario: Scenario) -> int:
     varying = _varying_contracts(scenario)
     floats = months * (12 + 2 * len(scenario.revenue)) + 64 + 16 * varying
     if varying:
-        floats += grid * (14 + 6 * varying)
+        floats += grid * (14 + 15 * varying)
     # and ours: the normals and samples (a few per input), the sketch's index arrays
     inputs = len(scenario.uncertainty.keys()) if scenario.uncertainty else 0
     floats += 6 * inputs + 3 * months + 16
