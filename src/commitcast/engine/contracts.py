@@ -489,7 +489,9 @@ def _add_in_order(total: np.ndarray, part: np.ndarray) -> np.ndarray:
 
 class _Block:
     """Contracts of one block worked out together: (depth, contracts, G) arrays, depth = runs,
-    or 1 when their inputs are the same in every run (shown as every run)."""
+    or 1 for a row the same in every run (shown as every run): every row when the contracts'
+    inputs are the same in every run, and with `capacity_only` the rows that follow from
+    their other inputs (see CAPACITY)."""
 
     def __init__(
         self,

@@ -384,15 +384,16 @@ def monthly_tables(
         columns["queue_wait_seconds"] = saturated_waits(header, rows, columns)
 
     cell = {name: FigureLines(lines) for name, lines in columns.items()}
-    widest = {name: max(map(cell_len, lines), default=0) for name, lines in columns.items()}
+
+    def header(name: str, narrow: bool) -> str:
+        return name.replace("_", "_\n") if narrow else name
 
     def table(title: str, names: Sequence[str], narrow: bool) -> Table:
         table = Table(title=title, show_lines=False, header_style="bold")
         for name in leading:
             table.add_column(name, no_wrap=True)
         for name in names:
-            header = name.replace("_", "_\n") if narrow else name
-            table.add_column(header, justify="right", no_wrap=True)
+            table.add_column(header(name, narrow), justify="right", no_wrap=True)
         table.add_row(*(cell[name] for name in leading), *(cell[name] for name in names))
         return table
 
@@ -400,8 +401,8 @@ def monthly_tables(
         if console is None:
             return True
         # the natural width of `table(title, names, narrow, ...)` (a title never widens it)
-        headers = [*leading, *(name.replace("_", "_\n") if narrow else name for name in names)]
-        return grid_width(headers, [widest[n] for n in (*leading, *names)]) <= console.width
+        headers = [*leading, *(header(name, narrow) for name in names)]
+        return grid_width(headers, [cell[n].width for n in (*leading, *names)]) <= console.width
 
     tables = []
     for title, group in TABLE_GROUPS:
