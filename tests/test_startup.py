@@ -144,3 +144,17 @@ def test_python_api_still_gives_pandas_frames() -> None:
         "assert type(table).__name__ == 'DataFrame'"
     )
     assert "pandas" in loaded
+
+
+def test_the_command_line_and_the_model_import_no_asyncio() -> None:
+    """typing_extensions before 4.16 (pydantic's) imported asyncio, and with it ssl, socket and
+    logging, when pydantic was imported on Python 3.11: ~20 ms of every command. pyproject.toml
+    asks for 4.16 or later; Dask, for `--scheduler`, imports asyncio when it is used."""
+    code = (
+        "import sys, commitcast.cli, commitcast.load.validation, commitcast.engine.projection\n"
+        "print('asyncio' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "False"
