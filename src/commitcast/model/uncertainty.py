@@ -75,7 +75,8 @@ Number = Annotated[float, BeforeValidator(parse_number)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on the first distribution a file gives (see model.scenario's _Model), not on import
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     min: Number | None = Field(None, description="Clip sampled values below this.")
     max: Number | None = Field(None, description="Clip sampled values above this.")
