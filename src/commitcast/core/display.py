@@ -76,11 +76,27 @@ _ROUNDING = Context(prec=400, rounding=ROUND_HALF_UP)
 _QUANTUM = {decimals: Decimal(1).scaleb(-decimals) for decimals in range(10)}
 
 
-def _below_one(ratio: float) -> bool:
-    """Whether `ratio` shows as less than 1 however it is rounded to one or two decimals: below
-    0.9 it does, so the formats below try the next smaller unit without rounding it (a figure
-    is rounded once, in the unit it is shown in, rather than in each unit above it)."""
-    return ratio < 0.9
+def _in_unit(
+    magnitude: float, units: tuple[tuple[float, str, int], ...]
+) -> tuple[Decimal, str, int] | None:
+    """The first of `units` (size, suffix, decimals; largest first) in which `magnitude` shows
+    as at least 1, rounded as shown there: 999,999 is $1.0M, not $1,000.0K, because the figure
+    is compared as shown. None if it shows below 1 in every one. A ratio below 0.9 of a unit
+    shows below 1 however it is rounded to one or two decimals, so that unit is passed over
+    without rounding (a figure is rounded in the unit it is shown in, not in each above it)."""
+    for size, suffix, decimals in units:
+        ratio = magnitude / size
+        if ratio < 0.9:
+            continue
+        shown = _round_half_up(ratio, decimals)
+        if shown >= 1:
+            return shown, suffix, decimals
+    return None
+
+
+_MONEY_UNITS = ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1))
+_TOKEN_UNITS = ((1e15, "P", 2), (1e12, "T", 2), (1e9, "G", 2), (1e6, "M", 2))
+_QUANTITY_UNITS = ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 2))
 
 
 def format_money(value: float | None, currency: str = "USD") -> str:
@@ -88,17 +104,12 @@ def format_money(value: float | None, currency: str = "USD") -> str:
     if undefined(value):
         return ""
     symbol = currency_symbol(currency)
-    magnitude = abs(float(value))
-    for size, unit, decimals in ((1e12, "T", 2), (1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
-        if _below_one(magnitude / size):
-            continue
-        shown = _round_half_up(magnitude / size, decimals)
-        # compare the figure as shown: 999,999 is $1.0M, not $1,000.0K
-        if shown >= 1:
-            text = f"{symbol}{shown:,.{decimals}f}{unit}"
-            break
+    found = _in_unit(abs(float(value)), _MONEY_UNITS)
+    if found:
+        shown, suffix, decimals = found
+        text = f"{symbol}{shown:,.{decimals}f}{suffix}"
     else:
-        shown = _round_half_up(magnitude, 2)
+        shown = _round_half_up(abs(float(value)), 2)
         text = f"{symbol}{shown:,.2f}"
     if value < 0 and shown != 0:
         return f"({text})"
@@ -106,32 +117,24 @@ def format_money(value: float | None, currency: str = "USD") -> str:
 
 
 def format_tokens(value: float | None) -> str:
-    if undefined(value):
-        return ""
-    magnitude = abs(float(value))
-    sign = "-" if value < 0 else ""
-    for size, unit in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
-        if _below_one(magnitude / size):
-            continue
-        shown = _round_half_up(magnitude / size, 2)
-        if shown >= 1:  # 999,999,999,999,999 is 1.00P, not 1,000.00T
-            return f"{sign}{shown:,.2f}{unit}"
-    return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
+    """1.00P (999,999,999,999,999 tokens, not 1,000.00T), 158.40M; below a million the count."""
+    return _count(value, _TOKEN_UNITS)
 
 
 def format_quantity(value: float | None) -> str:
     """A count of things (GPU-hours, GPUs) as a CFO writes it: 1.93B, 158.40M, 6,720."""
+    return _count(value, _QUANTITY_UNITS)
+
+
+def _count(value: float | None, units: tuple[tuple[float, str, int], ...]) -> str:
     if undefined(value):
         return ""
-    magnitude = abs(float(value))
     sign = "-" if value < 0 else ""
-    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if _below_one(magnitude / size):
-            continue
-        shown = _round_half_up(magnitude / size, 2)
-        if shown >= 1:
-            return f"{sign}{shown:,.2f}{unit}"
-    return f"{sign}{_round_half_up(magnitude, 0):,.0f}"
+    found = _in_unit(abs(float(value)), units)
+    if found:
+        shown, suffix, decimals = found
+        return f"{sign}{shown:,.{decimals}f}{suffix}"
+    return f"{sign}{_round_half_up(abs(float(value)), 0):,.0f}"
 
 
 def format_percent(value: float | None) -> str:
