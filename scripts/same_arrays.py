@@ -6,10 +6,12 @@ For every scenario bundled at both revisions, runs the engine (`engine.run.run`)
 of --runs runs: one varying only each contract's capacity (uptime, tokens per month or per
 GPU-second, as simulate's usual inputs do) beside the scenario's own distributions, one also
 varying the first contract's monthly fee. Every monthly column, summary figure and contract row
-is kept, with the package at REV (default: HEAD, in a temporary git worktree) and as it is in
-the work tree, and the two compared byte for byte (a NaN's bits and a zero's sign included):
-stricter than scripts/same_figures.py, which compares figures to the cent, for a change meant
-to do the same arithmetic in another order of work. Exits 1 on any difference.
+is kept, and the two columns and the summary of the same batches run as simulate runs them
+(`run(batch, columns=...)`), with the package at REV (default: HEAD, in a temporary git
+worktree) and as it is in the work tree, and the two compared byte for byte (a NaN's bits and a
+zero's sign included): stricter than scripts/same_figures.py, which compares figures to the
+cent, for a change meant to do the same arithmetic in another order of work. Exits 1 on any
+difference.
 """
 
 from __future__ import annotations
@@ -47,10 +49,15 @@ for name in sys.argv[3:]:
         fee = scenario.contracts[0].monthly_fee
         mixed["contracts[0].monthly_fee"] = fee * rng.uniform(0.8, 1.2, runs)
     for batch_name, inputs in (("capacity", varied), ("mixed", mixed)):
-        result = run(Batch(scenario, runs, inputs))
+        batch = Batch(scenario, runs, inputs)
+        result = run(batch)
         key = f"{name} {batch_name}"
         out |= {f"{key} column {k}": v for k, v in result.columns.items()}
         out |= {f"{key} summary {k}": v for k, v in result.summary.items()}
+        # as simulate runs it: two columns kept, the others in memory reused chunk by chunk
+        kept = run(batch, columns=("cumulative_cash", "utilization"))
+        out |= {f"{key} kept column {k}": v for k, v in kept.columns.items()}
+        out |= {f"{key} kept summary {k}": v for k, v in kept.summary.items()}
         for j, schedule in enumerate(result.contracts):
             for row in ("fees", "fees_paid", "capacity_tokens", "available_tokens",
                         "sla_credits", "remaining_obligation"):

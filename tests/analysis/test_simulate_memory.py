@@ -105,8 +105,10 @@ def test_the_estimate_bounds_the_engines_measured_peak():
         estimate = engine_bytes_per_run(scenario) * runs + pass_overhead(scenario)
         assert peak <= estimate, (shape, runs, peak, estimate)
         if runs == 3000:  # a pass of the size simulate makes: not wildly above it either (the
-            # lightest shapes, fixed contracts and few uncertain inputs, come to some 6x)
-            assert estimate <= 8 * peak, (shape, runs, peak, estimate)
+            # lightest shapes, fixed contracts and few uncertain inputs, come to some 8.5x: the
+            # engine's reused rows are small, and the estimate per run leaves room for inputs
+            # that vary by month, made for every run before the passes)
+            assert estimate <= 10 * peak, (shape, runs, peak, estimate)
         peaks.setdefault(tuple(shape), {})[runs] = peak
     for shape, by_runs in peaks.items():
         # what each run adds, measured between passes of 1,000 and 3,000 runs, is within the

@@ -33,7 +33,7 @@ from commitcast.analysis.sketch import ExactSum, Histogram
 from commitcast.core.calendar import month_number
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.engine.actuals import ClosedMonths, overlay, prepare
-from commitcast.engine.run import COLUMNS, run
+from commitcast.engine.run import COLUMNS, REUSED_CHUNK_ELEMENTS, STREAM_ROWS, run
 from commitcast.load.uncertainty import check_values
 from commitcast.model.actuals import Actuals
 from commitcast.model.scenario import Scenario
@@ -143,12 +143,13 @@ def engine_bytes_per_run(scenario: Scenario) -> int:
     return math.ceil(8 * floats * ENGINE_SAFETY)
 
 
-ENGINE_BLOCK = 32 * 8 * (1 << 16)  # the columns not kept, a block of 65,536 run-months each
-
-
 def pass_overhead(scenario: Scenario) -> int:
     """The engine's fixed memory for a pass, whatever its size, with ENGINE_SAFETY."""
-    return math.ceil(((1 + _varying_contracts(scenario)) * MiB + ENGINE_BLOCK) * ENGINE_SAFETY)
+    # the columns and streams' rows not kept: a chunk's rows each, reused from chunk to chunk
+    # (engine.run: REUSED_CHUNK_ELEMENTS run-months, or one run's months where longer)
+    rows = len(COLUMNS) + len(STREAM_ROWS) * len(scenario.revenue)
+    block = 8 * rows * max(REUSED_CHUNK_ELEMENTS, scenario.months)
+    return math.ceil(((1 + _varying_contracts(scenario)) * MiB + block) * ENGINE_SAFETY)
 
 
 def _stored_bytes(runs: int, months: int, fan: bool, figures: bool) -> int:
