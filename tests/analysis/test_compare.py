@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from commitcast.analysis.compare import compare, metric_over_time
+from commitcast.analysis.compare import compare, delta, metric_over_time
 from commitcast.core.errors import CommitcastError
 from commitcast.engine.projection import projection
 from commitcast.load.overrides import apply_overrides
 from commitcast.load.validation import load_scenario
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,47 @@ def test_a_zero_base_has_no_percent(pair):
     result = compare([unserved, base])
     assert result.values["total_overflow_cost"][0] == 0
     assert result.deltas["total_overflow_cost"][0].percent is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "base", "other", "expected"),
+    [
+        # shows as 0.00 s: no percent of it (0.65 s would be 16,250,000% of 0.000004 s)
+        ("seconds", 0.000004, 0.65, None),
+        ("seconds", 0.004999, 0.65, None),
+        # shows as 0.01 s (half up): (0.65 - 0.005) / 0.005 = 129, 12,900%
+        ("seconds", 0.005, 0.65, 129.0),
+        # $0.00 either way round; $0.01 is a base: (2.00 - 0.01) / 0.01 = 199
+        ("money", 0.004, 2.0, None),
+        ("money", -0.004, 2.0, None),
+        ("money", 0.01, 2.0, 199.0),
+        # 0.04% shows as 0.0%; 0.05% as 0.1%: (0.10 - 0.0005) / 0.0005 = 199
+        ("ratio", 0.0004, 0.1, None),
+        ("ratio", 0.0005, 0.1, 199.0),
+        # a negative base that shows: (-1 - -4) / |-4| = 0.75
+        ("money", -4.0, -1.0, 0.75),
+    ],
+)
+def test_no_percent_of_a_base_that_shows_as_zero(unit, base, other, expected):
+    found = delta(base, other, unit)
+    assert found.amount == pytest.approx(other - base, rel=1e-12)
+    if expected is None:
+        assert found.percent is None
+    else:
+        assert found.percent == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_queue_wait_that_shows_as_zero_has_no_percent():
+    # the bundled base case's longest queue wait is a fraction of a microsecond (shown 0.00
+    # s); the upside's is longer: the difference is shown, its percent is not
+    base = load_scenario(SCENARIOS / "colossus-base.yaml")
+    result = compare([base, load_scenario(SCENARIOS / "colossus-upside.yaml")])
+    first, second = result.values["max_queue_wait_seconds"]
+    assert 0 < first < 0.005 and second >= 0.005
+    assert result.deltas["max_queue_wait_seconds"][0].amount == pytest.approx(
+        second - first, rel=1e-12
+    )
+    assert result.deltas["max_queue_wait_seconds"][0].percent is None
 
 
 def test_three_scenarios_each_against_the_first(pair):

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from commitcast.core.display import shows_as_zero
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS
+from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, Unit, unit_of
 from commitcast.engine.projection import PERIODS, Period, Projection, projection
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import ArgumentProblem, argument_error
@@ -21,7 +22,7 @@ from commitcast.variants.inputs import ArgumentProblem, argument_error
 @dataclass
 class Delta:
     amount: float | None  # other - base
-    percent: float | None  # amount / |base|; None when the base is 0 or undefined
+    percent: float | None  # amount / |base|; None when the base is undefined or shows as 0
 
 
 @dataclass
@@ -54,13 +55,23 @@ class MetricTable:
     deltas: list[list[Delta]]  # [period][non-base scenario]
 
 
-def delta(base: float | str | None, other: float | str | None) -> Delta:
+def delta(base: float | str | None, other: float | str | None, unit: Unit = "money") -> Delta:
+    """other - base, and that as a share of |base|. No share where the base shows as zero in
+    its `unit` ($0.00, 0.00 s), exactly 0 or not: a queue wait of 0.0000000005 s shows as
+    0.00 s, and 0.65 s is then over a billion percent of it, a figure no reader can check."""
     # months (peak_funding_month, payback_month) are labels: shown, not subtracted
     if base is None or other is None or isinstance(base, str) or isinstance(other, str):
         return Delta(None, None)
     amount = other - base
-    percent = amount / abs(base) if base != 0 else None
+    percent = None if shows_as_zero(unit, base) else amount / abs(base)
     return Delta(amount, percent)
+
+
+def comparison_of(projections: list[Projection]) -> Comparison:
+    """Every summary figure of each projection, and its difference to the first's."""
+    values = {f: [p.summary[f] for p in projections] for f in SUMMARY_KEYS}
+    deltas = {f: [delta(v[0], other, unit_of(f)) for other in v[1:]] for f, v in values.items()}
+    return Comparison(projections, SUMMARY_KEYS, values, deltas)
 
 
 def same_currency(scenarios: Sequence[Scenario]) -> None:
@@ -141,10 +152,7 @@ def compare(scenarios: Sequence[Scenario]) -> Comparison:
             "compare needs at least two scenarios (the first is the base)", "scenarios"
         )
     same_currency(scenarios)
-    projections = [projection(s) for s in scenarios]
-    values = {f: [p.summary[f] for p in projections] for f in SUMMARY_KEYS}
-    deltas = {f: [delta(v[0], other) for other in v[1:]] for f, v in values.items()}
-    return Comparison(projections, SUMMARY_KEYS, values, deltas)
+    return comparison_of([projection(s) for s in scenarios])
 
 
 def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> MetricTable:
@@ -165,7 +173,7 @@ def metric_over_time(scenarios: Sequence[Scenario], metric: str, by: Period) -> 
         per_scenario.append(dict(zip(periods, map(_value, columns[metric]), strict=True)))
     periods = sorted({period for table in per_scenario for period in table})
     values = [[table.get(period) for table in per_scenario] for period in periods]
-    deltas = [[delta(row[0], other) for other in row[1:]] for row in values]
+    deltas = [[delta(row[0], other, unit_of(metric)) for other in row[1:]] for row in values]
     return MetricTable(projections, metric, by, periods, values, deltas)
 
 

@@ -173,6 +173,12 @@ def format_unit(unit: str, value: Any, currency: str = "USD") -> str:
     return format_money(value, currency)
 
 
+def shows_as_zero(unit: str, value: float) -> bool:
+    """Whether `value` shows as zero in `unit` ($0.00, 0.0%, 0.00 s): a percent of it cannot
+    be read from what is shown."""
+    return format_unit(unit, abs(value)) == format_unit(unit, 0.0)
+
+
 def format_seconds(value: float | None) -> str:
     """A duration in seconds: 0.42 s, 12.50 s; '' for undefined."""
     if undefined(value):

@@ -18,13 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from commitcast.analysis.compare import Comparison, delta, same_currency
+from commitcast.analysis.compare import Comparison, comparison_of, same_currency
 from commitcast.analysis.exit import ExitAnalysis, exit_options
 from commitcast.analysis.obligations import Obligations, obligations
 from commitcast.analysis.sensitivity import Tornado, sensitivity
 from commitcast.analysis.simulate import Simulation, simulate
 from commitcast.core.errors import CommitcastError, Problem
-from commitcast.core.measures import SUMMARY_KEYS
 from commitcast.engine.projection import Projection, projection
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import argument_error
@@ -120,10 +119,7 @@ def gather(
     reports = [_report(s, runs, seed, progress) for s in scenarios]
     comparison = None
     if len(reports) > 1:
-        projections = [r.projection for r in reports]
-        values = {f: [p.summary[f] for p in projections] for f in SUMMARY_KEYS}
-        deltas = {f: [delta(v[0], other) for other in v[1:]] for f, v in values.items()}
-        comparison = Comparison(projections, SUMMARY_KEYS, values, deltas)
+        comparison = comparison_of([r.projection for r in reports])
     return Board(reports, comparison, runs, seed)
 
 
