@@ -270,7 +270,8 @@ def _comparison(board: Board) -> str:
     return (
         '<section id="comparison"><h2>Comparison with scenario A</h2>'
         '<p class="lead">Each scenario\'s summary figures; &Delta; is the difference to A '
-        "(ratios in percentage points), &Delta;% the difference over |A|.</p>"
+        "(ratios in percentage points), &Delta;% the difference over |A|, "
+        "none where A shows as zero.</p>"
         f'<table><thead><tr><th scope="col">figure</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
