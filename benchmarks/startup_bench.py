@@ -15,8 +15,9 @@ printed as a ratio against its baseline's median from the same rounds, with a pa
 
 Then which heavy modules each command imports (pandas, scipy, openpyxl, xlsxwriter, numpy), in a
 fresh interpreter running the same command line in-process, each marked pass or fail: none of
-them for --help but numpy, no numpy either for validate, no pandas for project. Exits 1 if a
-mark is FAIL, 2 if a command failed.
+them for --help but numpy, no numpy either for validate (of the base case, and of
+scenarios/colossus-risk.yaml with its distributions and correlation), no pandas for project.
+Exits 1 if a mark is FAIL, 2 if a command failed.
 
 `commitcast` is the console script installed beside this interpreter, run directly (its first
 line names the interpreter), else `python -m commitcast`. It is not the one found on PATH: a
@@ -40,6 +41,7 @@ from bytecode import write_bytecode
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = str(ROOT / "scenarios" / "colossus-base.yaml")
+RISK = str(ROOT / "scenarios" / "colossus-risk.yaml")
 HEAVY = ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")
 
 PROBE = """
@@ -89,6 +91,8 @@ TARGETS = (
 IMPORTS = (
     ("--help", ["--help"], ("pandas", "scipy", "openpyxl", "xlsxwriter")),
     ("validate", ["validate", BASE], ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")),
+    # distributions and a correlation, whose matrix is checked (core.eigen, not numpy)
+    ("validate (risk)", ["validate", RISK], ("pandas", "scipy", "openpyxl", "xlsxwriter", "numpy")),
     ("project (table)", ["project", BASE], ("pandas",)),
     ("project --format json", ["project", BASE, "--format", "json"], ("pandas",)),
 )

@@ -79,10 +79,6 @@ def test_validate_with_distributions_imports_no_pandas() -> None:
     assert [m for m in probe["loaded"] if m in HEAVY] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load/uncertainty.py checks the correlation matrix with numpy.linalg.eigvalsh",
-)
 def test_validate_with_distributions_imports_no_numpy() -> None:
     assert "numpy" not in imported_after("validate", RISK)["loaded"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commitcast.core.eigen import smallest_eigenvalue
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
 from commitcast.load.reader import Document, problem_at
@@ -29,6 +30,19 @@ from commitcast.model.uncertainty import (
 
 # below this the copula's matrix counts as not positive semi-definite (rounding of user input)
 PSD_TOLERANCE = 1e-10
+
+
+def _correlated_matrix(correlations: list[tuple[str, str, float]]) -> list[list[float]]:
+    """The correlation matrix of the inputs named in a pair (1 on the diagonal, 0 for pairs
+    not listed). The copula's matrix over every uncertain input is this one beside an identity
+    for the inputs in no pair, whose eigenvalues, 1, are never its smallest (this one's
+    eigenvalues average 1)."""
+    keys = list(dict.fromkeys(key for a, b, _ in correlations for key in (a, b)))
+    where = {key: i for i, key in enumerate(keys)}
+    matrix = [[float(i == j) for j in range(len(keys))] for i in range(len(keys))]
+    for a, b, rho in correlations:
+        matrix[where[a]][where[b]] = matrix[where[b]][where[a]] = rho
+    return matrix
 
 
 def after_overrides(
@@ -329,9 +343,7 @@ def _resolve_correlations(
             uncertainty.correlations.append((keys[0], keys[1], pair.rho))
     if problems or not uncertainty.correlations:
         return problems
-    import numpy as np
-
-    lowest = float(np.linalg.eigvalsh(uncertainty.matrix()).min())
+    lowest = smallest_eigenvalue(_correlated_matrix(uncertainty.correlations))
     if lowest < -PSD_TOLERANCE:
         problems.append(
             problem_at(
