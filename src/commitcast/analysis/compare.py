@@ -57,8 +57,9 @@ class MetricTable:
 
 def delta(base: float | str | None, other: float | str | None, unit: Unit = "money") -> Delta:
     """other - base, and that as a share of |base|. No share where the base shows as zero in
-    its `unit` ($0.00, 0.00 s), exactly 0 or not: a queue wait of 0.0000000005 s shows as
-    0.00 s, and 0.65 s is then over a billion percent of it, a figure no reader can check."""
+    its `unit` ($0.00, 0.00 s), exactly 0 or not: the base case's longest queue wait, 52
+    nanoseconds, shows as 0.00 s, and the upside's 0.65 s is over a billion percent of it, a
+    figure no reader can check."""
     # months (peak_funding_month, payback_month) are labels: shown, not subtracted
     if base is None or other is None or isinstance(base, str) or isinstance(other, str):
         return Delta(None, None)
