@@ -6,8 +6,8 @@ For every scenario bundled at both revisions, runs the engine (`engine.run.run`)
 of --runs runs: one varying only each contract's capacity (uptime, tokens per month or per
 GPU-second, as simulate's usual inputs do) beside the scenario's own distributions, one also
 varying the first contract's monthly fee. Every monthly column, summary figure and contract row
-is kept, and the two columns and the summary of the same batches run as simulate runs them
-(`run(batch, columns=...)`), with the package at REV (default: HEAD, in a temporary git
+is kept, and the two columns and seven figures of the same batches run as simulate runs them
+(`run(batch, columns=..., figures=...)`), with the package at REV (default: HEAD, in a temporary git
 worktree) and as it is in the work tree, and the two compared byte for byte (a NaN's bits and a
 zero's sign included): stricter than scripts/same_figures.py, which compares figures to the
 cent, for a change meant to do the same arithmetic in another order of work. Exits 1 on any
@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 import numpy as np
 from commitcast.engine.run import run
+from commitcast.analysis.simulate import FIGURES
 from commitcast.load.validation import load_scenario
 from commitcast.variants.batch import Batch
 
@@ -54,8 +55,13 @@ for name in sys.argv[3:]:
         key = f"{name} {batch_name}"
         out |= {f"{key} column {k}": v for k, v in result.columns.items()}
         out |= {f"{key} summary {k}": v for k, v in result.summary.items()}
-        # as simulate runs it: two columns kept, the others in memory reused chunk by chunk
-        kept = run(batch, columns=("cumulative_cash", "utilization"))
+        # as simulate runs it: two columns kept, the others in memory reused chunk by chunk,
+        # and its seven figures (a revision before run(figures=...) works out all of them)
+        try:
+            kept = run(batch, columns=("cumulative_cash", "utilization"), figures=FIGURES)
+        except TypeError:
+            kept = run(batch, columns=("cumulative_cash", "utilization"))
+        kept.summary = {k: v for k, v in kept.summary.items() if k in FIGURES}
         out |= {f"{key} kept column {k}": v for k, v in kept.columns.items()}
         out |= {f"{key} kept summary {k}": v for k, v in kept.summary.items()}
         for j, schedule in enumerate(result.contracts):

@@ -190,7 +190,7 @@ def test_a_budget_that_cannot_fit_is_refused_with_the_estimate_and_what_fits():
 
 
 def test_out_of_memory_inside_simulate_is_a_clear_error(monkeypatch):
-    def exhausted(batch, columns=None):
+    def exhausted(batch, columns=None, figures=None):
         raise MemoryError
 
     monkeypatch.setattr(simulation, "run", exhausted)

@@ -14,13 +14,14 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from commitcast.core.measures import MONTHLY_COLUMNS, measure
+from commitcast.core.errors import CommitcastError
+from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, measure
 from commitcast.engine.projection import projection
 from commitcast.engine.run import run
 from commitcast.load.validation import load_scenario
 from commitcast.model.scenario import Scenario
 from commitcast.variants.batch import Batch
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 CENT = 0.005  # half a cent: "agrees to the cent"
 
@@ -719,6 +720,58 @@ def test_columns_keeps_only_those_and_changes_no_figure(chunk, monkeypatch):
     assert bare.columns == {}
     for name, figure in full.summary.items():
         np.testing.assert_array_equal(bare.summary[name], figure, err_msg=name)
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 16])
+def test_figures_works_out_only_those_and_changes_none(chunk, monkeypatch):
+    from commitcast.analysis.simulate import FIGURES
+    from commitcast.engine import run as run_module
+
+    monkeypatch.setattr(run_module, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(run_module, "REUSED_CHUNK_ELEMENTS", chunk)
+    batch = _risk_batch(7)
+    full = run(batch)
+    # as simulate asks: two columns, seven figures; the steps only other figures need (the
+    # queue wait, the balances, copies of contract totals) are skipped
+    some = run(batch, columns=("utilization", "cumulative_cash"), figures=FIGURES)
+    assert set(some.summary) == set(FIGURES)
+    for name in FIGURES:
+        assert some.summary[name].tobytes() == full.summary[name].tobytes(), name
+    for name, values in some.columns.items():
+        assert values.tobytes() == full.columns[name].tobytes(), name
+    # each figure alone, no column kept: only the columns SUMMARY_READS declares for it are
+    # worked out, so a figure reading another (left as uninitialized memory) would differ
+    for name in SUMMARY_KEYS:
+        alone = run(batch, columns=(), figures=(name,))
+        assert list(alone.summary) == [name]
+        assert alone.summary[name].tobytes() == full.summary[name].tobytes(), name
+    # no figure at all: the columns kept are still worked out
+    bare = run(batch, columns=("queue_wait_seconds", "receivables"), figures=())
+    assert bare.summary == {}
+    for name, values in bare.columns.items():
+        assert values.tobytes() == full.columns[name].tobytes(), name
+
+
+def test_what_each_figure_reads_is_declared_for_every_figure():
+    from commitcast.engine.run import COLUMNS, LEAVES, SUMMARY_READS
+
+    assert set(SUMMARY_READS) == set(SUMMARY_KEYS)
+    assert set(LEAVES) <= set(COLUMNS)
+    for name, reads in SUMMARY_READS.items():
+        assert set(reads) <= set(COLUMNS), name
+
+
+def test_figures_refuses_a_name_that_is_no_figure():
+    with pytest.raises(ValueError, match="not a summary figure of the engine: revenue"):
+        run(_risk_batch(2), figures=("revenue", "npv"))
+
+
+def test_an_overflow_in_a_kept_column_is_refused_whatever_the_figures():
+    # 1000% a month for 100 years passes 1e308 in revenue; the figure asked for (the
+    # contracts' fees: none) never sees it, the kept column does
+    scenario = load_scenario(ROOT / "tests" / "bad_inputs" / "66-compounding-overflow.yaml")
+    with pytest.raises(CommitcastError, match="revenue passes the range of numbers"):
+        run(Batch(scenario), columns=("revenue",), figures=("total_committed_fees",))
 
 
 def test_columns_refuses_a_name_that_is_no_column():

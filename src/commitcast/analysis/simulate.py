@@ -418,8 +418,8 @@ class ChunkWork:
         _check_samples(scenario, uncertainty, variants, self.checked)
         batch = Batch(scenario, size, variants)
         if self.closed is None:
-            # only the two monthly columns the fan reads are kept (the summary is always whole)
-            result = run(batch, columns=FAN_COLUMNS)
+            # only the two monthly columns the fan reads, and the figures shown
+            result = run(batch, columns=FAN_COLUMNS, figures=FIGURES)
         else:
             # the closed months are laid over every column, then the summary worked out again
             result = overlay(run(batch), batch, self.closed)

@@ -11,6 +11,7 @@ module adds the contracts up and projects demand, revenue, costs and cash. Reven
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -128,7 +129,11 @@ REUSED_CHUNK_ELEMENTS = 1 << 14
 
 # Overflow is reported by check_finite with a message; numpy's warnings would only confuse.
 @np.errstate(over="ignore", invalid="ignore", divide="ignore")
-def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
+def run(
+    batch: Batch,
+    columns: Collection[str] | None = None,
+    figures: Collection[str] | None = None,
+) -> BatchResult:
     """Project every run of the batch in one pass over arrays.
 
     The contracts are worked out first (`engine.contracts`), then the runs a chunk at a time
@@ -138,18 +143,30 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     numbers: every run's figures are those it would have on its own.
 
     `columns` names the monthly columns to keep (default: all of COLUMNS). The others are
-    still worked out, a chunk at a time in memory reused from chunk to chunk, and the streams'
-    rows are not kept (`streams` is then empty); the summary is always complete and the
-    figures are the same. `simulate`, which reads two columns and the summary of each run,
-    need not have 34 (runs, months) arrays written:
+    worked out a chunk at a time in memory reused from chunk to chunk, and the streams' rows
+    are not kept (`streams` is then empty); the figures are the same.
 
-        run(Batch(scenario, 10_000, samples), columns=("cumulative_cash", "utilization"))
+    `figures` names the summary figures to work out (default: all of SUMMARY_KEYS). The
+    columns no other step reads (LEAVES: a queue wait, a balance, a copy of a contract total)
+    are then worked out only where kept or read by a figure asked for (SUMMARY_READS). The
+    figures worked out are the same to the last bit. `simulate`, which reads two columns and
+    seven figures of each run, need not have the rest worked out:
+
+        run(Batch(scenario, 10_000, samples), columns=("cumulative_cash", "utilization"),
+            figures=("npv", "gross_margin", ...))
     """
     keep_streams = columns is None
     kept = set(COLUMNS if columns is None else columns)
     unknown = kept - set(COLUMNS)
     if unknown:
         raise ValueError(f"not a monthly column of the engine: {', '.join(sorted(unknown))}")
+    wanted = SUMMARY_KEYS if figures is None else tuple(n for n in SUMMARY_KEYS if n in figures)
+    unknown = set(figures or ()) - set(SUMMARY_KEYS)
+    if unknown:
+        raise ValueError(f"not a summary figure of the engine: {', '.join(sorted(unknown))}")
+    # the monthly columns worked out: every one another step reads, those kept, and those the
+    # figures asked for read
+    needed = set(COLUMNS).difference(LEAVES).union(kept, *(SUMMARY_READS[n] for n in wanted))
     scenario = batch.scenario
     months = scenario.months
     first = month_number(scenario.horizon.start)
@@ -234,6 +251,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
     summary = {
         name: np.empty(runs, dtype=np.int64 if name in MONTH_INDEXES else np.float64)
         for name in SUMMARY
+        if name in wanted
     }
     kept_commits: list[list[CommitSchedule]] = []
     commit_exit = np.zeros(runs)
@@ -255,16 +273,17 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         ]
         inputs = _cut(shared, part)
         bought = _Commits(commits, horizon, part, keep_streams, stream_fx)
-        _project(inputs, rows, out, one_lag, scenario.serving is not None, bought)
+        _project(inputs, rows, out, one_lag, scenario.serving is not None, bought, needed)
         commit_exit[part] = bought.exit_cost_now
         if keep_streams:
             kept_commits.append(bought.schedules)
-        _operations(inputs, out, scenario.serving is not None)
-        for name, values in summarize(out, inputs).items():
+        _operations(inputs, out, scenario.serving is not None, needed)
+        for name, values in summarize(out, inputs, wanted).items():
             summary[name][part] = values
-    summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
-    if commits:
-        summary["exit_cost_now"] = summary["exit_cost_now"] + commit_exit
+    if "exit_cost_now" in wanted:
+        summary["exit_cost_now"] = _spread(totals.exit_cost_now, (runs,))
+        if commits:
+            summary["exit_cost_now"] = summary["exit_cost_now"] + commit_exit
     opening = {
         "fees_payable": _spread(totals.opening_fees_payable, (runs,)),
         "sla_credits_receivable": _spread(totals.opening_sla_credits, (runs,)),
@@ -280,7 +299,7 @@ def run(batch: Batch, columns: Collection[str] | None = None) -> BatchResult:
         opening=opening,
         commits=_joined(kept_commits) if keep_streams else [],
     )
-    check_finite(result, batch)
+    check_finite(result, batch, every_figure=figures is None)
     return result
 
 
@@ -531,11 +550,13 @@ def _project(
     one_lag: bool,
     serving: bool,
     bought: _Commits,
+    needed: Collection[str] = COLUMNS,
 ) -> None:
     """Demand, revenue, costs and cash for a chunk of runs, each step written into its column
     (`out`, (runs, months) each). `c` holds the chunk's inputs and the contracts' totals;
     `serving`: the scenario models queue latency (then `c` holds the SERVING_INPUTS);
-    `bought`: the commits that buy demand above the reserved capacity."""
+    `bought`: the commits that buy demand above the reserved capacity; `needed`: the columns
+    to work out (every one another step reads is; see LEAVES)."""
     months = out["revenue"].shape[1]
     demand = out["demand_tokens"]
     usage_revenue = out["usage_revenue"]
@@ -660,29 +681,38 @@ def _project(
         np.add(fx_loss, bought.totals["fx_loss"], out=fx_loss)
     _foreign_collections(bought, streams, out, c["lag"])
     net = np.subtract(cash_in, cash_out, out=out["net_cash_flow"])
-    np.cumsum(net, axis=1, out=out["cumulative_cash"])
-    out["committed_fees"][...] = fees
-    out["capacity_tokens"][...] = c["capacity"]
-    out["fees_paid"][...] = c["fees_paid"]
-    out["remaining_obligation"][...] = c["obligation"]
-    if bought.commits:
-        np.add(
-            out["remaining_obligation"],
-            bought.totals["obligation"],
-            out=out["remaining_obligation"],
-        )
+    if "cumulative_cash" in needed:
+        np.cumsum(net, axis=1, out=out["cumulative_cash"])
+    # the rest are leaves (see LEAVES): worked out where kept or read by a figure
+    for name, value in (
+        ("committed_fees", fees),
+        ("capacity_tokens", c["capacity"]),
+        ("fees_paid", c["fees_paid"]),
+        ("sla_credits_receivable", c["credits"]),
+        ("prepaid_fees", c["prepaid"]),
+    ):
+        if name in needed:
+            out[name][...] = value
+    if "remaining_obligation" in needed:
+        out["remaining_obligation"][...] = c["obligation"]
+        if bought.commits:
+            np.add(
+                out["remaining_obligation"],
+                bought.totals["obligation"],
+                out=out["remaining_obligation"],
+            )
     # Balances at each month's end: revenue earned and not yet collected, arrears fees not yet
     # paid, SLA credits not yet deducted (each month's credits come off the next payment)
-    receivables = np.subtract(revenue, cash_in, out=out["receivables"])
-    if bought.foreign_revenue:
-        # a receivable in another currency gains what its rate gains (receivables_fx_loss < 0)
-        np.subtract(receivables, bought.receivables_fx_loss, out=receivables)
-    np.cumsum(receivables, axis=1, out=receivables)
-    out["fees_payable"][...] = c["payable"]
-    if bought.commits:
-        np.add(out["fees_payable"], out["commit_payable"], out=out["fees_payable"])
-    out["sla_credits_receivable"][...] = c["credits"]
-    out["prepaid_fees"][...] = c["prepaid"]
+    if "receivables" in needed:
+        receivables = np.subtract(revenue, cash_in, out=out["receivables"])
+        if bought.foreign_revenue:
+            # a receivable in another currency gains what its rate gains (loss < 0)
+            np.subtract(receivables, bought.receivables_fx_loss, out=receivables)
+        np.cumsum(receivables, axis=1, out=receivables)
+    if "fees_payable" in needed:
+        out["fees_payable"][...] = c["payable"]
+        if bought.commits:
+            np.add(out["fees_payable"], out["commit_payable"], out=out["fees_payable"])
 
 
 def _usable_capacity(
@@ -754,28 +784,41 @@ def highest_load(
     return np.where(slots >= 1.0, low, 0.0)
 
 
-def _operations(c: dict[str, np.ndarray], out: dict[str, np.ndarray], serving: bool) -> None:
+def _operations(
+    c: dict[str, np.ndarray],
+    out: dict[str, np.ndarray],
+    serving: bool,
+    needed: Collection[str] = COLUMNS,
+) -> None:
     """The operating figures of a chunk of runs: GPU-hours, credits, training share, the
-    serving peak and its queue wait, and fees per million tokens served."""
-    out["available_tokens"][...] = c["available"]
-    out["gpu_hours"][...] = c["gpu_hours"]
-    out["available_gpus"][...] = c["gpus"]
-    out["sla_credits"][...] = c["credits"]
-    out["gpu_fees"][...] = c["gpu_fees"]
-    out["training_share"][...] = c["share"]
-    served = out["served_tokens"]
-    per_million = np.divide(out["inference_fees"], served, out=out["cost_per_million_tokens"])
-    np.multiply(per_million, MILLION, out=per_million)
-    _undefined_where(per_million, served > 0)
+    serving peak and its queue wait, and fees per million tokens served; each a leaf (see
+    LEAVES), worked out where `needed`."""
+    for name, value in (
+        ("available_tokens", c["available"]),
+        ("gpu_hours", c["gpu_hours"]),
+        ("available_gpus", c["gpus"]),
+        ("sla_credits", c["credits"]),
+        ("gpu_fees", c["gpu_fees"]),
+        ("training_share", c["share"]),
+    ):
+        if name in needed:
+            out[name][...] = value
+    if "cost_per_million_tokens" in needed:
+        served = out["served_tokens"]
+        per_million = np.divide(out["inference_fees"], served, out=out["cost_per_million_tokens"])
+        np.multiply(per_million, MILLION, out=per_million)
+        _undefined_where(per_million, served > 0)
     peak, wait = out["peak_utilization"], out["queue_wait_seconds"]
     if not serving:
         for column in (peak, wait, out["serving_slots"]):
             column.fill(np.nan)
         return
-    np.multiply(out["utilization"], c["peak_to_average"], out=peak)
-    wait[...] = queue_wait(
-        peak, out["serving_slots"], c["arrival_cv"], c["service_cv"], c["request_seconds"]
-    )
+    if "peak_utilization" in needed or "queue_wait_seconds" in needed:
+        np.multiply(out["utilization"], c["peak_to_average"], out=peak)
+    if "queue_wait_seconds" in needed:
+        wait[...] = queue_wait(
+            peak, out["serving_slots"], c["arrival_cv"], c["service_cv"], c["request_seconds"]
+        )
 
 
 def _undefined_where(values: np.ndarray, defined: np.ndarray) -> None:
@@ -808,15 +851,30 @@ UNDEFINED_OK = (
 )
 
 
-def check_finite(result: BatchResult, batch: Batch) -> None:
+# Monthly columns that are NaN by design where undefined (no revenue, no capacity, no serving).
+UNDEFINED_COLUMNS = (
+    "gross_margin_pct",
+    "utilization",
+    "cost_per_million_tokens",
+    "peak_utilization",
+    "queue_wait_seconds",
+    "serving_slots",
+)
+
+
+def check_finite(result: BatchResult, batch: Batch, every_figure: bool = True) -> None:
     """Refuse runs whose figures overflowed float64: they would show as blanks, not numbers.
 
     Validation bounds each input, but growth compounded over a long horizon can still pass
     1e308 (1000% a month for 100 years). Every money and token column flows into a summary
-    total, so checking the (runs,) totals is enough and costs nothing next to the engine. The
-    refusal names the input most likely to blame, at its line (`engine.overflow`).
+    total, so with `every_figure` checking the (runs,) totals is enough and costs nothing next
+    to the engine; with some figures only (`run(figures=...)`), the columns kept are checked
+    too. The refusal names the input most likely to blame, at its line (`engine.overflow`).
     """
-    for key, values in result.summary.items():
+    checked = list(result.summary.items())
+    if not every_figure:
+        checked += [(n, v) for n, v in result.columns.items() if n not in UNDEFINED_COLUMNS]
+    for key, values in checked:
         if key in UNDEFINED_OK:
             continue
         bad = ~np.isfinite(values)
@@ -825,7 +883,8 @@ def check_finite(result: BatchResult, batch: Batch) -> None:
         from commitcast.core.errors import CommitcastError
         from commitcast.engine.overflow import overflow_problem
 
-        raise CommitcastError([overflow_problem(batch, key, int(np.argmax(bad)), len(values))])
+        run = int(np.argmax(bad.any(axis=1) if bad.ndim > 1 else bad))
+        raise CommitcastError([overflow_problem(batch, key, run, len(values))])
 
 
 def _compact_columns(batch: Batch, varying: list[str]) -> Callable[[str], np.ndarray]:
@@ -845,72 +904,151 @@ SUMMARY = tuple(name for name in SUMMARY_KEYS if name != "exit_cost_now")
 MONTH_INDEXES = MONTH_FIGURES
 
 
-def summarize(columns: dict[str, np.ndarray], c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Summary figures per run from the monthly columns (docs/conventions.md defines each);
-    `c` are the chunk's inputs: the discount factors (`core.finance.discount_factors`) and the
-    market price of a GPU-hour."""
+# The monthly columns each summary figure reads (`summarize`): with `run(figures=...)` a column
+# no kept column and no figure asked for reads is not worked out, if it is a leaf (LEAVES).
+SUMMARY_READS: dict[str, tuple[str, ...]] = {
+    "total_committed_fees": ("committed_fees",),
+    "total_revenue": ("revenue",),
+    "total_inference_cost": ("inference_cost",),
+    "total_training_cost": ("training_cost",),
+    "gross_margin": ("gross_margin",),
+    "gross_margin_pct": ("gross_margin", "revenue"),
+    "npv": ("net_cash_flow",),
+    "peak_funding_need": ("cumulative_cash",),
+    "peak_funding_month": ("cumulative_cash",),
+    "payback_month": ("cumulative_cash",),
+    "average_utilization": ("served_tokens", "inference_capacity_tokens"),
+    "total_idle_capacity_cost": ("idle_capacity_cost",),
+    "total_commit_shortfall": ("commit_shortfall",),
+    "total_overflow_cost": ("overflow_cost",),
+    "total_sla_credits": ("sla_credits",),
+    "peak_training_share": ("training_share",),
+    "months_saturated_at_peak": ("serving_slots", "peak_utilization"),
+    "max_queue_wait_seconds": ("queue_wait_seconds",),
+    "cost_per_gpu_hour": ("gpu_fees", "gpu_hours"),
+    "average_cost_per_million_tokens": ("inference_fees", "served_tokens"),
+    "premium_over_market": ("gpu_fees", "gpu_hours"),
+    "total_cash_in": ("cash_in",),
+    "total_cash_out": ("cash_out",),
+    "ending_cash": ("cumulative_cash",),
+    "exit_cost_now": (),  # from the contract schedules
+}
+# The columns no other step reads: `_project` and `_operations` work them out only where
+# needed (kept, or read by a figure asked for). Every other column is always worked out.
+LEAVES = (
+    "cumulative_cash",
+    "committed_fees",
+    "capacity_tokens",
+    "fees_paid",
+    "remaining_obligation",
+    "receivables",
+    "fees_payable",
+    "sla_credits_receivable",
+    "prepaid_fees",
+    "available_tokens",
+    "gpu_hours",
+    "available_gpus",
+    "sla_credits",
+    "gpu_fees",
+    "training_share",
+    "cost_per_million_tokens",
+    "peak_utilization",
+    "queue_wait_seconds",
+)
+
+
+def summarize(
+    columns: dict[str, np.ndarray],
+    c: dict[str, np.ndarray],
+    figures: Collection[str] = SUMMARY,
+) -> dict[str, np.ndarray]:
+    """Summary figures per run from the monthly columns (docs/conventions.md defines each),
+    those of `figures` (default: all but exit_cost_now, from the contract schedules); `c` are
+    the chunk's inputs: the discount factors (`core.finance.discount_factors`) and the market
+    price of a GPU-hour."""
+    totals: dict[str, np.ndarray] = {}
 
     def total(name: str) -> np.ndarray:
-        return columns[name].sum(axis=1)
+        if name not in totals:
+            totals[name] = columns[name].sum(axis=1)
+        return totals[name]
 
-    revenue = total("revenue")
-    margin = total("gross_margin")
-    served = total("served_tokens")
-    inference_capacity = total("inference_capacity_tokens")
-    cumulative = columns["cumulative_cash"]
-    net = columns["net_cash_flow"]
-    months = net.shape[1]
+    @functools.cache
+    def lowest() -> tuple[np.ndarray, np.ndarray]:
+        # the lowest balance and its first month (argmin finds a NaN as min does)
+        cumulative = columns["cumulative_cash"]
+        peak = cumulative.argmin(axis=1)
+        return peak, np.take_along_axis(cumulative, peak[:, None], axis=1)[:, 0]
 
-    # the lowest balance and its first month (argmin finds a NaN as min does)
-    peak = cumulative.argmin(axis=1)
-    lowest = np.take_along_axis(cumulative, peak[:, None], axis=1)[:, 0]
-    dipped = lowest < 0
-    # payback: first month at or above zero after the first month below zero
-    below = cumulative < 0
-    first = below.argmax(axis=1)
-    first_below = np.where(np.take_along_axis(below, first[:, None], axis=1)[:, 0], first, months)
-    after = np.greater_equal(cumulative, 0, out=below)
-    after &= np.arange(months)[None, :] > first_below[:, None]
-    found = after.argmax(axis=1)
-    payback = np.where(np.take_along_axis(after, found[:, None], axis=1)[:, 0], found, -1)
+    def payback() -> np.ndarray:
+        # first month at or above zero after the first month below zero
+        cumulative = columns["cumulative_cash"]
+        months = cumulative.shape[1]
+        below = cumulative < 0
+        first = below.argmax(axis=1)
+        first_below = np.where(
+            np.take_along_axis(below, first[:, None], axis=1)[:, 0], first, months
+        )
+        after = np.greater_equal(cumulative, 0, out=below)
+        after &= np.arange(months)[None, :] > first_below[:, None]
+        found = after.argmax(axis=1)
+        return np.where(np.take_along_axis(after, found[:, None], axis=1)[:, 0], found, -1)
 
-    margin_pct = np.divide(margin, revenue)
-    _undefined_where(margin_pct, revenue != 0)
-    average_utilization = np.divide(served, inference_capacity)
-    _undefined_where(average_utilization, inference_capacity > 0)
-    gpu_hours = total("gpu_hours")
-    per_gpu_hour = np.divide(total("gpu_fees"), gpu_hours)
-    _undefined_where(per_gpu_hour, gpu_hours > 0)
-    per_million = np.divide(total("inference_fees"), served) * MILLION
-    _undefined_where(per_million, served > 0)
-    wait = columns["queue_wait_seconds"]
-    serving = ~np.isnan(columns["serving_slots"]).all(axis=1)
-    saturated = (columns["peak_utilization"] >= 1.0).sum(axis=1).astype(np.float64)
-    factors = c["factors"]
-    return {
-        "total_committed_fees": total("committed_fees"),
-        "total_revenue": revenue,
-        "total_inference_cost": total("inference_cost"),
-        "total_training_cost": total("training_cost"),
-        "gross_margin": margin,
+    def ratio(part: str, whole: str) -> np.ndarray:
+        value = np.divide(total(part), total(whole))
+        _undefined_where(value, total(whole) > 0)
+        return value
+
+    def margin_pct() -> np.ndarray:
+        revenue = total("revenue")
+        value = np.divide(total("gross_margin"), revenue)
+        _undefined_where(value, revenue != 0)
+        return value
+
+    def per_million() -> np.ndarray:
+        served = total("served_tokens")
+        value = np.divide(total("inference_fees"), served) * MILLION
+        _undefined_where(value, served > 0)
+        return value
+
+    def saturated() -> np.ndarray:
+        serving = ~np.isnan(columns["serving_slots"]).all(axis=1)
+        months = (columns["peak_utilization"] >= 1.0).sum(axis=1).astype(np.float64)
+        return np.where(serving, months, np.nan)
+
+    def funding_need() -> np.ndarray:
+        low = lowest()[1]
+        return np.where(low < 0, -low, 0.0)
+
+    def funding_month() -> np.ndarray:
+        peak, low = lowest()
+        return np.where(low < 0, peak, -1)
+
+    figure: dict[str, Callable[[], np.ndarray]] = {
+        "total_committed_fees": lambda: total("committed_fees"),
+        "total_revenue": lambda: total("revenue"),
+        "total_inference_cost": lambda: total("inference_cost"),
+        "total_training_cost": lambda: total("training_cost"),
+        "gross_margin": lambda: total("gross_margin"),
         "gross_margin_pct": margin_pct,
-        "npv": present_value(net, factors),
-        "peak_funding_need": np.where(dipped, -lowest, 0.0),
-        "peak_funding_month": np.where(dipped, peak, -1),
+        "npv": lambda: present_value(columns["net_cash_flow"], c["factors"]),
+        "peak_funding_need": funding_need,
+        "peak_funding_month": funding_month,
         "payback_month": payback,
-        "average_utilization": average_utilization,
-        "total_idle_capacity_cost": total("idle_capacity_cost"),
-        "total_commit_shortfall": total("commit_shortfall"),
-        "total_overflow_cost": total("overflow_cost"),
-        "total_sla_credits": total("sla_credits"),
-        "peak_training_share": columns["training_share"].max(axis=1),
-        "months_saturated_at_peak": np.where(serving, saturated, np.nan),
+        "average_utilization": lambda: ratio("served_tokens", "inference_capacity_tokens"),
+        "total_idle_capacity_cost": lambda: total("idle_capacity_cost"),
+        "total_commit_shortfall": lambda: total("commit_shortfall"),
+        "total_overflow_cost": lambda: total("overflow_cost"),
+        "total_sla_credits": lambda: total("sla_credits"),
+        "peak_training_share": lambda: columns["training_share"].max(axis=1),
+        "months_saturated_at_peak": saturated,
         # the longest wait over the months whose peak is not saturated (NaN if none is)
-        "max_queue_wait_seconds": np.fmax.reduce(wait, axis=1),
-        "cost_per_gpu_hour": per_gpu_hour,
+        "max_queue_wait_seconds": lambda: np.fmax.reduce(columns["queue_wait_seconds"], axis=1),
+        "cost_per_gpu_hour": lambda: ratio("gpu_fees", "gpu_hours"),
         "average_cost_per_million_tokens": per_million,
-        "premium_over_market": per_gpu_hour / c["market"][:, 0] - 1.0,
-        "total_cash_in": total("cash_in"),
-        "total_cash_out": total("cash_out"),
-        "ending_cash": cumulative[:, -1],
+        "premium_over_market": lambda: ratio("gpu_fees", "gpu_hours") / c["market"][:, 0] - 1.0,
+        "total_cash_in": lambda: total("cash_in"),
+        "total_cash_out": lambda: total("cash_out"),
+        "ending_cash": lambda: columns["cumulative_cash"][:, -1],
     }
+    return {name: figure[name]() for name in SUMMARY if name in figures}
