@@ -740,11 +740,26 @@ def test_figures_works_out_only_those_and_changes_none(chunk, monkeypatch):
     for name, values in some.columns.items():
         assert values.tobytes() == full.columns[name].tobytes(), name
     # each figure alone, no column kept: only the columns SUMMARY_READS declares for it are
-    # worked out, so a figure reading another (left as uninitialized memory) would differ
-    for name in SUMMARY_KEYS:
-        alone = run(batch, columns=(), figures=(name,))
-        assert list(alone.summary) == [name]
-        assert alone.summary[name].tobytes() == full.summary[name].tobytes(), name
+    # worked out, and the engine's memory starts as NaN, then as -1e12, +1e12, -1e12, ...
+    # (np.empty may hand back the last run's values; NaN reads as "never below zero", the
+    # second as a dip and a payback), so a figure reading another column would differ
+    empty = np.empty
+    for poison in ("nan", "alternating"):
+
+        def poisoned(*args: Any, poison: str = poison, **kwargs: Any) -> np.ndarray:
+            out = empty(*args, **kwargs)
+            if out.dtype == np.float64 and poison == "nan":
+                out.fill(np.nan)
+            elif out.dtype == np.float64:
+                out.reshape(-1)[:] = np.where(np.arange(out.size) % 2, 1e12, -1e12)
+            return out
+
+        monkeypatch.setattr(run_module.np, "empty", poisoned)
+        for name in SUMMARY_KEYS:
+            alone = run(batch, columns=(), figures=(name,))
+            assert list(alone.summary) == [name]
+            assert alone.summary[name].tobytes() == full.summary[name].tobytes(), name
+    monkeypatch.setattr(run_module.np, "empty", empty)
     # no figure at all: the columns kept are still worked out
     bare = run(batch, columns=("queue_wait_seconds", "receivables"), figures=())
     assert bare.summary == {}
@@ -766,12 +781,21 @@ def test_figures_refuses_a_name_that_is_no_figure():
         run(_risk_batch(2), figures=("revenue", "npv"))
 
 
-def test_an_overflow_in_a_kept_column_is_refused_whatever_the_figures():
-    # 1000% a month for 100 years passes 1e308 in revenue; the figure asked for (the
-    # contracts' fees: none) never sees it, the kept column does
+@pytest.mark.parametrize(
+    ("columns", "figures"),
+    [
+        # the figure asked for (the contracts' fees: none) never sees it, the kept column does
+        (("revenue",), ("total_committed_fees",)),
+        # a ratio of two overflowed totals is NaN, which the margin % may be by design
+        ((), ("gross_margin_pct",)),
+        ((), ()),
+    ],
+)
+def test_an_overflow_is_refused_whatever_the_figures(columns, figures):
+    # 1000% a month for 100 years passes 1e308 in revenue
     scenario = load_scenario(ROOT / "tests" / "bad_inputs" / "66-compounding-overflow.yaml")
-    with pytest.raises(CommitcastError, match="revenue passes the range of numbers"):
-        run(Batch(scenario), columns=("revenue",), figures=("total_committed_fees",))
+    with pytest.raises(CommitcastError, match="passes the range of numbers"):
+        run(Batch(scenario), columns=columns, figures=figures)
 
 
 def test_columns_refuses_a_name_that_is_no_column():

@@ -49,7 +49,7 @@ class BatchResult:
 
     grid: MonthGrid  # the horizon's months
     columns: dict[str, np.ndarray]  # every one of COLUMNS, or those asked for (run's columns=)
-    summary: dict[str, np.ndarray]  # SUMMARY, then exit_cost_now; always complete
+    summary: dict[str, np.ndarray]  # SUMMARY, then exit_cost_now (or run's figures=)
     contract_grid: MonthGrid  # the month before the horizon .. the last contract's end
     contracts: list[ContractSchedule] = field(default_factory=list)
     streams: list[StreamSchedule] = field(default_factory=list)  # empty with run's columns=
@@ -120,7 +120,7 @@ STREAM_ROWS = ("tokens", "price", "usage_revenue", "flat_revenue")
 # Runs x months worked out at a time: each step's arrays (512 KB) stay in the cache from one
 # step to the next, and every column is written once, into its place among the results.
 CHUNK_ELEMENTS = 1 << 16
-# ... and when the columns are not kept (`run(batch, columns=...)`, as simulate asks), where a
+# ... and when not every column is kept (`run(batch, columns=...)`, as simulate asks), where a
 # chunk's rows are memory reused from chunk to chunk: arrays of 128 KB, the ~40 of them still
 # in the cache for the next chunk. Measured (benchmarks/engine_bench.py's batch, 36 to 240
 # months): 5-20% faster than 512 KB; where the columns are kept, smaller is slower.
@@ -160,10 +160,12 @@ def run(
     unknown = kept - set(COLUMNS)
     if unknown:
         raise ValueError(f"not a monthly column of the engine: {', '.join(sorted(unknown))}")
-    wanted = SUMMARY_KEYS if figures is None else tuple(n for n in SUMMARY_KEYS if n in figures)
     unknown = set(figures or ()) - set(SUMMARY_KEYS)
     if unknown:
         raise ValueError(f"not a summary figure of the engine: {', '.join(sorted(unknown))}")
+    # with some figures only, the overflow witnesses are worked out too, for check_finite alone
+    asked = SUMMARY_KEYS if figures is None else {*figures, *OVERFLOW_WITNESSES}
+    wanted = tuple(name for name in SUMMARY_KEYS if name in asked)
     # the monthly columns worked out: every one another step reads, those kept, and those the
     # figures asked for read
     needed = set(COLUMNS).difference(LEAVES).union(kept, *(SUMMARY_READS[n] for n in wanted))
@@ -202,7 +204,8 @@ def run(
     per_run = sum(value is None for fixed in fixed_rows for value in fixed.values())
     # Every (runs, months) result kept in one block of memory, allocated once (a fresh array
     # per result costs its own page faults); what is not kept, a chunk's rows reused by each.
-    chunk = max(1, (CHUNK_ELEMENTS if columns is None else REUSED_CHUNK_ELEMENTS) // months)
+    every_column = kept == set(COLUMNS)
+    chunk = max(1, (CHUNK_ELEMENTS if every_column else REUSED_CHUNK_ELEMENTS) // months)
     keep = [name for name in COLUMNS if name in kept] + ["stream"] * (per_run * keep_streams)
     slab = iter(np.empty((len(keep), runs, months)))
     spare = iter(np.empty((len(COLUMNS) + per_run - len(keep), min(chunk, runs), months)))
@@ -300,6 +303,8 @@ def run(
         commits=_joined(kept_commits) if keep_streams else [],
     )
     check_finite(result, batch, every_figure=figures is None)
+    if figures is not None:
+        result.summary = {name: v for name, v in summary.items() if name in figures}
     return result
 
 
@@ -851,6 +856,11 @@ UNDEFINED_OK = (
 )
 
 
+# Totals every amount the engine compounds flows into (demand and prices into revenue and cash
+# in; fees, commits and overflow into inference cost and cash out; rates into the amounts they
+# convert), worked out with any figures asked for so that an overflow is refused whatever they
+# are: a ratio of two overflowed totals is NaN, which a figure may be by design.
+OVERFLOW_WITNESSES = ("total_revenue", "total_inference_cost", "total_cash_in", "total_cash_out")
 # Monthly columns that are NaN by design where undefined (no revenue, no capacity, no serving).
 UNDEFINED_COLUMNS = (
     "gross_margin_pct",
@@ -868,8 +878,9 @@ def check_finite(result: BatchResult, batch: Batch, every_figure: bool = True) -
     Validation bounds each input, but growth compounded over a long horizon can still pass
     1e308 (1000% a month for 100 years). Every money and token column flows into a summary
     total, so with `every_figure` checking the (runs,) totals is enough and costs nothing next
-    to the engine; with some figures only (`run(figures=...)`), the columns kept are checked
-    too. The refusal names the input most likely to blame, at its line (`engine.overflow`).
+    to the engine; with some figures only (`run(figures=...)`), the summary holds the
+    OVERFLOW_WITNESSES too, and the columns kept are checked as well. The refusal names the
+    input most likely to blame, at its line (`engine.overflow`).
     """
     checked = list(result.summary.items())
     if not every_figure:
