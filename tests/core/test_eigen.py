@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from commitcast.core.eigen import smallest_eigenvalue
+from commitcast.core.eigen import diagonalize, smallest_eigenvalue
 
 
 @pytest.mark.parametrize("rho", [0.9, -0.9, 0.3, 1.0, -1.0, 0.0])
@@ -48,3 +48,16 @@ def test_agrees_with_numpy_on_random_correlation_matrices():
     matrix = np.corrcoef(rng.standard_normal((40, 80)))
     expected = float(np.linalg.eigvalsh(matrix).min())
     assert smallest_eigenvalue(matrix.tolist()) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("n", "rho", "expected"), [(5, -0.3, -0.2), (60, 0.5, 0.5), (40, 0.9, 0.1)]
+)
+def test_inputs_all_correlated_alike(n, rho, expected):
+    # n inputs, every pair rho: eigenvalues 1 + (n - 1) rho (once) and 1 - rho (n - 1 times):
+    # 5 at -0.3 -> 1 - 1.2 = -0.2 and 1.3; 60 at 0.5 -> 30.5 and 0.5; 40 at 0.9 -> 36.1 and 0.1
+    matrix = [[1.0 if i == j else rho for j in range(n)] for i in range(n)]
+    assert smallest_eigenvalue(matrix) == pytest.approx(expected, abs=1e-12)
+    # a repeated eigenvalue still ends in a few sweeps (what rounding leaves off the diagonal
+    # once kept every sweep going to the bound of 64)
+    assert diagonalize([row[:] for row in matrix]) <= 10

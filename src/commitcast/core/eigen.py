@@ -27,20 +27,30 @@ def smallest_eigenvalue(matrix: Sequence[Sequence[float]]) -> float:
     """
     n = len(matrix)
     a = [[float(matrix[min(i, j)][max(i, j)]) for j in range(n)] for i in range(n)]
+    diagonalize(a)
+    return min((a[i][i] for i in range(n)), default=math.nan)
+
+
+def diagonalize(a: list[list[float]]) -> int:
+    """Rotate the symmetric `a` in place until its off-diagonal part is below rounding next to
+    its largest element; its diagonal then holds the eigenvalues. Returns the sweeps made."""
+    n = len(a)
     scale = max((abs(x) for row in a for x in row), default=0.0)
-    for _ in range(MOST_SWEEPS):
+    for sweep in range(MOST_SWEEPS):
         off = math.fsum(a[p][q] ** 2 for p in range(n) for q in range(p + 1, n))
         if off <= (1e-17 * scale) ** 2:
-            break
+            return sweep
         for p in range(n - 1):
             for q in range(p + 1, n):
                 if a[p][q] != 0.0:
                     _rotate(a, p, q)
-    return min((a[i][i] for i in range(n)), default=math.nan)
+    return MOST_SWEEPS
 
 
 def _rotate(a: list[list[float]], p: int, q: int) -> None:
-    """a <- J^T a J for the rotation J in the (p, q) plane that makes a[p][q] zero."""
+    """a <- J^T a J for the rotation J in the (p, q) plane that makes a[p][q] zero (set to
+    exactly 0, as Golub and Van Loan do: what rounding leaves there would otherwise keep a
+    matrix with repeated eigenvalues from ever passing the test of `diagonalize`)."""
     tau = (a[q][q] - a[p][p]) / (2.0 * a[p][q])
     t = math.copysign(1.0, tau) / (abs(tau) + math.hypot(tau, 1.0))
     c = 1.0 / math.hypot(t, 1.0)
@@ -52,3 +62,4 @@ def _rotate(a: list[list[float]], p: int, q: int) -> None:
     for k in range(len(a)):  # rows p and q
         x, y = rows_p[k], rows_q[k]
         rows_p[k], rows_q[k] = c * x - s * y, s * x + c * y
+    a[p][q] = a[q][p] = 0.0
