@@ -230,3 +230,27 @@ def test_by_fiscal_quarter_across_a_calendar_year(plan):
     assert cash.actual == pytest.approx(13 * -440, abs=0.005)
     # year to date and fiscal year to date are unchanged by the periods
     assert (result.ytd_months, result.fytd_months) == (1, 12)
+
+
+@pytest.mark.parametrize(
+    ("plan", "actual", "unit", "expected"),
+    [
+        # $0.004 shows as $0.00: no percent of it ($5M would be some 125 billion percent)
+        (0.004, 5e6, "money", None),
+        (-0.004, 5e6, "money", None),
+        # $0.01 shows: (2.00 - 0.01) / 0.01 = 199
+        (0.01, 2.0, "money", 199.0),
+        # 0.04% shows as 0.0%, 0.05% as 0.1%: (0.10 - 0.0005) / 0.0005 = 199
+        (0.0004, 0.1, "ratio", None),
+        (0.0005, 0.1, "ratio", 199.0),
+        # 0.4 tokens shows as 0; 0.5 as 1: (1000 - 0.5) / 0.5 = 1999
+        (0.4, 1000.0, "tokens", None),
+        (0.5, 1000.0, "tokens", 1999.0),
+    ],
+)
+def test_no_percent_of_a_plan_that_shows_as_zero(plan, actual, unit, expected):
+    found = Comparison(plan, actual, "higher", unit=unit).variance_pct
+    if expected is None:
+        assert found is None
+    else:
+        assert found == pytest.approx(expected, rel=1e-9)

@@ -23,6 +23,8 @@ from commitcast.core.display import (
     format_points,
     format_quantity,
     format_tokens,
+    near_zero_precision,
+    shows_as_zero,
 )
 
 
@@ -202,3 +204,21 @@ def test_a_unit_is_chosen_by_the_figure_as_rounded_near_the_boundary():
     assert format_tokens(994_999_999_999) == "995.00G"  # 0.994999...T -> 0.99T: in G
     assert format_quantity(899_999_999) == "900.00M"  # 0.899999999B: in M, 899.999999 -> 900.00
     assert format_quantity(995_000_000) == "1.00B"
+
+
+UNITS = ("money", "ratio", "seconds", "count", "tokens", "quantity")
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_near_zero_precision_is_what_shows_as_zero(unit):
+    # a spreadsheet finds "shows as zero" as ROUND(ABS(value) * scale, decimals) = 0: the same
+    # values as the display, either side of half the last digit shown and far from it
+    scale, decimals = near_zero_precision(unit)
+    half = 0.5 * 10.0**-decimals / scale  # $0.005, 0.05% (0.0005), 0.005 s, half a token
+    values = [half * (1 - 1e-9), half * (1 + 1e-9), 0.0, half / 10, half * 10]
+    values += list(np.random.default_rng(7).uniform(0, 4 * half, 200))
+    for value in values:
+        rounded = round(value * scale * 10**decimals)  # whole last digits shown (none at half)
+        for signed in (value, -value):
+            assert shows_as_zero(unit, signed) == (rounded == 0), (unit, signed)
+    assert shows_as_zero(unit, half * (1 - 1e-9)) and not shows_as_zero(unit, half * (1 + 1e-9))

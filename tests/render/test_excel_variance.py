@@ -9,9 +9,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from commitcast.analysis.variance import variance
+from commitcast.analysis.variance import Comparison, variance
 from commitcast.load.actuals import actuals_from_text, read_actuals
 from commitcast.load.validation import load_scenario
+from commitcast.render.excel_variance import percent_formula
 from tests.render.test_excel_actuals import (
     ACTUALS,
     BASE,
@@ -20,6 +21,7 @@ from tests.render.test_excel_actuals import (
     close_books,  # noqa: F401  (the shared LibreOffice run)
     mismatches,
 )
+from tests.render.test_excel_libreoffice import recalculate
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unable to read chart:UserWarning")
 
@@ -108,3 +110,41 @@ def test_an_edited_actual_moves_the_variance_as_re_running_variance(close_books)
     original = variance(plan, read_actuals(ACTUALS, plan), "month")
     api = original.figure("revenue.API.revenue").periods[2].variance
     assert blocks["Aug 2026"]["API revenue"][2] != pytest.approx(api, abs=1.0)
+
+
+def test_libreoffice_leaves_no_percent_of_a_plan_that_shows_as_zero(tmp_path):
+    import xlsxwriter
+
+    # plan, actual, unit: either side of showing as zero ($0.005, 0.05%, half a token)
+    cases = [
+        (0.004, 5e6, "money"),
+        (0.006, 5e6, "money"),
+        (-0.004, 2.0, "money"),
+        (0.0004, 0.1, "ratio"),
+        (0.0006, 0.1, "ratio"),
+        (0.4, 1000.0, "tokens"),
+        (0.6, 1000.0, "tokens"),
+        (0.004, 0.65, "seconds"),
+    ]
+    path = tmp_path / "percent.xlsx"
+    book = xlsxwriter.Workbook(path)
+    ws = book.add_worksheet("P")
+    for row, (plan, actual, unit) in enumerate(cases, start=1):
+        ws.write_number(f"A{row}", plan)
+        ws.write_number(f"B{row}", actual)
+        ws.write_formula(f"C{row}", f"=B{row}-A{row}", None, actual - plan)
+        ws.write_formula(f"D{row}", percent_formula(f"C{row}", f"A{row}", unit), None, "?")
+    book.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    recalculate([path], out)
+    sheet = openpyxl.load_workbook(out / path.name, data_only=True)["P"]
+    for row, (plan, actual, unit) in enumerate(cases, start=1):
+        expected = Comparison(plan, actual, "higher", unit=unit).variance_pct
+        found = sheet[f"D{row}"].value
+        if expected is None:
+            assert found in (None, ""), (plan, unit, found)
+        else:
+            assert found == pytest.approx(expected, rel=1e-9), (plan, unit)
+    # the cases do fall either side: five of the eight have no percent, three have one
+    assert sum(Comparison(p, a, "higher", unit=u).variance_pct is None for p, a, u in cases) == 5

@@ -2,9 +2,10 @@
 
 For each closed month (or period: quarter, year, fiscal quarter, fiscal year) and each figure
 the actuals give, the plan's figure, the actual one, the variance (actual - plan), the variance
-as a share of |plan| (undefined when the plan is 0) and whether it is favourable: by the
-figure's sense in the measures registry (more revenue is favourable, more cost is not, a neutral
-figure is neither). Year-to-date and fiscal-year-to-date totals are as of the last closed month.
+as a share of |plan| (undefined where the plan shows as zero, $0.00 or 0.0%) and whether it is
+favourable: by the figure's sense in the measures registry (more revenue is favourable, more
+cost is not, a neutral figure is neither). Year-to-date and fiscal-year-to-date totals are as
+of the last closed month.
 
 Which figures:
 
@@ -55,6 +56,7 @@ from typing import Literal, cast
 
 import numpy as np
 
+from commitcast.core.display import shows_as_zero
 from commitcast.core.measures import MILLION, MONTHLY, Sense, Unit
 from commitcast.engine.projection import Period, Projection, period_label, projection
 from commitcast.load.actuals import column_name
@@ -107,8 +109,10 @@ class Comparison:
 
     @property
     def variance_pct(self) -> float | None:
-        """variance / |plan|; None when the plan is 0."""
-        return None if self.plan == 0 else self.variance / abs(self.plan)
+        """variance / |plan|; None when the plan shows as zero in its unit ($0.00, 0.0%), as
+        compare's percent (analysis.compare.delta): a percent of what shows as 0 is no figure
+        a reader can check."""
+        return None if shows_as_zero(self.unit, self.plan) else self.variance / abs(self.plan)
 
     @property
     def assessment(self) -> Assessment:

@@ -179,6 +179,18 @@ def shows_as_zero(unit: str, value: float) -> bool:
     return format_unit(unit, abs(value)) == format_unit(unit, 0.0)
 
 
+# Near zero, what each unit shows: |value| x scale to so many decimals ($0.00, 0.0%, 0.00 s,
+# a count of tokens). For a spreadsheet's formula: a value shows as zero where
+# ROUND(ABS(value) * scale, decimals) = 0, as `shows_as_zero` finds (a test holds them together).
+_NEAR_ZERO = {"ratio": (100.0, 1), "seconds": (1.0, 2), "count": (1.0, 0)}
+_NEAR_ZERO |= {"tokens": (1.0, 0), "quantity": (1.0, 0)}
+
+
+def near_zero_precision(unit: str) -> tuple[float, int]:
+    """(scale, decimals) of `unit` near zero (money, and any other unit: cents)."""
+    return _NEAR_ZERO.get(unit, (1.0, 2))
+
+
 def format_seconds(value: float | None) -> str:
     """A duration in seconds: 0.42 s, 12.50 s; '' for undefined."""
     if undefined(value):

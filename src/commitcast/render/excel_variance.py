@@ -8,7 +8,7 @@ in each, a row per figure the actuals give or move (analysis.variance's figures,
   the month's share of demand served + its flat revenue; a contract's fees: its Contracts row);
 - actual: the Actuals sheet's input cell for a figure given (empty where the month leaves it
   blank), the re-forecast's closed month for a figure recomputed from the month's figures;
-- variance = actual - plan; variance % = variance / |plan| (empty when the plan is 0);
+- variance = actual - plan; variance % = variance / |plan| (empty where the plan shows as 0);
 - F or U by the figure's sense (core.measures; empty: on plan within half a cent, half a token
   or 1e-9, or a neutral figure).
 
@@ -33,6 +33,7 @@ from commitcast.analysis.variance import (
     Variance,
     variance,
 )
+from commitcast.core.display import near_zero_precision
 from commitcast.core.measures import MONTHLY
 from commitcast.render.excel_actuals import Close, month_text
 from commitcast.render.excel_calc import FIRST_COL, CalcSheet
@@ -190,7 +191,7 @@ def write_variance(
         ws.write_formula(
             row,
             PCT,
-            f'=IF({e}="","",IF({c}<>0,{e}/MAX({c},-{c}),""))',
+            percent_formula(e, c, line.unit),
             pct_fmt,
             cell_value(pct, ""),
         )
@@ -395,3 +396,11 @@ def _tokens_key(report: Variance, stream: str) -> str:
         if line.item == stream and line.key.endswith(".tokens") and line.key.startswith("revenue."):
             return line.key
     return "\0none"
+
+
+def percent_formula(variance: str, plan: str, unit: str) -> str:
+    """variance / |plan|, empty where the plan shows as zero in `unit` (as
+    analysis.variance's Comparison.variance_pct: core.display.shows_as_zero)."""
+    scale, decimals = near_zero_precision(unit)
+    shown = f"ROUND(ABS({plan}){'' if scale == 1 else f'*{scale:g}'},{decimals})"
+    return f'=IF({variance}="","",IF({shown}<>0,{variance}/MAX({plan},-{plan}),""))'

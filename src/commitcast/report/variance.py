@@ -2,11 +2,11 @@
 `commitcast variance`.
 
 Numbers are unrounded; a ratio's variance is in points as a fraction (0.02 is 2 points);
-`variance_pct` is the variance over |plan| (null when the plan is 0). The CSV is one tidy table:
-a row per period (then `YTD <year>` and `FYTD FY<year>`) and figure; each stream's revenue split
-follows its figures as rows `revenue.<name>.price_per_million_tokens` (plan and actual price)
-and `revenue.<name>.volume`, `.price_effect` and `.flat` (variance only: the parts, which add
-up to the stream's revenue variance).
+`variance_pct` is the variance over |plan| (null where the plan shows as zero). The CSV is one
+tidy table: a row per period (then `YTD <year>` and `FYTD FY<year>`) and figure; each stream's
+revenue split follows its figures as rows `revenue.<name>.price_per_million_tokens` (plan and
+actual price) and `revenue.<name>.volume`, `.price_effect` and `.flat` (variance only: the
+parts, which add up to the stream's revenue variance).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from commitcast.analysis.variance import Comparison, RevenueSplit, Variance
+from commitcast.core.display import shows_as_zero
 from commitcast.load.actuals import column_name
 from commitcast.report.projection import scenario_source
 
@@ -141,7 +142,7 @@ def _split_rows(span: str, name: str, s: RevenueSplit) -> list[list[Any]]:
     if s.plan_price is not None or s.actual_price is not None:
         plan, actual = s.plan_price, s.actual_price
         change = None if plan is None or actual is None else actual - plan
-        pct = None if change is None or not plan else change / abs(plan)
+        pct = None if change is None or shows_as_zero("money", plan) else change / abs(plan)
         rows.append([span, price, "split", s.months, plan, actual, change, pct, ""])
     for part, value in zip(SPLIT_PARTS, (s.volume, s.price, s.flat), strict=True):
         c = Comparison(0.0, value, "higher", s.months)
