@@ -26,6 +26,7 @@ import numpy as np
 from same_figures import ROOT, SCENARIOS, worktree
 
 DUMP = """
+import inspect
 import sys
 from pathlib import Path
 import numpy as np
@@ -57,9 +58,9 @@ for name in sys.argv[3:]:
         out |= {f"{key} summary {k}": v for k, v in result.summary.items()}
         # as simulate runs it: two columns kept, the others in memory reused chunk by chunk,
         # and its seven figures (a revision before run(figures=...) works out all of them)
-        try:
+        if "figures" in inspect.signature(run).parameters:
             kept = run(batch, columns=("cumulative_cash", "utilization"), figures=FIGURES)
-        except TypeError:
+        else:
             kept = run(batch, columns=("cumulative_cash", "utilization"))
         kept.summary = {k: v for k, v in kept.summary.items() if k in FIGURES}
         out |= {f"{key} kept column {k}": v for k, v in kept.columns.items()}
