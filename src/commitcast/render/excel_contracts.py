@@ -146,7 +146,7 @@ def _scenario(
     out = []
     horizon_end = scenario.months + 1  # grid index after the horizon's last month
     for index, schedule in enumerate(result.result.contracts):
-        out.append(_contract(s, formats, scenario, a, grid, index, schedule, horizon_end))
+        out.append(_contract(s, scenario, a, grid, index, schedule, horizon_end))
     return out
 
 
@@ -165,7 +165,6 @@ def _run_out(full: FullSchedule, contract: Contract, grid: MonthGrid) -> np.ndar
 
 def _contract(
     s: SeriesSheet,
-    formats: Formats,
     scenario: Scenario,
     a: Inputs,
     grid: MonthGrid,
