@@ -689,15 +689,15 @@ def _project(
     if "cumulative_cash" in needed:
         np.cumsum(net, axis=1, out=out["cumulative_cash"])
     # the rest are leaves (see LEAVES): worked out where kept or read by a figure
-    for name, value in (
-        ("committed_fees", fees),
-        ("capacity_tokens", c["capacity"]),
-        ("fees_paid", c["fees_paid"]),
-        ("sla_credits_receivable", c["credits"]),
-        ("prepaid_fees", c["prepaid"]),
-    ):
-        if name in needed:
-            out[name][...] = value
+    _copies(
+        out,
+        needed,
+        committed_fees=fees,
+        capacity_tokens=c["capacity"],
+        fees_paid=c["fees_paid"],
+        sla_credits_receivable=c["credits"],
+        prepaid_fees=c["prepaid"],
+    )
     if "remaining_obligation" in needed:
         out["remaining_obligation"][...] = c["obligation"]
         if bought.commits:
@@ -798,16 +798,16 @@ def _operations(
     """The operating figures of a chunk of runs: GPU-hours, credits, training share, the
     serving peak and its queue wait, and fees per million tokens served; each a leaf (see
     LEAVES), worked out where `needed`."""
-    for name, value in (
-        ("available_tokens", c["available"]),
-        ("gpu_hours", c["gpu_hours"]),
-        ("available_gpus", c["gpus"]),
-        ("sla_credits", c["credits"]),
-        ("gpu_fees", c["gpu_fees"]),
-        ("training_share", c["share"]),
-    ):
-        if name in needed:
-            out[name][...] = value
+    _copies(
+        out,
+        needed,
+        available_tokens=c["available"],
+        gpu_hours=c["gpu_hours"],
+        available_gpus=c["gpus"],
+        sla_credits=c["credits"],
+        gpu_fees=c["gpu_fees"],
+        training_share=c["share"],
+    )
     if "cost_per_million_tokens" in needed:
         served = out["served_tokens"]
         per_million = np.divide(out["inference_fees"], served, out=out["cost_per_million_tokens"])
@@ -824,6 +824,14 @@ def _operations(
         wait[...] = queue_wait(
             peak, out["serving_slots"], c["arrival_cv"], c["service_cv"], c["request_seconds"]
         )
+
+
+def _copies(out: dict[str, np.ndarray], needed: Collection[str], **columns: np.ndarray) -> None:
+    """Each of `columns` (an input or a contract total, shown month by month) into its column
+    of `out`, where needed."""
+    for name, value in columns.items():
+        if name in needed:
+            out[name][...] = value
 
 
 def _undefined_where(values: np.ndarray, defined: np.ndarray) -> None:
