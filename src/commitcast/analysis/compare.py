@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from commitcast.core.display import shows_as_zero
+from commitcast.core.display import percent_of
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, Unit, unit_of
 from commitcast.engine.projection import PERIODS, Period, Projection, projection
@@ -64,8 +64,7 @@ def delta(base: float | str | None, other: float | str | None, unit: Unit = "mon
     if base is None or other is None or isinstance(base, str) or isinstance(other, str):
         return Delta(None, None)
     amount = other - base
-    percent = None if shows_as_zero(unit, base) else amount / abs(base)
-    return Delta(amount, percent)
+    return Delta(amount, percent_of(amount, base, unit))
 
 
 def comparison_of(projections: list[Projection]) -> Comparison:

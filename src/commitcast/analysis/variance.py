@@ -56,7 +56,7 @@ from typing import Literal, cast
 
 import numpy as np
 
-from commitcast.core.display import shows_as_zero
+from commitcast.core.display import percent_of
 from commitcast.core.measures import MILLION, MONTHLY, Sense, Unit
 from commitcast.engine.projection import Period, Projection, period_label, projection
 from commitcast.load.actuals import column_name
@@ -112,7 +112,7 @@ class Comparison:
         """variance / |plan|; None when the plan shows as zero in its unit ($0.00, 0.0%), as
         compare's percent (analysis.compare.delta): a percent of what shows as 0 is no figure
         a reader can check."""
-        return None if shows_as_zero(self.unit, self.plan) else self.variance / abs(self.plan)
+        return percent_of(self.variance, self.plan, self.unit)
 
     @property
     def assessment(self) -> Assessment:

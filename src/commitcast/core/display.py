@@ -179,6 +179,12 @@ def shows_as_zero(unit: str, value: float) -> bool:
     return format_unit(unit, abs(value)) == format_unit(unit, 0.0)
 
 
+def percent_of(amount: float, base: float, unit: str) -> float | None:
+    """`amount` as a share of |base| (a difference's percent); None where the base shows as
+    zero in its `unit`, exactly 0 or not (compare's and variance's percents alike)."""
+    return None if shows_as_zero(unit, base) else amount / abs(base)
+
+
 # Near zero, what each unit shows: |value| x scale to so many decimals ($0.00, 0.0%, 0.00 s,
 # a count of tokens). For a spreadsheet's formula: a value shows as zero where
 # ROUND(ABS(value) * scale, decimals) = 0, as `shows_as_zero` finds (a test holds them together).

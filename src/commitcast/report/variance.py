@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from commitcast.analysis.variance import Comparison, RevenueSplit, Variance
-from commitcast.core.display import shows_as_zero
+from commitcast.core.display import percent_of
 from commitcast.load.actuals import column_name
 from commitcast.report.projection import scenario_source
 
@@ -142,7 +142,7 @@ def _split_rows(span: str, name: str, s: RevenueSplit) -> list[list[Any]]:
     if s.plan_price is not None or s.actual_price is not None:
         plan, actual = s.plan_price, s.actual_price
         change = None if plan is None or actual is None else actual - plan
-        pct = None if change is None or shows_as_zero("money", plan) else change / abs(plan)
+        pct = None if change is None else percent_of(change, plan, "money")
         rows.append([span, price, "split", s.months, plan, actual, change, pct, ""])
     for part, value in zip(SPLIT_PARTS, (s.volume, s.price, s.flat), strict=True):
         c = Comparison(0.0, value, "higher", s.months)
