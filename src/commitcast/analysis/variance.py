@@ -186,6 +186,18 @@ class RevenueSplit:
         """Actual usage revenue per million tokens (None without tokens)."""
         return self.actual_usage / self.actual_tokens * MILLION if self.actual_tokens else None
 
+    @property
+    def price_change(self) -> float | None:
+        """actual_price - plan_price (None without either)."""
+        plan, actual = self.plan_price, self.actual_price
+        return None if plan is None or actual is None else actual - plan
+
+    @property
+    def price_change_pct(self) -> float | None:
+        """price_change / |plan_price| (None where either is, or the plan price shows as 0)."""
+        change = self.price_change
+        return None if change is None else percent_of(change, self.plan_price, "money")
+
 
 @dataclass(frozen=True)
 class StreamSplit:

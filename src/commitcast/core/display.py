@@ -188,8 +188,13 @@ def percent_of(amount: float, base: float, unit: str) -> float | None:
 # Near zero, what each unit shows: |value| x scale to so many decimals ($0.00, 0.0%, 0.00 s,
 # a count of tokens). For a spreadsheet's formula: a value shows as zero where
 # ROUND(ABS(value) * scale, decimals) = 0, as `shows_as_zero` finds (a test holds them together).
-_NEAR_ZERO = {"ratio": (100.0, 1), "seconds": (1.0, 2), "count": (1.0, 0)}
-_NEAR_ZERO |= {"tokens": (1.0, 0), "quantity": (1.0, 0)}
+_NEAR_ZERO = {
+    "ratio": (100.0, 1),
+    "seconds": (1.0, 2),
+    "count": (1.0, 0),
+    "tokens": (1.0, 0),
+    "quantity": (1.0, 0),
+}
 
 
 def near_zero_precision(unit: str) -> tuple[float, int]:

@@ -32,19 +32,6 @@ from commitcast.model.uncertainty import (
 PSD_TOLERANCE = 1e-10
 
 
-def _correlated_matrix(correlations: list[tuple[str, str, float]]) -> list[list[float]]:
-    """The correlation matrix of the inputs named in a pair (1 on the diagonal, 0 for pairs
-    not listed). The copula's matrix over every uncertain input is this one beside an identity
-    for the inputs in no pair, whose eigenvalues, 1, are never its smallest (this one's
-    eigenvalues average 1)."""
-    keys = list(dict.fromkeys(key for a, b, _ in correlations for key in (a, b)))
-    where = {key: i for i, key in enumerate(keys)}
-    matrix = [[float(i == j) for j in range(len(keys))] for i in range(len(keys))]
-    for a, b, rho in correlations:
-        matrix[where[a]][where[b]] = matrix[where[b]][where[a]] = rho
-    return matrix
-
-
 def after_overrides(
     before: Scenario,
     after: Scenario,
@@ -343,7 +330,10 @@ def _resolve_correlations(
             uncertainty.correlations.append((keys[0], keys[1], pair.rho))
     if problems or not uncertainty.correlations:
         return problems
-    lowest = smallest_eigenvalue(_correlated_matrix(uncertainty.correlations))
+    # over the inputs named in a pair: the copula's matrix is theirs beside an identity for
+    # the inputs in no pair, whose eigenvalues, 1, are never its smallest (theirs average 1)
+    paired = dict.fromkeys(key for a, b, _ in uncertainty.correlations for key in (a, b))
+    lowest = smallest_eigenvalue(uncertainty.correlation_rows(list(paired)))
     if lowest < -PSD_TOLERANCE:
         problems.append(
             problem_at(

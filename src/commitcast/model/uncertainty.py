@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -401,15 +402,20 @@ class Uncertainty:
             [c for c in self.correlations if not is_fixed(c[0], keys) | is_fixed(c[1], keys)],
         )
 
+    def correlation_rows(self, keys: Sequence[str]) -> list[list[float]]:
+        """The correlation matrix of `keys` (every input named in a pair among them), as
+        lists: 1 on the diagonal, rho for each pair, 0 for pairs not listed."""
+        where = {key: i for i, key in enumerate(keys)}
+        rows = [[float(i == j) for j in range(len(keys))] for i in range(len(keys))]
+        for a, b, rho in self.correlations:
+            rows[where[a]][where[b]] = rows[where[b]][where[a]] = rho
+        return rows
+
     def matrix(self) -> np.ndarray:
+        """The copula's correlation matrix over every uncertain input (`keys`' order)."""
         import numpy as np
 
-        keys = self.keys()
-        where = {key: i for i, key in enumerate(keys)}
-        matrix = np.eye(len(keys))
-        for a, b, rho in self.correlations:
-            matrix[where[a], where[b]] = matrix[where[b], where[a]] = rho
-        return matrix
+        return np.array(self.correlation_rows(self.keys()), dtype=np.float64)
 
     def factor(self) -> np.ndarray | None:
         """L with L @ L.T = the correlation matrix; None when there are no correlations."""

@@ -157,17 +157,10 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     term = "non-cancelable term" if lease.term == "noncancelable" else "full term"
     title = f"{contract.name}: lease, {STANDARDS[lease.standard]}, {term}"
     s.section(title)
-    refs: dict[str, str] = {}
-
-    def scalar(key: str, label: str, formula: str, value: float, kind: str) -> str:
-        refs[key] = s.scalar(label, formula, value, kind)
-        return refs[key]
-
     given_value = float(
         contract.termination is not None and contract.termination.notice_given is not None
     )
-    given = scalar(
-        "given",
+    given = s.scalar(
         "Notice given (1 = yes)",
         f'=IF({allowed}="yes",IF({notice}="",0,1),0)',
         given_value,
@@ -177,8 +170,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     from commitcast.core.calendar import day_number
 
     service_stop = _service_stop(contract)
-    svc = scalar(
-        "service_stop",
+    svc = s.scalar(
         "First day without service",
         f"=IF({given}=1,IF({notice}+{days}<={end},{notice}+{days},{end}+1),{end}+1)",
         float(day_number(service_stop)),
@@ -188,31 +180,28 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     stop_formula = f"={svc}"
     if lease.term == "noncancelable":
         stop_formula = f'=IF({allowed}="yes",MIN({svc},{earliest}+{days}),{svc})'
-    stop = scalar(
-        "stop", "First day after the lease term", stop_formula, float(day_number(stop_day)), "date"
+    stop = s.scalar(
+        "First day after the lease term", stop_formula, float(day_number(stop_day)), "date"
     )
-    last = scalar(
-        "last", "Last day of the lease term", f"={stop}-1", float(day_number(stop_day)) - 1, "date"
+    last = s.scalar(
+        "Last day of the lease term", f"={stop}-1", float(day_number(stop_day)) - 1, "date"
     )
-    ends_early = scalar(
-        "early",
+    ends_early = s.scalar(
         "Term ends early: termination fee paid (1 = yes)",
         f"=IF({stop}<={end},1,0)",
         float(early),
         "flag",
     )
-    charged = scalar(
-        "charged",
+    charged = s.scalar(
         "... and charged by the notice given (1 = yes)",
         f"=IF({given}*{ends_early}=1,IF({stop}={svc},1,0),0)",
         float(early and service_stop == stop_day and given_value == 1.0),
         "flag",
     )
-    term_days = scalar(
-        "term_days", "Days in the lease term", f"={stop}-{start}", float(lease.term_days), "int"
+    term_days = s.scalar(
+        "Days in the lease term", f"={stop}-{start}", float(lease.term_days), "int"
     )
-    short = scalar(
-        "short",
+    short = s.scalar(
         "Short-term: term of 12 months or less (1 = yes)",
         # the same day 12 months after the start, held to the month's end, in the common
         # functions only: the last day of the month before + the day of the month, at most
@@ -222,8 +211,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
         float(lease.short_term),
         "flag",
     )
-    r = scalar(
-        "r",
+    r = s.scalar(
         "Monthly rate r = (1 + borrowing rate)^(1/12) - 1",
         f"=POWER(1+{borrowing},1/12)-1",
         lease.monthly_rate,
@@ -465,8 +453,7 @@ def _lease(s: SeriesSheet, formats: Formats, lease: LeaseSchedule, a: Inputs) ->
     )
     ws.write_string(total_row, 0, "Total lease payments (undiscounted)")
     ws.write_formula(total_row, 1, f"=SUM({pay_span})", money_fmt, lease.total_payments)
-    refs.update(l0=l0, total=total, short=short)
-    return _LeaseCells(lease, s, refs)
+    return _LeaseCells(lease, s, {"l0": l0, "short": short})
 
 
 def _service_stop(contract: Any) -> Any:

@@ -645,20 +645,12 @@ def _billing(
     """A reserved contract's billing periods and prepayment (engine.contracts._payments):
     rows by key, and the `simple` flag cell (billed monthly, no prepayment: the rule of the
     Fees paid row without them)."""
-    ws, formats = s.ws, s.formats
     every, timing = a[f"{p}.payment.every_months"], a[f"{p}.payment.timing"]
     amount, paid_on = a[f"{p}.prepayment.amount"], a[f"{p}.prepayment.paid"]
     applied, refundable = a[f"{p}.prepayment.applied"], a[f"{p}.prepayment.refundable"]
     ms, dim, k = s.r("ms"), s.r("dim"), s.r(key + "k")
     values = _billing_values(contract, full, grid, last_day)
     out: dict[str, Any] = {}
-
-    def scalar(label: str, formula: str, value: float, kind: str) -> str:
-        ws.write_string(s.row, 0, label)
-        fmt = formats.get(num_format=s.num_formats[kind], bold=True)
-        ws.write_formula(s.row, 1, formula, fmt, value)
-        s.row += 1
-        return f"$B${s.row}"
 
     def row(name: str, label: str, kind: str, formula: str, anchored: bool = False) -> int:
         s.series(
@@ -673,7 +665,7 @@ def _billing(
         out[name] = s.r(key + name)
         return out[name]
 
-    out["simple"] = scalar(
+    out["simple"] = s.scalar(
         "Billed monthly without a prepayment (1 = yes)",
         f"=IF(({every}=1)*({amount}<=0)=1,1,0)",
         values["simple"],
@@ -749,7 +741,7 @@ def _billing(
         f'=IF({applied}="pro_rata",IF({total}>0,{C}{eligible}*MIN({amount},{total})/{total},0),'
         f"{C}{covered}-{P}{covered})",
     )
-    unused = scalar(
+    unused = s.scalar(
         "Prepayment unused at the end of service",
         f"=MAX({amount}-SUM(${first}{out['applied']}:${last_col}{out['applied']}),0)",
         values["unused"],

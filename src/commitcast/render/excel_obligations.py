@@ -283,14 +283,13 @@ def _months(
     )
     out = []
     for index, (line, c) in enumerate(zip(table.contracts, cells, strict=True)):
-        rows = _contract(s, formats, result, a, index, line, c, as_of)
+        rows = _contract(s, result, a, index, line, c, as_of)
         out.append({"k": s.r("k"), **rows, "end": s.row})
     return out
 
 
 def _contract(
     s: SeriesSheet,
-    formats: Formats,
     result: Projection,
     a: Inputs,
     index: int,
@@ -302,9 +301,9 @@ def _contract(
     cancelable payments."""
     contract = result.scenario.contracts[index]
     if contract.kind == "commit":
-        return _commit(s, formats, result, a, index, line, cells, as_of)
+        return _commit(s, result, a, index, line, cells, as_of)
     if contract.payment.every_months > 1 or contract.prepayment is not None:
-        return _billed(s, formats, result, a, index, line, cells, as_of)
+        return _billed(s, result, a, index, line, cells, as_of)
     full = result.result.contracts[index].full
     ms, dim = s.r("ms"), s.r("dim")
     p = f"contracts[{index}]"
@@ -478,7 +477,6 @@ def _rate(
 
 def _commit(
     s: SeriesSheet,
-    formats: Formats,
     result: Projection,
     a: Inputs,
     index: int,
@@ -659,7 +657,6 @@ def _commit(
 
 def _billed(
     s: SeriesSheet,
-    formats: Formats,
     result: Projection,
     a: Inputs,
     index: int,
@@ -733,7 +730,7 @@ def _billed(
         pay - 1,
         FIRST_COL + count,
         f'=IF({refundable}="yes",{left},MAX({left},0)){x}',
-        formats.get(num_format=s.num_formats["money"]),
+        s.formats.get(num_format=s.num_formats["money"]),
         pay_v[count - 1],
     )
 

@@ -385,7 +385,7 @@ def monthly_tables(
 
     cell = {name: FigureLines(lines) for name, lines in columns.items()}
 
-    def header(name: str, narrow: bool) -> str:
+    def heading(name: str, narrow: bool) -> str:
         return name.replace("_", "_\n") if narrow else name
 
     def table(title: str, names: Sequence[str], narrow: bool) -> Table:
@@ -393,15 +393,15 @@ def monthly_tables(
         for name in leading:
             table.add_column(name, no_wrap=True)
         for name in names:
-            table.add_column(header(name, narrow), justify="right", no_wrap=True)
+            table.add_column(heading(name, narrow), justify="right", no_wrap=True)
         table.add_row(*(cell[name] for name in leading), *(cell[name] for name in names))
         return table
 
-    def fit(title: str, names: Sequence[str], narrow: bool) -> bool:
+    def fit(names: Sequence[str], narrow: bool) -> bool:
         if console is None:
             return True
-        # the natural width of `table(title, names, narrow, ...)` (a title never widens it)
-        headers = [*leading, *(header(name, narrow) for name in names)]
+        # the natural width of `table(title, names, narrow)` (a title never widens it)
+        headers = [*leading, *(heading(name, narrow) for name in names)]
         return grid_width(headers, [cell[n].width for n in (*leading, *names)]) <= console.width
 
     tables = []
@@ -409,13 +409,13 @@ def monthly_tables(
         names = [name for name in group if name in visible]
         if not names:
             continue
-        if fit(title, names, narrow=False):
+        if fit(names, narrow=False):
             tables.append(table(title, names, narrow=False))
             continue
         # narrow headers, and the group in as few tables of even size as fit
         for count in range(1, len(names) + 1):
             parts = split_evenly(names, count)
-            if all(fit(title, part, narrow=True) for part in parts):
+            if all(fit(part, narrow=True) for part in parts):
                 break
         for index, part in enumerate(parts):
             label = f"{title} ({index + 1} of {len(parts)})" if len(parts) > 1 else title

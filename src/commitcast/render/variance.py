@@ -109,11 +109,7 @@ def _split_lines(s: RevenueSplit, currency: str, flat_shown: bool) -> list[tuple
     """(label, plan, actual, variance, assessment) for a stream's split rows."""
     lines = []
     if s.plan_price is not None or s.actual_price is not None:
-        change = (
-            None
-            if s.plan_price is None or s.actual_price is None
-            else s.actual_price - s.plan_price
-        )
+        change = s.price_change
         lines.append(
             (
                 "  price per M tokens",

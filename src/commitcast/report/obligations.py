@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from commitcast.analysis.obligations import FIGURES, Line, Obligations
-from commitcast.model.scenario import Scenario
 from commitcast.report.projection import scenario_source
 
 TOTAL = "total"
@@ -26,14 +25,10 @@ def _figures(line: Line, periods: list[str]) -> dict[str, dict[str, float]]:
     }
 
 
-def _scenario(scenario: Scenario) -> dict[str, Any]:
-    return scenario_source(scenario) | {"fiscal_year_start_month": scenario.fiscal_year_start_month}
-
-
 def obligations_dict(result: Obligations) -> dict[str, Any]:
     periods = result.periods
     return {
-        "scenario": _scenario(result.scenario),
+        "scenario": scenario_source(result.scenario, fiscal_year=True),
         "overrides": list(result.scenario.provenance.overrides),
         "as_of": result.as_of.isoformat(),
         "by": result.by,

@@ -13,16 +13,20 @@ from commitcast.engine.projection import Period, Projection
 from commitcast.model.scenario import Scenario
 
 
-def scenario_source(scenario: Scenario) -> dict[str, Any]:
+def scenario_source(scenario: Scenario, *, fiscal_year: bool = False) -> dict[str, Any]:
     """Which scenario, in which currency, from which file (and its hash): the head of every
-    JSON document's `scenario`."""
+    JSON document's `scenario`; with `fiscal_year`, the month its fiscal year starts too (for
+    documents by fiscal period)."""
     source = scenario.provenance
-    return {
+    head = {
         "name": scenario.name,
         "currency": scenario.currency,
         "file": source.file,
         "sha256": source.sha256,
     }
+    if fiscal_year:
+        head["fiscal_year_start_month"] = scenario.fiscal_year_start_month
+    return head
 
 
 def scenario_header(scenario: Scenario, labels: list[str]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from commitcast.analysis.variance import Comparison, RevenueSplit, Variance
-from commitcast.core.display import percent_of
 from commitcast.load.actuals import column_name
 from commitcast.report.projection import scenario_source
 
@@ -76,8 +75,7 @@ def variance_dict(result: Variance) -> dict[str, Any]:
     scenario, actuals = result.scenario, result.actuals
     source = scenario.provenance
     return {
-        "scenario": scenario_source(scenario)
-        | {"fiscal_year_start_month": scenario.fiscal_year_start_month},
+        "scenario": scenario_source(scenario, fiscal_year=True),
         "overrides": list(source.overrides),
         "actuals": {
             "file": actuals.file,
@@ -140,10 +138,10 @@ def _split_rows(span: str, name: str, s: RevenueSplit) -> list[list[Any]]:
     price = column_name("revenue", name, "price_per_million_tokens")
     rows: list[list[Any]] = []
     if s.plan_price is not None or s.actual_price is not None:
-        plan, actual = s.plan_price, s.actual_price
-        change = None if plan is None or actual is None else actual - plan
-        pct = None if change is None else percent_of(change, plan, "money")
-        rows.append([span, price, "split", s.months, plan, actual, change, pct, ""])
+        rows.append(
+            [span, price, "split", s.months, s.plan_price, s.actual_price]
+            + [s.price_change, s.price_change_pct, ""]
+        )
     for part, value in zip(SPLIT_PARTS, (s.volume, s.price, s.flat), strict=True):
         c = Comparison(0.0, value, "higher", s.months)
         key = column_name("revenue", name, part)
