@@ -80,10 +80,22 @@ def test_runs_in_any_order_are_found_from_their_brackets_alone(monkeypatch) -> N
     np.testing.assert_array_equal(values, kept)
 
 
-def test_a_sample_unlike_the_rest_falls_back_to_one_whole_partition(monkeypatch) -> None:
+def test_the_first_and_last_values_are_found_from_brackets_open_at_one_end(monkeypatch) -> None:
+    sizes = partitions(monkeypatch)
+    values = np.random.default_rng(9).normal(size=100_000)
+    ranks = [0, values.size - 1]
+    np.testing.assert_array_equal(order_statistics(values.copy(), ranks), np.sort(values)[ranks])
+    assert len(sizes) == 2
+    assert max(sizes) < 0.01 * values.size
+
+
+@pytest.mark.parametrize("shift", [1_000.0, -1_000.0], ids=["sample-above", "sample-below"])
+def test_a_sample_unlike_the_rest_falls_back_to_one_whole_partition(monkeypatch, shift) -> None:
+    # the sampled values all far above (or below) the others: the median's bracket holds the
+    # runs' ranks only above (below) where the median is, and the check finds it missed
     sizes = partitions(monkeypatch)
     values = np.random.default_rng(6).normal(size=100_000)
-    values[::SAMPLE_EVERY] += 1_000.0  # the sampled values all far above the others
+    values[::SAMPLE_EVERY] += shift
     ranks = [49_999, 50_000]
     expected = np.sort(values)[ranks]
     np.testing.assert_array_equal(order_statistics(values, ranks), expected)
@@ -99,6 +111,17 @@ def test_mostly_equal_values_fall_back_to_one_whole_partition(monkeypatch) -> No
     expected = np.sort(values)[ranks]
     np.testing.assert_array_equal(order_statistics(values, ranks), expected)
     # P5's bracket, among the other 10%, was small; P50's held the 1.0s: all partitioned
+    assert len(sizes) == 2
     assert sizes[0] < 0.1 * values.size
     assert sizes[-1] == values.size
     assert np.count_nonzero(values == 1.0) > MOST * values.size
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    # docs/simulate.md: for 100,000 runs P5 lies at 0.05 x 99,999 = 4,999.95, the 5,000th
+    # smallest value plus 0.95 of the step to the 5,001st. With the runs 0, 1, ..., 99,999 (in
+    # a shuffled order) those are 4,999 and 5,000: P5 = 4,999 + 0.95 x 1 = 4,999.95; P50 at
+    # 0.5 x 99,999 = 49,999.5: 49,999.5; P95 at 94,999.05: 94,999.05.
+    values = np.random.default_rng(8).permutation(100_000).astype(np.float64)
+    got = linear_percentiles(values, (5, 50, 95))
+    np.testing.assert_allclose(got, [4_999.95, 49_999.5, 94_999.05], rtol=1e-9, atol=0)

@@ -6,7 +6,9 @@ month finds them, but touches every value several times. Here a sample of the va
 brackets each order statistic between two of the month's own values; one pass then counts the
 values below the bracket and picks out the few inside it, and only those are partitioned. The
 values found are the very elements a sort would put at those ranks (selection, no arithmetic),
-so every percentile worked out from them is the same to the last bit. Where a bracket misses
+so every percentile worked out from them is the same to the last bit (but for the sign of a
+zero: -0.0 and 0.0 compare equal, so which of the two is found at a rank is not fixed, as it is
+not with numpy's own partition either; a zero is shown as 0 either way). Where a bracket misses
 (values in an unusual order, or a sample unlike the rest), the whole array is partitioned as
 before: slower, never different.
 """
@@ -39,19 +41,22 @@ def order_statistics(values: np.ndarray, ranks: list[int]) -> np.ndarray:
         return _partitioned(values, ranks)
     sample = values[::SAMPLE_EVERY].copy()
     m = sample.size
-    brackets = []  # (lowest sample rank, highest sample rank, the ranks it must hold)
+    # (lowest sample rank, highest sample rank, the ranks it must hold); a rank past either
+    # end of the sample leaves that side of the bracket open
+    brackets: list[tuple[int, int, list[int]]] = []
     for k in ranks:
         q = k / (n - 1)
         reach = math.ceil(REACH * math.sqrt(m * q * (1 - q))) + 2
         low = math.floor(q * (m - 1)) - reach
         high = math.ceil(q * (m - 1)) + reach
         if brackets and low <= brackets[-1][1]:  # overlapping: one bracket for both
-            brackets[-1] = (brackets[-1][0], high, [*brackets[-1][2], k])
+            first, last, held = brackets[-1]
+            brackets[-1] = (min(first, low), max(last, high), [*held, k])
         else:
             brackets.append((low, high, [k]))
     edges = sorted({r for low, high, _ in brackets for r in (low, high) if 0 <= r < m})
     sample.partition(edges)
-    found = []
+    found: list[np.ndarray] = []
     for low, high, wanted in brackets:
         # the bracket's ends are values of the array; an end past the sample is no end
         bottom = sample[low] if low >= 0 else -np.inf
@@ -61,8 +66,10 @@ def order_statistics(values: np.ndarray, ranks: list[int]) -> np.ndarray:
         inside = values[np.logical_and(from_bottom, values <= top, out=from_bottom)]
         # The sorted array holds exactly `below` values under the bracket and then `inside`:
         # rank k is inside's rank k - below, if it lies within.
-        if not below <= wanted[0] <= wanted[-1] < below + inside.size or inside.size > MOST * n:
-            return _partitioned(values, ranks)
+        missed = not below <= wanted[0] <= wanted[-1] < below + inside.size
+        crowded = inside.size > MOST * n
+        if missed or crowded:
+            return _partitioned(values, ranks)  # the fast path has left `values` as it was
         found.append(_partitioned(inside, [k - below for k in wanted]))
     return np.concatenate(found)
 
