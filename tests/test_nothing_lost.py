@@ -350,6 +350,34 @@ def test_hostile_names_in_compare_csv_are_inert(write_scenario, cli, tmp_path):
 @pytest.mark.parametrize(
     "args",
     [
+        ("variance", "PLAN", "IN", "-f", "csv", "-o", "OUT"),
+        ("variance", "PLAN", "IN", "-f", "json", "-o", "OUT"),
+        ("variance", "PLAN", "IN", "-f", "md", "-o", "OUT"),
+        ("project", "PLAN", "--actuals", "IN", "-f", "csv", "-o", "OUT"),
+        ("simulate", "PLAN", "--runs", "5", "--actuals", "IN", "-f", "csv", "-o", "OUT"),
+    ],
+    ids=["variance-csv", "variance-json", "variance-md", "project", "simulate"],
+)
+def test_output_onto_the_actuals_file_is_refused(tmp_path: Path, cli, args):
+    # `variance plan.yaml actuals.csv -o actuals.csv` once replaced the month's actuals with
+    # the variance table
+    source = SCENARIOS / "colossus-base-actuals.csv"
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_bytes(source.read_bytes())
+    link = tmp_path / "link.csv"
+    link.symlink_to(actuals)
+    for out in (actuals, link):
+        swap = {"PLAN": str(BASE), "IN": str(actuals), "OUT": str(out)}
+        result = cli(*[swap.get(a, a) for a in args])
+        assert result.exit_code == 2, result.output
+        assert "is both the actuals to read and the output to write" in result.stderr
+        assert actuals.read_bytes() == source.read_bytes()
+    assert _listing(tmp_path) == ["actuals.csv", "link.csv"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
         ("project", "IN", "--format", "csv", "-o", "OUT"),
         ("project", "IN", "--format", "json", "-o", "OUT"),
         ("simulate", "IN", "--runs", "5", "-f", "csv", "-o", "OUT"),

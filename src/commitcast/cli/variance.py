@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from commitcast.cli import reforecast
 from commitcast.cli.app import app, handles_errors, stdout
 from commitcast.cli.io import check_table_output, emit_formats, load
 from commitcast.cli.options import OutputOption, SetOption, TableFormat, TableFormatOption
@@ -40,12 +41,13 @@ def variance(
     """Plan against actual for the closed months: variance, favourable or unfavourable, year
     to date, and revenue split into volume, price and flat."""
     from commitcast.analysis.variance import variance as analysis
-    from commitcast.load.actuals import read_actuals
     from commitcast.render import variance as render
 
     check_table_output(output_format, output)
     scenario = load(file, sets)
-    actuals = read_actuals(actuals_file, scenario)
+    # as every command reads actuals: never the file its output would replace
+    actuals = reforecast.read(actuals_file, scenario)
+    assert actuals is not None  # a required argument
     result = analysis(scenario, actuals, by.value)
     emit_formats(
         output_format,
