@@ -63,6 +63,8 @@ def test_validate_reports_every_file_in_one_pass(cli, tmp_path: Path):
         ("costs.training_share=1.5", ["1.5 is out of range; it must be at most 1"]),
         ("revenue.API.growth=-100%", ["-100% is out of range"]),
         ("name=[[[", ["YAML syntax error"]),
+        # a byte that is not UTF-8 in an argument reaches Python as a lone surrogate
+        ("revenue[0].name=A\udcffB", ["U+DCFF, half of a character (a lone surrogate)"]),
         ("contracts[0]=3", ["expected a mapping"]),
         ("contracts[0].monthly_fee", ["--set: cannot read --set", "PATH=VALUE"]),
         ("=3", ["--set: cannot read --set '=3'", "PATH=VALUE"]),
