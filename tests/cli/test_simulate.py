@@ -255,9 +255,17 @@ def test_a_local_cluster_of_worker_processes_gives_the_same_output(tmp_path):
     args = [sys.executable, "-m", "commitcast", "simulate", str(RISK), "-n", "3000"]
     args += ["--seed", "7", "-f", "json"]
     here = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    # the cluster's scratch space (lock files, work folders) goes, with the cluster
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     there = subprocess.run(
-        [*args, "--scheduler", "local"], capture_output=True, text=True, env=env, timeout=300
+        [*args, "--scheduler", "local"],
+        capture_output=True,
+        text=True,
+        env={**env, "TMPDIR": str(temporary)},
+        timeout=300,
     )
     assert here.returncode == 0, here.stderr
     assert there.returncode == 0, there.stderr
     assert json.loads(there.stdout) == json.loads(here.stdout)
+    assert list(temporary.iterdir()) == []

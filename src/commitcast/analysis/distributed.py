@@ -98,26 +98,38 @@ def connect(scheduler: str, workers: int | None = None, processes: bool = True) 
     import logging
 
     if scheduler == "local":
+        import tempfile
+
+        import dask
+
         # worker processes talk over 127.0.0.1 only; worker threads, in this process (inproc)
         where = {"host": "127.0.0.1"} if processes else {}
-        cluster = LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            **where,
-        )
-        try:
-            client = Client(cluster)
+        # The scheduler and workers keep lock files and work folders in a "dask-scratch-space"
+        # of the temporary directory, and leave its locks behind: here they go into a folder
+        # of our own, removed with everything in it once the cluster is closed.
+        with (
+            tempfile.TemporaryDirectory(prefix="commitcast-dask-") as scratch,
+            dask.config.set({"temporary-directory": scratch}),
+        ):
+            cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                local_directory=scratch,
+                **where,
+            )
             try:
-                if processes:
-                    client.run(keep_freed_memory)  # our own workers, whose whole job this is
-                yield client
+                client = Client(cluster)
+                try:
+                    if processes:
+                        client.run(keep_freed_memory)  # our own workers, whose whole job it is
+                    yield client
+                finally:
+                    client.close()
             finally:
-                client.close()
-        finally:
-            cluster.close()
+                cluster.close()
         return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
