@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 
 import pytest
+import yaml
 
 from commitcast.core.errors import CommitcastError
 from commitcast.core.paths import format_path
@@ -219,7 +220,12 @@ def test_the_fast_path_reads_what_the_careful_path_reads(path):
             assert [str(p) for p in caught.value.problems] == [str(p) for p in error.problems]
         return
     fast = reader._fast_document(text, path.name)
-    assert fast is not None
+    if fast is None:
+        # the fast path passes over only what libyaml cannot read (a "\ud800" escape, which
+        # PyYAML's own scanner reads and the names' check then refuses)
+        with pytest.raises(yaml.YAMLError):
+            list(yaml.parse(text, Loader=yaml.CSafeLoader))
+        return
     assert fast.data == expected.data
     assert fast.marks == expected.marks
 
