@@ -36,7 +36,7 @@ from commitcast.model.actuals import (
     STREAM_FIGURES,
     Actuals,
 )
-from commitcast.model.scenario import Scenario
+from commitcast.model.scenario import MAX_MONEY, MAX_TOKENS, Scenario
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # ten years of months with a thousand columns is far less
 TOKEN_FIGURES = tuple(name for name in COMPANY_FIGURES if name.endswith("_tokens"))
@@ -391,13 +391,27 @@ def _value(cell: _Cell | None, column: _Column, header: _Cell, line: int, proble
     except ValueError as error:
         problem(str(error), line, cell.column, name)
         return None
-    if number < 0 and (column.figure == "tokens" or column.figure in TOKEN_FIGURES):
+    tokens = column.figure == "tokens" or column.figure in TOKEN_FIGURES
+    if number < 0 and tokens:
         problem(
             f"a token count cannot be negative ({cell.text.strip()})",
             line,
             cell.column,
             name,
             "write the tokens of the month, 0 or more",
+        )
+        return None
+    # the scenario's own bounds: a figure past them is a typo, and adding a few of them up
+    # would overflow (1e308 twice is no number)
+    largest, what = (MAX_TOKENS, "a token count") if tokens else (MAX_MONEY, "an amount")
+    if abs(number) > largest:
+        problem(
+            f"{cell.text.strip()} is out of range; {what} must be at most {largest:g}"
+            + ("" if tokens else " either side of 0"),
+            line,
+            cell.column,
+            name,
+            "check the figure and its unit: 1.25B is 1.25e9",
         )
         return None
     return number
