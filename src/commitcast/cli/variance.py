@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from commitcast.cli import reforecast
+import commitcast.cli.reforecast as reforecast
 from commitcast.cli.app import app, handles_errors, stdout
 from commitcast.cli.io import check_table_output, emit_formats, load
 from commitcast.cli.options import OutputOption, SetOption, TableFormat, TableFormatOption
