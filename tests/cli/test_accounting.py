@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 from tests.conftest import SCENARIOS
 
@@ -37,3 +38,52 @@ def test_refusals(cli, tmp_path):
     assert bad.exit_code == 2 and "--as-of" in bad.output
     table = cli("accounting", PORTFOLIO, "-o", tmp_path / "x.txt")
     assert table.exit_code == 2 and "machine format" in table.output
+
+
+def _portfolio_with(tmp_path, old: str, new: str):
+    text = PORTFOLIO.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "portfolio.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1  # the line of the changed text
+    return path, line
+
+
+def test_a_lease_term_of_no_days_is_refused_at_its_notice_before_any_output(cli, tmp_path):
+    # Colossus 1 is a lease over its non-cancellable term: notice at the earliest (its start,
+    # 2026-06-01) plus the notice period; with 0 days' notice that term has no days. It was an
+    # internal error (IndexError); `project --xlsx` wrote its table and then failed.
+    path, line = _portfolio_with(tmp_path, "notice_days: 90, fee: 0", "notice_days: 0, fee: 0")
+    message = (
+        f"{path}:{line}:19: contracts[0].termination.notice_days: the lease term of 'Colossus 1' "
+        "has no days: notice at the earliest, with 0 days' notice, ends it on its commencement "
+        "(2026-06-01)"
+    )
+    table, book = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    for args in (
+        ("accounting", path),
+        ("export", path, "-o", book),
+        ("project", path, "-f", "csv", "-o", table, "--xlsx", book),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr
+        assert "internal error" not in result.output
+    assert not table.exists() and not book.exists()
+    assert cli("project", path, "-f", "csv").exit_code == 0  # the projection itself is fine
+
+
+def test_a_borrowing_rate_that_overflows_the_discounting_is_refused_at_the_rate(cli, tmp_path):
+    # the arrears lease ending 2126: 1 / (1 + r)^k at r = (1 - 0.9999)^(1/12) - 1 = -53.6% a
+    # month passes float64's range within 1,194 months (0.464^-1194 = e^916): blanks before
+    path, line = _portfolio_with(tmp_path, "borrowing_rate: 0.08", "borrowing_rate: -0.9999")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("end: 2031-", "end: 2126-", 1), encoding="utf-8"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow warning would end the command
+        result = cli("accounting", path, "-f", "csv")
+    assert result.exit_code == 2, result.output
+    assert f"{path}:{line}:" in result.stderr
+    assert "contracts[1].accounting.borrowing_rate: the payments of" in result.stderr
+    assert "discounted at -99.99% a year over" in result.stderr

@@ -56,10 +56,11 @@ from commitcast.core.calendar import (
     month_number,
     month_start,
 )
-from commitcast.core.errors import CommitcastError
+from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.finance import monthly_rate
 from commitcast.engine.contracts import FullSchedule, contract_schedule
 from commitcast.engine.projection import Projection, projection
+from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 
@@ -219,6 +220,79 @@ def lease_term(contract: Contract) -> tuple[dt.date, bool]:
     return stop, stop <= contract.end
 
 
+def leases_of(scenario: Scenario) -> list[LeaseSchedule]:
+    """The schedule of each contract accounted for as a lease, or CommitcastError with every
+    problem at once: terms lease accounting does not cover yet (`refuse_unsupported`), a term
+    of no days, a schedule past float64's range. The workbook checks this before it writes any
+    output (render.limits.workbook_problems)."""
+    indexes = [i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"]
+    problems = []
+    try:
+        refuse_unsupported(scenario, "lease accounting", indexes, currency=True)
+    except CommitcastError as error:
+        problems += error.problems
+    problems += empty_term_problems(scenario, indexes)
+    if problems:
+        raise CommitcastError(problems)
+    batch = Batch(scenario)
+    leases = [lease_schedule(scenario, i, batch) for i in indexes]
+    problems = overflow_problems(scenario, leases)
+    if problems:
+        raise CommitcastError(problems)
+    return leases
+
+
+def empty_term_problems(scenario: Scenario, indexes: list[int]) -> list[Problem]:
+    """A lease whose term has no days, at its notice: nothing would be discounted, and an
+    agreement either side can end at once at no cost is no lease (IFRS 16 B34, ASC 842-10-30-1:
+    the term is the non-cancellable period)."""
+    problems = []
+    for index in indexes:
+        contract = scenario.contracts[index]
+        stop, _ = lease_term(contract)
+        if stop > contract.start:
+            continue
+        term = contract.termination
+        assert term is not None  # only a notice ends a term before its start
+        given = term.notice_given is not None and term.notice_given <= contract.start
+        when = "the notice given" if given else "notice at the earliest"
+        problems.append(
+            field_problem(
+                scenario.provenance,
+                ("contracts", index, "termination", "notice_days"),
+                f"the lease term of {contract.name!r} has no days: {when}, with "
+                f"{term.notice_days} days' notice, ends it on its commencement "
+                f"({contract.start.isoformat()})",
+                "a contract that can be ended at once at no cost is not a lease: set "
+                "accounting.treatment to service, or give the notice period",
+            )
+        )
+    return problems
+
+
+def overflow_problems(scenario: Scenario, leases: list[LeaseSchedule]) -> list[Problem]:
+    """A schedule past float64's range (a borrowing rate near -100% over a long term: 1 / (1 +
+    r)^k grows without bound), at the rate: refused, never shown as blanks."""
+    problems = []
+    for lease in leases:
+        rows = (lease.discount_factor, lease.closing, lease.lease_cost, lease.rou)
+        if np.isfinite(lease.initial_liability) and all(np.isfinite(r).all() for r in rows):
+            continue
+        problems.append(
+            field_problem(
+                scenario.provenance,
+                ("contracts", lease.index, "accounting", "borrowing_rate"),
+                f"the payments of {lease.name!r} discounted at {lease.borrowing_rate:.2%} a year "
+                f"over {len(lease.months):,} months overflow",
+                "a borrowing rate near -100% discounts no real lease; give the rate the lessee "
+                "would pay to borrow",
+            )
+        )
+    return problems
+
+
+# An overflow is refused by overflow_problems with a message; numpy's warnings would only confuse.
+@np.errstate(over="ignore", invalid="ignore", divide="ignore")
 def lease_schedule(scenario: Scenario, index: int, batch: Batch | None = None) -> LeaseSchedule:
     """Contract `index` of `scenario` as a lease under its `accounting` policy (see the
     module), whatever its treatment says."""
@@ -393,17 +467,8 @@ def lease_accounting(
         report.leases[0].closing, report.maturity_total.liability, report.pnl.difference
     """
     month = _as_of_month(scenario, as_of)
-    lease_indexes = [
-        i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"
-    ]
-    refuse_unsupported(scenario, "lease accounting", lease_indexes, currency=True)
+    leases = leases_of(scenario)
     result = result if result is not None else projection(scenario)
-    batch = Batch(scenario)
-    leases = [
-        lease_schedule(scenario, i, batch)
-        for i, c in enumerate(scenario.contracts)
-        if c.accounting.treatment == "lease"
-    ]
     notes = []
     for lease in leases:
         if lease.short_term:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commitcast.core.calendar import month_number, month_start
-from commitcast.core.errors import Problem
+from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
 
 if TYPE_CHECKING:
@@ -158,7 +158,21 @@ def workbook_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
     begin before its Contracts sheet, or its size."""
     problems = early_date_problems(scenarios) + schedule_problems(scenarios)
     size = workbook_problem(scenarios)
-    return [*problems, *([size] if size is not None else [])]
+    return [*problems, *([size] if size is not None else []), *lease_problems(scenarios)]
+
+
+def lease_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
+    """What the Accounting sheet would refuse (analysis.accounting.leases_of): found before
+    `project --xlsx` writes its table, so that neither output is written."""
+    from commitcast.analysis.accounting import leases_of
+
+    problems = []
+    for scenario in scenarios:
+        try:
+            leases_of(scenario)
+        except CommitcastError as error:
+            problems += error.problems
+    return problems
 
 
 def schedule_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
