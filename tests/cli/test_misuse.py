@@ -461,3 +461,14 @@ def test_internal_error_message_with_brackets_still_prints(cli, monkeypatch):
     assert result.exit_code == 1
     assert "internal error: ValueError: bad [/] bracket" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_every_problem_of_the_options_is_reported_before_the_file_is_read(cli, tmp_path):
+    # the report's file name and its --runs: both said at once (the name alone was), and the
+    # scenario, whose problems come once the options are right, not read
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nhorizon: {start: 2026-06, months: 0}\n", encoding="utf-8")
+    result = cli("report", bad, "-o", tmp_path / "out.pdf", "-n", "0")
+    _clean_failure(result, "out.pdf: the report is an HTML file", "--runs must be between 1")
+    assert "horizon.months" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]

@@ -52,14 +52,17 @@ def report(
     from commitcast.render.files import write_text
     from commitcast.render.html import report_html
     from commitcast.report.board import has_distributions
+    from commitcast.variants.inputs import attempt, collecting
 
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise usage_error(
-            f"{output}: the report is an HTML file; its name must end in .html",
-            hint=f"e.g. -o {output.with_suffix('.html').name}",
-        )
-    check_output(output)
-    parsing.check_runs(runs, False)
+    # every problem of the options at once, before the files are read (as every command)
+    with collecting() as problems:
+        if output.suffix.lower() not in (".html", ".htm"):
+            problems += usage_error(
+                f"{output}: the report is an HTML file; its name must end in .html",
+                hint=f"e.g. -o {output.with_suffix('.html').name}",
+            ).problems
+        attempt(problems, check_output, output)
+        attempt(problems, parsing.check_runs, runs, False)
     scenarios = load_all(files, sets)
     simulated = sum(has_distributions(s) for s in scenarios)
     options = ["-o", str(output), "--runs", str(runs), "--seed", str(seed)]
