@@ -77,3 +77,17 @@ def test_matplotlib_is_loaded_only_to_draw():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_scenarios_in_two_currencies_are_refused_on_the_command_line(cli, tmp_path):
+    # as compare and chart say it: the files together are the command line's problem (the
+    # report said "<input>:", a file that does not exist)
+    euro = tmp_path / "euro.yaml"
+    euro.write_text(BASE.read_text(encoding="utf-8").replace("currency: USD", "currency: EUR"))
+    out = tmp_path / "report.html"
+    done = cli("report", BASE, euro, "-o", out)
+    assert done.exit_code == 2, done.output
+    assert "command line: scenarios in different currencies cannot be compared" in done.stderr
+    assert "<input>" not in done.stderr
+    assert f"{euro}: currency: scenario" in done.stderr
+    assert not out.exists()

@@ -67,12 +67,14 @@ def report(
     simulated = sum(has_distributions(s) for s in scenarios)
     options = ["-o", str(output), "--runs", str(runs), "--seed", str(seed)]
     line = command_line(_parsed("report", files, options, sets))
-    text = with_progress(
-        lambda progress: report_html(
-            scenarios, runs=runs, seed=seed, command_line=line, progress=progress
-        ),
-        runs * simulated,
-    )
+    # a problem with the files together (their currencies) is the command line's, as chart's
+    with parsing.options_named(scenarios="FILE"):
+        text = with_progress(
+            lambda progress: report_html(
+                scenarios, runs=runs, seed=seed, command_line=line, progress=progress
+            ),
+            runs * simulated,
+        )
     write_text(output, text)
     stderr().print(f"wrote {output}", markup=False, soft_wrap=True)
 
