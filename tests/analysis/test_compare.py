@@ -209,6 +209,14 @@ def test_currency_problems_on_the_command_line_name_the_files(cli, write_scenari
         "command line: scenarios in different currencies cannot be compared (convert the "
         "amounts of one file (or --set currency=...) first)"
     )
+    # each file at the line where it writes its currency
+    line = base.read_text(encoding="utf-8").splitlines().index("currency: USD") + 1
+    assert f"{base}:{line}:1: currency: scenario" in result.stderr
+    assert f"{euros}:{line}:1: currency: scenario" in result.stderr
+    # a currency written nowhere (the default) has no line to point at
+    plain = write_scenario("name: Plain\nhorizon: {start: 2026-06, months: 3}\n", "plain.yaml")
+    result = cli("compare", plain, euros)
+    assert f"{plain}: currency: scenario 'Plain' is in USD" in result.stderr
 
 
 def test_periods_a_scenario_does_not_cover_are_empty(pair):

@@ -74,19 +74,26 @@ def comparison_of(projections: list[Projection]) -> Comparison:
     return Comparison(projections, SUMMARY_KEYS, values, deltas)
 
 
+def _at_key(scenario: Scenario, key: str, message: str) -> Problem:
+    """A problem with a top-level key of `scenario`, at its line where the file writes it (a
+    default written nowhere has no line)."""
+    document = scenario.provenance.document
+    mark = document.marks.get((key,)) if document is not None else None
+    return Problem(
+        message,
+        file=scenario.provenance.file,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=key,
+    )
+
+
 def same_currency(scenarios: Sequence[Scenario]) -> None:
     """Figures in different currencies cannot be set side by side: refuse, naming each."""
     currencies = {s.currency for s in scenarios}
     if len(currencies) > 1:
         raise CommitcastError(
-            [
-                Problem(
-                    f"scenario {s.name!r} is in {s.currency}",
-                    file=s.provenance.file,
-                    field="currency",
-                )
-                for s in scenarios
-            ]
+            [_at_key(s, "currency", f"scenario {s.name!r} is in {s.currency}") for s in scenarios]
             + [
                 ArgumentProblem(
                     "scenarios in different currencies cannot be compared",
@@ -120,10 +127,10 @@ def same_fiscal_year(scenarios: Sequence[Scenario], by: str) -> None:
         return
     raise CommitcastError(
         [
-            Problem(
+            _at_key(
+                s,
+                "fiscal_year_start_month",
                 f"scenario {s.name!r} starts its fiscal year in month {s.fiscal_year_start_month}",
-                file=s.provenance.file,
-                field="fiscal_year_start_month",
             )
             for s in scenarios
         ]
