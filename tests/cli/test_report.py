@@ -89,5 +89,23 @@ def test_scenarios_in_two_currencies_are_refused_on_the_command_line(cli, tmp_pa
     assert done.exit_code == 2, done.output
     assert "command line: scenarios in different currencies cannot be compared" in done.stderr
     assert "<input>" not in done.stderr
-    assert f"{euro}: currency: scenario" in done.stderr
+    line = euro.read_text(encoding="utf-8").splitlines().index("currency: EUR") + 1
+    assert f"{euro}:{line}:1: currency: scenario 'Colossus reservation, base case' is in EUR" in (
+        done.stderr
+    )
     assert not out.exists()
+
+
+def test_options_a_chart_would_not_use_are_refused_not_ignored(cli, tmp_path):
+    out = tmp_path / "chart.png"
+    runs = cli("chart", BASE, "-m", "revenue", "-n", "50", "--seed", "3", "-o", out)
+    assert runs.exit_code == 2, runs.output
+    assert "command line: --runs applies to the fan chart; the revenue chart" in runs.stderr
+    assert "command line: --seed applies to the fan chart" in runs.stderr  # both at once
+    by = cli("chart", BASE, "-m", "obligations", "--by", "month", "-o", out)
+    assert by.exit_code == 2, by.output
+    assert "--by applies to monthly columns and margin; the obligations chart" in by.stderr
+    assert not out.exists()
+    # where they are used, or left at their defaults, they are no problem
+    assert cli("chart", BASE, "-m", "revenue", "--by", "year", "-o", out).exit_code == 0
+    assert cli("chart", BASE, "-m", "obligations", "-o", out).exit_code == 0

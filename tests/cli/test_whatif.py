@@ -334,3 +334,10 @@ def test_a_grid_of_a_ratio_figure_prints(cli):
     )
     assert result.exit_code == 0, result.output
     assert "%" in result.stdout and "internal error" not in result.output
+
+
+def test_by_without_metric_is_refused_not_ignored(cli):
+    # compare's summary has no periods: --by month said nothing and changed nothing
+    bad = refused(cli("compare", BASE, DOWN, "--by", "month"), "--by applies to --metric")
+    assert bad.stderr.startswith("command line: --by applies to --metric")
+    assert cli("compare", BASE, DOWN, "-m", "revenue", "--by", "month").exit_code == 0

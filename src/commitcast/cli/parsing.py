@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import MONTHLY_COLUMNS
@@ -165,6 +165,20 @@ def parse_funding_limit(text: str) -> float:
     if reason:
         raise _refuse(f"--funding-limit: {reason}", hint="e.g. --funding-limit 5B")
     return limit
+
+
+def unused(ctx: Any, options: Mapping[str, str], why: str, hint: str) -> list[Problem]:
+    """A problem for each option of `options` (parameter: option as written) given on the
+    command line where the command would not use it (`why`), rather than ignored silently; its
+    default, not given, is no problem."""
+    from commitcast.cli.app import usage_error
+
+    return [
+        problem
+        for name, option in options.items()
+        if ctx.get_parameter_source(name).name == "COMMANDLINE"
+        for problem in usage_error(f"{option} {why}", hint=hint).problems
+    ]
 
 
 def check_runs(runs: int, scheduler: bool = False) -> int:

@@ -82,6 +82,7 @@ def report(
 @app.command()
 @handles_errors
 def chart(
+    ctx: typer.Context,
     files: list[Path] = typer.Argument(
         ..., help="Scenario files: one line (or stack) per scenario.", metavar="FILE..."
     ),
@@ -111,6 +112,7 @@ def chart(
     import commitcast.cli.parsing as parsing
     from commitcast.core.measures import MONTHLY_COLUMNS
     from commitcast.render.charts import SPECIAL, build_chart, chart_format, write_chart
+    from commitcast.variants.inputs import attempt, collecting
 
     if chart_format(output) is None:
         raise usage_error(
@@ -122,8 +124,23 @@ def chart(
             f"--metric: {metric!r} is neither a monthly column nor a chart of the report",
             hint="one of: " + ", ".join((*SPECIAL, *MONTHLY_COLUMNS)),
         )
-    check_output(output)
-    parsing.check_runs(runs, False)
+    with collecting() as problems:
+        if metric != "fan":
+            problems += parsing.unused(
+                ctx,
+                {"runs": "--runs", "seed": "--seed"},
+                f"applies to the fan chart; the {metric} chart simulates nothing",
+                "leave it out, or give -m fan",
+            )
+        if metric in SPECIAL and metric != "margin":
+            problems += parsing.unused(
+                ctx,
+                {"by": "--by"},
+                f"applies to monthly columns and margin; the {metric} chart has no periods",
+                "leave it out",
+            )
+        attempt(problems, check_output, output)
+        attempt(problems, parsing.check_runs, runs, False)
     scenarios = load_all(files, sets)
     with parsing.options_named(metric="--metric", by="--by", scenarios="FILE"):
         built = build_chart(scenarios, metric, by=by.value, runs=runs, seed=seed)

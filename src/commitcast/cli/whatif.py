@@ -39,6 +39,7 @@ def _table_only(output: Path | None) -> None:
 @app.command()
 @handles_errors
 def compare(
+    ctx: typer.Context,
     files: list[Path] = typer.Argument(
         ...,
         help="Scenario files; the first is the base (with --actuals: one plan).",
@@ -86,6 +87,14 @@ def compare(
         raise usage_error("compare needs at least two scenario files (the first is the base)")
     if bridge is not None and metric is not None:
         raise usage_error("use --bridge or --metric, not both")
+    if metric is None:
+        from commitcast.core.errors import CommitcastError
+
+        problems = parsing.unused(
+            ctx, {"by": "--by"}, "applies to --metric", "add --metric COLUMN, or leave --by out"
+        )
+        if problems:
+            raise CommitcastError(problems)
     if bridge is not None:
         parsing.check_figure(bridge, "--bridge")
     if metric is not None:
