@@ -14,6 +14,7 @@ from commitcast.analysis.reforecast import (
 )
 from commitcast.analysis.sensitivity import Driver, grid, sensitivity
 from commitcast.analysis.solve import solve
+from commitcast.core.errors import CommitcastError
 from commitcast.engine.actuals import reforecast
 from commitcast.engine.projection import projection
 from tests.engine.test_actuals import CENT, UNDER, money, plan
@@ -114,3 +115,20 @@ revenue:
     # fees 6 x 3,100 = 18,600: gross margin -7,496 .. -4,847.55
     margin = result.runs_summary["gross_margin"]
     assert -7496 - CENT <= margin.min() <= margin.max() <= -4847.55 + CENT
+
+
+def test_exit_with_every_notice_month_closed_says_so():
+    # notice could be given on the first of January to June 2026 (the contract ends 30 June);
+    # all six months are closed, so no notice is left to time. It blamed earliest_notice.
+    from tests.engine.test_actuals import closed
+
+    terminable = plan(contract={"end": "2026-06-30", "termination": {"notice_days": 30}})
+    every = closed(6, company={"cash_in": (1600,) * 6})
+    with pytest.raises(CommitcastError) as caught:
+        exit_options(terminable, actuals=every)
+    (problem,) = caught.value.problems
+    assert problem.field == "contracts[0].termination"
+    assert problem.message == (
+        "every month in which notice could be given on 'C' (the last on 2026-06-01) is closed "
+        "in the actuals (to 2026-06): no notice is left to time"
+    )

@@ -169,7 +169,18 @@ def exit_options(
     dates = notice_dates(contract)
     if actuals is not None and actuals.last is not None:
         # notice can be given from the first day of the first month not closed
-        dates = [day for day in dates if day > actuals.last]
+        open_dates = [day for day in dates if day > actuals.last]
+        if dates and not open_dates:
+            where = actuals.file or "the actuals"
+            raise CommitcastError.single(
+                f"every month in which notice could be given on {contract.name!r} (the last on "
+                f"{dates[-1]}) is closed in {where} (to {actuals.last:%Y-%m}): no notice is "
+                "left to time",
+                file=scenario.provenance.file,
+                field=f"contracts[{index}].termination",
+                hint="leave out --actuals to time the notice on the plan",
+            )
+        dates = open_dates
     if not dates:
         raise CommitcastError.single(
             f"no first of a month lies between the earliest notice ({contract.earliest_notice}) "
