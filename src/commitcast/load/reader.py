@@ -211,6 +211,17 @@ class _Builder:
                 self.problem(key_node, path, "a key must be a plain name")
                 continue
             key = key_node.value
+            half = next((ch for ch in key if "\ud800" <= ch <= "\udfff"), None)
+            if half is not None:
+                # only an escape ("\udfff") can write one, and only PyYAML's own reader takes it
+                self.problem(
+                    key_node,
+                    path,
+                    f"a key must be text; this one holds U+{ord(half):04X}, half of a character "
+                    "(a lone surrogate)",
+                    "remove the escape",
+                )
+                continue
             if key in seen:
                 first = seen[key].start_mark.line + 1
                 self.problem(
