@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import warnings
 
+import pytest
+
 from tests.conftest import SCENARIOS
 
 PORTFOLIO = SCENARIOS / "portfolio.yaml"
@@ -56,27 +58,74 @@ def test_a_lease_term_of_no_days_is_refused_at_its_notice_before_any_output(cli,
     path, line = _portfolio_with(tmp_path, "notice_days: 90, fee: 0", "notice_days: 0, fee: 0")
     message = (
         f"{path}:{line}:19: contracts[0].termination.notice_days: the lease term of 'Colossus 1' "
-        "has no days: notice at the earliest, with 0 days' notice, ends it on its commencement "
-        "(2026-06-01)"
+        "has no days: notice at the earliest (2026-06-01) with 0 days' notice ends service on "
+        "2026-06-01, on or before its commencement (2026-06-01)"
     )
     table, book = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("month,revenue\n2026-06,1B\n", encoding="utf-8")
     for args in (
         ("accounting", path),
         ("export", path, "-o", book),
         ("project", path, "-f", "csv", "-o", table, "--xlsx", book),
+        # a plan beside its re-forecast: one scenario, said once
+        ("export", path, "--actuals", actuals, "-o", book),
     ):
         result = cli(*args)
         assert result.exit_code == 2, result.output
-        assert message in result.stderr
+        assert result.stderr.count(message) == 1, result.stderr
         assert "internal error" not in result.output
     assert not table.exists() and not book.exists()
     assert cli("project", path, "-f", "csv").exit_code == 0  # the projection itself is fine
 
 
-def test_a_borrowing_rate_that_overflows_the_discounting_is_refused_at_the_rate(cli, tmp_path):
-    # the arrears lease ending 2126: 1 / (1 + r)^k at r = (1 - 0.9999)^(1/12) - 1 = -53.6% a
-    # month passes float64's range within 1,194 months (0.464^-1194 = e^916): blanks before
-    path, line = _portfolio_with(tmp_path, "borrowing_rate: 0.08", "borrowing_rate: -0.9999")
+@pytest.mark.parametrize(
+    ("old", "new", "column", "field", "what"),
+    [
+        (
+            "notice_days: 90, fee: 0, earliest_notice: 2026-06-01",
+            "notice_days: 30, fee: 500M, earliest_notice: 2026-01-01",
+            47,
+            "earliest_notice",
+            "notice at the earliest (2026-01-01) with 30 days' notice ends service on 2026-01-31",
+        ),
+        (
+            "notice_days: 90, fee: 0, earliest_notice: 2026-06-01, notice_given: null",
+            "notice_days: 30, fee: 0, earliest_notice: 2026-01-01, notice_given: 2026-04-01",
+            73,
+            "notice_given",
+            "the notice given on 2026-04-01 ends service on 2026-05-01",
+        ),
+    ],
+    ids=["earliest-notice-before-the-start", "notice-given-before-the-start"],
+)
+def test_an_empty_lease_term_is_refused_at_the_notice_that_ends_it(
+    cli, tmp_path, old, new, column, field, what
+):
+    path, line = _portfolio_with(tmp_path, old, new)
+    result = cli("accounting", path)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"{path}:{line}:{column}: contracts[0].termination.{field}: the lease term of 'Colossus 1' "
+        f"has no days: {what}, on or before its commencement (2026-06-01)"
+    ) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        # the arrears lease ending 2126: 1 / (1 + r)^k at r = (1 - 0.9999)^(1/12) - 1 = -53.6%
+        # a month passes float64's range within 1,194 months (0.464^-1194 = e^916): blanks before
+        ("-0.9999", "-99.99%"),
+        # r = 0.1^(1/12) - 1 = -17.5% a month: 0.825^-1194 = e^229, finite, but its sums over
+        # leases and a workbook's cells would not be: past 1e24 it is refused too
+        ("-0.9", "-90.00%"),
+    ],
+)
+def test_a_borrowing_rate_that_overflows_the_discounting_is_refused_at_the_rate(
+    cli, tmp_path, rate, shown
+):
+    path, line = _portfolio_with(tmp_path, "borrowing_rate: 0.08", f"borrowing_rate: {rate}")
     path.write_text(
         path.read_text(encoding="utf-8").replace("end: 2031-", "end: 2126-", 1), encoding="utf-8"
     )
@@ -86,4 +135,5 @@ def test_a_borrowing_rate_that_overflows_the_discounting_is_refused_at_the_rate(
     assert result.exit_code == 2, result.output
     assert f"{path}:{line}:" in result.stderr
     assert "contracts[1].accounting.borrowing_rate: the payments of" in result.stderr
-    assert "discounted at -99.99% a year over" in result.stderr
+    assert f"discounted at {shown} a year over" in result.stderr
+    assert "give figures too large to compute (past 1e+24)" in result.stderr

@@ -341,3 +341,15 @@ def test_by_without_metric_is_refused_not_ignored(cli):
     bad = refused(cli("compare", BASE, DOWN, "--by", "month"), "--by applies to --metric")
     assert bad.stderr.startswith("command line: --by applies to --metric")
     assert cli("compare", BASE, DOWN, "-m", "revenue", "--by", "month").exit_code == 0
+
+
+def test_exit_with_every_notice_month_closed_points_at_the_termination(cli, tmp_path):
+    # 36 closed months, June 2026 to May 2029: every first of a month notice could be given on
+    months = [f"{2026 + (5 + m) // 12}-{(5 + m) % 12 + 1:02d}" for m in range(36)]
+    actuals = tmp_path / "closed.csv"
+    actuals.write_text("month,revenue\n" + "".join(f"{m},1B\n" for m in months))
+    lines = BASE.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("    termination:"))
+    bad = refused(cli("exit", BASE, "--actuals", actuals), "no notice is left to time")
+    assert bad.stderr.startswith(f"{BASE}:{line}:5: contracts[0].termination: every month in")
+    assert f"is closed in {actuals} (to 2029-05)" in bad.stderr

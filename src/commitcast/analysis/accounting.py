@@ -61,7 +61,7 @@ from commitcast.core.finance import monthly_rate
 from commitcast.engine.contracts import FullSchedule, contract_schedule
 from commitcast.engine.projection import Projection, projection
 from commitcast.model.provenance import field_problem
-from commitcast.model.scenario import Contract, Scenario
+from commitcast.model.scenario import MAX_MONEY, Contract, Scenario
 from commitcast.variants.batch import Batch
 
 YEARS = ("year_1", "year_2", "year_3", "year_4", "year_5", "thereafter")
@@ -226,6 +226,8 @@ def leases_of(scenario: Scenario) -> list[LeaseSchedule]:
     of no days, a schedule past float64's range. The workbook checks this before it writes any
     output (render.limits.workbook_problems)."""
     indexes = [i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"]
+    if not indexes:
+        return []
     problems = []
     try:
         refuse_unsupported(scenario, "lease accounting", indexes, currency=True)
@@ -243,9 +245,9 @@ def leases_of(scenario: Scenario) -> list[LeaseSchedule]:
 
 
 def empty_term_problems(scenario: Scenario, indexes: list[int]) -> list[Problem]:
-    """A lease whose term has no days, at its notice: nothing would be discounted, and an
-    agreement either side can end at once at no cost is no lease (IFRS 16 B34, ASC 842-10-30-1:
-    the term is the non-cancellable period)."""
+    """A lease whose term has no days, at the notice that ends it on or before its start
+    (`lease_term`): nothing would be discounted, and the term of a lease is the time it cannot
+    be ended (IFRS 16 B34, ASC 842-10-30-1)."""
     problems = []
     for index in indexes:
         contract = scenario.contracts[index]
@@ -254,36 +256,66 @@ def empty_term_problems(scenario: Scenario, indexes: list[int]) -> list[Problem]
             continue
         term = contract.termination
         assert term is not None  # only a notice ends a term before its start
-        given = term.notice_given is not None and term.notice_given <= contract.start
-        when = "the notice given" if given else "notice at the earliest"
+        notice = dt.timedelta(days=term.notice_days)
+        given = term.notice_given
+        if given is not None and given + notice <= contract.start:
+            field = "notice_given"
+            what = f"the notice given on {given} ends service on {given + notice}"
+        else:  # the non-cancellable term: notice at the earliest
+            earliest = contract.earliest_notice
+            early = term.earliest_notice is not None and term.earliest_notice < contract.start
+            field = "earliest_notice" if early else "notice_days"
+            what = (
+                f"notice at the earliest ({earliest}) with {term.notice_days} days' notice ends "
+                f"service on {earliest + notice}"
+            )
         problems.append(
             field_problem(
                 scenario.provenance,
-                ("contracts", index, "termination", "notice_days"),
-                f"the lease term of {contract.name!r} has no days: {when}, with "
-                f"{term.notice_days} days' notice, ends it on its commencement "
-                f"({contract.start.isoformat()})",
-                "a contract that can be ended at once at no cost is not a lease: set "
-                "accounting.treatment to service, or give the notice period",
+                ("contracts", index, "termination", field),
+                f"the lease term of {contract.name!r} has no days: {what}, on or before its "
+                f"commencement ({contract.start})",
+                "a lease's term is the time it cannot be ended: move the notice so that service "
+                "ends after the commencement, or account for it as a service with "
+                "accounting.treatment: service",
             )
         )
     return problems
 
 
+# No figure of a lease goes past this: a million times the largest amount a scenario holds
+# (model.scenario.MAX_MONEY), so that sums over leases and months stay finite, and a workbook
+# (at most 9.99e307) holds every one.
+LARGEST_FIGURE = 1e6 * MAX_MONEY
+
+
 def overflow_problems(scenario: Scenario, leases: list[LeaseSchedule]) -> list[Problem]:
-    """A schedule past float64's range (a borrowing rate near -100% over a long term: 1 / (1 +
-    r)^k grows without bound), at the rate: refused, never shown as blanks."""
+    """A schedule past LARGEST_FIGURE (a borrowing rate near -100% over a long term: 1 / (1 +
+    r)^k grows without bound), at the rate: refused, never shown as blanks or overflowing
+    totals."""
     problems = []
     for lease in leases:
-        rows = (lease.discount_factor, lease.closing, lease.lease_cost, lease.rou)
-        if np.isfinite(lease.initial_liability) and all(np.isfinite(r).all() for r in rows):
+        rows = (
+            lease.discount_factor,
+            lease.opening,
+            lease.interest,
+            lease.closing,
+            lease.current,
+            lease.noncurrent,
+            lease.depreciation,
+            lease.lease_cost,
+            lease.rou,
+        )
+        values = [np.abs(lease.initial_liability), *(np.abs(r).max(initial=0.0) for r in rows)]
+        if all(v <= LARGEST_FIGURE for v in values):  # (NaN is not <=: refused too)
             continue
         problems.append(
             field_problem(
                 scenario.provenance,
                 ("contracts", lease.index, "accounting", "borrowing_rate"),
                 f"the payments of {lease.name!r} discounted at {lease.borrowing_rate:.2%} a year "
-                f"over {len(lease.months):,} months overflow",
+                f"over {len(lease.months):,} months give figures too large to compute "
+                f"(past {LARGEST_FIGURE:g})",
                 "a borrowing rate near -100% discounts no real lease; give the rate the lessee "
                 "would pay to borrow",
             )

@@ -15,6 +15,7 @@ from commitcast.core.display import percent_of
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.measures import MONTHLY_COLUMNS, SUMMARY_KEYS, Unit, unit_of
 from commitcast.engine.projection import PERIODS, Period, Projection, projection
+from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import Scenario
 from commitcast.variants.inputs import ArgumentProblem, argument_error
 
@@ -75,17 +76,8 @@ def comparison_of(projections: list[Projection]) -> Comparison:
 
 
 def _at_key(scenario: Scenario, key: str, message: str) -> Problem:
-    """A problem with a top-level key of `scenario`, at its line where the file writes it (a
-    default written nowhere has no line)."""
-    document = scenario.provenance.document
-    mark = document.marks.get((key,)) if document is not None else None
-    return Problem(
-        message,
-        file=scenario.provenance.file,
-        line=mark.line if mark else None,
-        column=mark.column if mark else None,
-        field=key,
-    )
+    """A problem with a top-level key of `scenario`, at its line where the file writes it."""
+    return field_problem(scenario.provenance, (key,), message, exact=True)
 
 
 def same_currency(scenarios: Sequence[Scenario]) -> None:

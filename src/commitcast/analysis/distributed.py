@@ -108,7 +108,10 @@ def connect(scheduler: str, workers: int | None = None, processes: bool = True) 
         # of the temporary directory, and leave its locks behind: here they go into a folder
         # of our own, removed with everything in it once the cluster is closed.
         with (
-            tempfile.TemporaryDirectory(prefix="commitcast-dask-") as scratch,
+            # (a file a worker still holds as it stops is no reason to fail the command)
+            tempfile.TemporaryDirectory(
+                prefix="commitcast-dask-", ignore_cleanup_errors=True
+            ) as scratch,
             dask.config.set({"temporary-directory": scratch}),
         ):
             cluster = LocalCluster(

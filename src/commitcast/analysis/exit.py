@@ -33,6 +33,7 @@ from commitcast.core.errors import CommitcastError
 from commitcast.engine.actuals import runner
 from commitcast.load.overrides import apply_overrides
 from commitcast.model.actuals import Actuals
+from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import Contract, Scenario
 from commitcast.variants.batch import Batch
 from commitcast.variants.inputs import argument_error
@@ -172,13 +173,17 @@ def exit_options(
         open_dates = [day for day in dates if day > actuals.last]
         if dates and not open_dates:
             where = actuals.file or "the actuals"
-            raise CommitcastError.single(
-                f"every month in which notice could be given on {contract.name!r} (the last on "
-                f"{dates[-1]}) is closed in {where} (to {actuals.last:%Y-%m}): no notice is "
-                "left to time",
-                file=scenario.provenance.file,
-                field=f"contracts[{index}].termination",
-                hint="leave out --actuals to time the notice on the plan",
+            raise CommitcastError(
+                [
+                    field_problem(
+                        scenario.provenance,
+                        ("contracts", index, "termination"),
+                        f"every month in which notice could be given on {contract.name!r} (the "
+                        f"last on {dates[-1]}) is closed in {where} (to {actuals.last:%Y-%m}): no "
+                        "notice is left to time",
+                        "leave out --actuals to time the notice on the plan",
+                    )
+                ]
             )
         dates = open_dates
     if not dates:

@@ -176,6 +176,7 @@ def unused(ctx: Any, options: Mapping[str, str], why: str, hint: str) -> list[Pr
     return [
         problem
         for name, option in options.items()
+        # (by name: Typer vendors click, whose ParameterSource is not part of Typer's API)
         if ctx.get_parameter_source(name).name == "COMMANDLINE"
         for problem in usage_error(f"{option} {why}", hint=hint).problems
     ]

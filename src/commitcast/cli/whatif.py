@@ -91,7 +91,10 @@ def compare(
         from commitcast.core.errors import CommitcastError
 
         problems = parsing.unused(
-            ctx, {"by": "--by"}, "applies to --metric", "add --metric COLUMN, or leave --by out"
+            ctx,
+            {"by": "--by"},
+            "applies to --metric",
+            "leave it out: it sets the periods of --metric",
         )
         if problems:
             raise CommitcastError(problems)

@@ -28,6 +28,7 @@ import yaml
 
 from commitcast.core.errors import CommitcastError, Problem
 from commitcast.core.paths import Path_, format_path
+from commitcast.core.text import half_character, lone_surrogate
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a scenario is a page of text; 5 MB is already absurd
 MAX_DEPTH = 64
@@ -211,15 +212,11 @@ class _Builder:
                 self.problem(key_node, path, "a key must be a plain name")
                 continue
             key = key_node.value
-            half = next((ch for ch in key if "\ud800" <= ch <= "\udfff"), None)
+            half = lone_surrogate(key)
             if half is not None:
-                # only an escape ("\udfff") can write one, and only PyYAML's own reader takes it
+                # only an escape ("\udfff") writes one, and only PyYAML's own reader takes it
                 self.problem(
-                    key_node,
-                    path,
-                    f"a key must be text; this one holds U+{ord(half):04X}, half of a character "
-                    "(a lone surrogate)",
-                    "remove the escape",
+                    key_node, path, f"a key must not contain {half_character(half)}", "remove it"
                 )
                 continue
             if key in seen:

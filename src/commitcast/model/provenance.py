@@ -19,12 +19,15 @@ class Provenance:
 
 
 def field_problem(
-    source: Provenance, path: Path_, message: str, hint: str | None = None
+    source: Provenance, path: Path_, message: str, hint: str | None = None, *, exact: bool = False
 ) -> Problem:
     """A problem with the field at `path` of the scenario `source` describes, at its line and
-    column when the scenario came from a file."""
+    column when the scenario came from a file (that of its deepest parent written there if it
+    is not; with `exact`, none: a default written nowhere has no line)."""
     document = source.document
-    mark = document.mark_for(path) if document is not None else None
+    mark = None
+    if document is not None:
+        mark = document.marks.get(tuple(path)) if exact else document.mark_for(path)
     return Problem(
         message,
         file=source.file,

@@ -33,6 +33,7 @@ from pydantic import (
 
 from commitcast.core.numbers import digit_problem, parse_number, without_currency, written_currency
 from commitcast.core.paths import Path_
+from commitcast.core.text import half_character, lone_surrogate
 from commitcast.model.provenance import Provenance
 from commitcast.model.uncertainty import Correlation, Uncertainty
 
@@ -199,14 +200,9 @@ def _name(value: Any) -> str:
         # reversed ("exe.txt" for "txt.exe"), so the name read is not the name written
         what = "a line break" if unicodedata.category(hidden) in _BREAKS else "it reorders text"
         raise ValueError(f"a name must not contain {_code_point(hidden)} ({what}); remove it")
-    half = next((ch for ch in value if unicodedata.category(ch) == "Cs"), None)
+    half = lone_surrogate(value)
     if half is not None:
-        # a lone surrogate ("\ud800" in YAML, a byte that is not UTF-8 in a --set): half of a
-        # character, which no UTF-8 file, workbook or page can hold
-        raise ValueError(
-            f"a name must not contain U+{ord(half):04X}, half of a character (a lone "
-            "surrogate); remove it"
-        )
+        raise ValueError(f"a name must not contain {half_character(half)}; remove it")
     control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
     if control is not None:
         # an escape sequence in a name would be sent to the terminal (clear the screen, ...)

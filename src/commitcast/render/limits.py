@@ -167,7 +167,8 @@ def lease_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
     from commitcast.analysis.accounting import leases_of
 
     problems = []
-    for scenario in scenarios:
+    # (a workbook of a plan and its re-forecast holds one scenario twice: said once)
+    for scenario in {id(s): s for s in scenarios}.values():
         try:
             leases_of(scenario)
         except CommitcastError as error:
