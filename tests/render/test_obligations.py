@@ -11,7 +11,6 @@ from rich.console import Console
 from commitcast.analysis.obligations import obligations
 from commitcast.load.validation import load_scenario, scenario_from_text
 from commitcast.render.obligations import (
-    markdown_text,
     obligations_csv,
     obligations_markdown,
     print_obligations,
@@ -77,5 +76,23 @@ contracts:
     row = next(line for line in markdown.splitlines() if "scheduled" in line)
     assert row.startswith(r"| \*bold\* \| \[link\](x) \<b\> | scheduled | $12.0K |")
     # the title line names the scenario, escaped too
-    assert markdown.splitlines()[0].startswith("- obligations as of 1 Jan 2026: Odd | names")
-    assert markdown_text("a_b\nc") == r"a\_b c"
+    assert markdown.splitlines()[0].startswith(r"- obligations as of 1 Jan 2026: Odd \| names")
+
+
+def test_a_contract_named_as_a_list_marker_stays_a_name_in_the_notes():
+    # "- old" and "1. North" began a note, "- - old: ...", read as a list in a list (a helper's
+    # audit, rendered through markdown-it); each marker's punctuation is now escaped
+    text = """\
+name: Markers
+horizon: {start: 2026-01, months: 12}
+contracts:
+  - {name: "- old", monthly_fee: 1000, start: 2026-01-01, end: 2026-12-31}
+  - {name: "1. North", monthly_fee: 1000, start: 2026-01-01, end: 2026-12-31}
+"""
+    notes = [
+        line
+        for line in obligations_markdown(obligations(scenario_from_text(text))).splitlines()
+        if line.startswith("- ")
+    ]
+    assert any(line.startswith(r"- \- old: ") for line in notes), notes
+    assert any(line.startswith(r"- 1\. North: ") for line in notes), notes

@@ -109,3 +109,19 @@ def test_markdown_escapes_markup_and_html_once():
     table = markdown_table(["name"], [[hostile]])
     assert table.splitlines()[2] == f"| {escaped} |"
     assert markdown_list([hostile]) == f"- {escaped}\n"
+
+
+def test_markdown_keeps_bare_addresses_and_list_markers_as_text():
+    from commitcast.render.tables import markdown_list, markdown_text
+
+    # GitHub's Markdown links a bare address in text; the ':' of '://' and the '.' of 'www.'
+    # escaped, it is text (and escaping twice changes nothing)
+    shown = markdown_text("Provider https://evil.example/x and www.evil.example")
+    assert shown == r"Provider https\://evil.example/x and www\.evil.example"
+    assert markdown_text(shown) == shown
+    assert markdown_text("ratio 1.5: fine, 2026-06") == "ratio 1.5: fine, 2026-06"  # untouched
+    # an item that begins as a list marker would has its punctuation escaped (a digit cannot
+    # be); what is no marker (more than 9 digits, no space after it) is left alone
+    assert markdown_list(
+        ["- old", "+ new", "1. North", "12) East", "-5 below", "1234567890. x"]
+    ) == ("- \\- old\n- \\+ new\n- 1\\. North\n- 12\\) East\n- -5 below\n- 1234567890. x\n")

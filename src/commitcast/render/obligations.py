@@ -9,7 +9,6 @@ tables (the total in the last), never a figure cut.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from rich.table import Table
 
 from commitcast.analysis.obligations import FIGURES, Line
 from commitcast.core.display import format_money
-from commitcast.render.tables import csv_rows, markdown_table, to_json
+from commitcast.render.tables import csv_rows, markdown_list, markdown_table, to_json
 from commitcast.render.terminal import (
     break_label,
     figure_table,
@@ -188,16 +187,6 @@ def obligations_json(result: Obligations) -> str:
     return to_json(obligations_dict(result))
 
 
-# Markdown's inline markup: a contract name is text, never emphasis, a link, code or HTML
-_MARKUP = re.compile(r"([\\`*_\[\]<>#~&])")
-
-
-def markdown_text(text: str) -> str:
-    """`text` shown as written in Markdown: markup characters escaped, one line (a table cell's
-    '|' is markdown_table's to escape)."""
-    return _MARKUP.sub(r"\\\1", text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
-
-
 def obligations_markdown(result: Obligations) -> str:
     header = ["contract", "figure", *result.periods, TOTAL]
     rows = []
@@ -206,12 +195,12 @@ def obligations_markdown(result: Obligations) -> str:
             values = line.figure(figure)
             rows.append(
                 [
-                    markdown_text(name),
+                    name,  # escaped by markdown_table, as every cell
                     figure,
                     *(format_money(v, result.currency) for v in values),
                     format_money(line.total(figure), result.currency),
                 ]
             )
     table = markdown_table(header, rows)
-    notes = "".join(f"- {markdown_text(note)}\n" for note in [_title(result), *_notes(result)])
+    notes = markdown_list([_title(result), *_notes(result)])
     return notes + "\n" + table

@@ -68,8 +68,17 @@ def _json_ready(value: Any) -> Any:
 # Markdown's inline markup and HTML: text from a scenario (a name such as `[x](javascript:...)`
 # or `<img onerror=...>`) is shown as written, never read as a link, an image, code, emphasis,
 # a heading, an entity or HTML. A markup character already escaped (a backslash before it) is
-# left as it is, so text escaped once is not escaped again.
-_MARKUP = re.compile(r"\\([\\`*_\[\]<>#~&|])|([\\`*_\[\]<>#~&|])")
+# left as it is, so text escaped once is not escaped again. The ':' of '://' and the '.' of
+# 'www.' are escaped too: GitHub's Markdown makes a link of a bare address in text
+# (https://..., www....), and an escaped one stays text. (So a backslash written before a ':'
+# or a '.' is taken as such an escape, and shows as the ':' or '.' alone.)
+_MARKUP = re.compile(
+    r"\\([\\`*_\[\]<>#~&|:.])"  # already escaped: as it is
+    r"|([\\`*_\[\]<>#~&|])"  # markup
+    r"|(:)(?=//)|(?<=\bwww)(\.)|(?<=\bWWW)(\.)"  # a bare address's ':' and 'www.'
+)
+# a list item's text that would open a list of its own: "- x", "+ x", "1. x", "1) x"
+_LIST_MARKER = re.compile(r"^(\s*)(\d{0,9})([-+.)])(?=\s|$)")
 
 
 def markdown_text(text: str) -> str:
@@ -78,14 +87,26 @@ def markdown_text(text: str) -> str:
 
     >>> markdown_text("[x](javascript:alert(1)) <img src=x onerror=alert(1)> a|b")
     '\\\\[x\\\\](javascript:alert(1)) \\\\<img src=x onerror=alert(1)\\\\> a\\\\|b'
+    >>> markdown_text("see https://example.com or www.example.com")
+    'see https\\\\://example.com or www\\\\.example.com'
     """
     one_line = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return _MARKUP.sub(lambda m: "\\" + (m[1] or m[2]), one_line)
+    return _MARKUP.sub(lambda m: "\\" + next(g for g in m.groups() if g), one_line)
 
 
 def markdown_list(lines: Sequence[str]) -> str:
-    """A Markdown list of `lines`, each escaped."""
-    return "".join(f"- {markdown_text(line)}\n" for line in lines)
+    """A Markdown list of `lines`, each escaped; an item that begins as a list marker would
+    (a contract named "1. North" or "- old") has the marker escaped, so it shows as written."""
+    items = (_LIST_MARKER.sub(_escaped_marker, markdown_text(line)) for line in lines)
+    return "".join(f"- {item}\n" for item in items)
+
+
+def _escaped_marker(marker: re.Match[str]) -> str:
+    """'- ' -> '\\- ', '1. ' -> '1\\. ': the punctuation escaped (a digit cannot be)."""
+    spaces, digits, mark = marker.groups()
+    if bool(digits) != (mark in ".)"):
+        return marker[0]  # '5-', '.': no list marker
+    return f"{spaces}{digits}\\{mark}"
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

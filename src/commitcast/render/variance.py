@@ -24,7 +24,6 @@ from commitcast.core.display import (
     format_points,
     format_tokens,
 )
-from commitcast.render.obligations import markdown_text
 from commitcast.render.tables import csv_rows, markdown_table, to_json
 from commitcast.render.terminal import figure_table, fit_first_column, print_prose
 from commitcast.report.variance import CSV_HEADER, spans, variance_dict, variance_rows
@@ -272,7 +271,7 @@ def variance_markdown(result: Variance) -> str:
             rows.append(
                 [
                     span,
-                    markdown_text(_label(f)),
+                    _label(f),
                     _value(f.unit, c.plan, currency),
                     _value(f.unit, c.actual, currency),
                     _difference(f.unit, c.variance, currency),
@@ -288,7 +287,7 @@ def variance_markdown(result: Variance) -> str:
                     rows.append(
                         [
                             span,
-                            markdown_text(label.strip()),
+                            label.strip(),
                             plan,
                             actual,
                             change,
