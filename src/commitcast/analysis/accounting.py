@@ -223,7 +223,7 @@ def lease_term(contract: Contract) -> tuple[dt.date, bool]:
 def leases_of(scenario: Scenario) -> list[LeaseSchedule]:
     """The schedule of each contract accounted for as a lease, or CommitcastError with every
     problem at once: terms lease accounting does not cover yet (`refuse_unsupported`), a term
-    of no days, a schedule past float64's range. The workbook checks this before it writes any
+    of no days, a schedule past LARGEST_FIGURE. The workbook checks this before it writes any
     output (render.limits.workbook_problems)."""
     indexes = [i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"]
     if not indexes:
