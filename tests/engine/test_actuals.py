@@ -315,3 +315,33 @@ def test_a_re_forecast_refuses_a_commit_and_a_stream_in_another_currency_at_thei
     assert found == [("contracts[0].kind", 5), ("revenue[0].currency", 7)]
     # nothing closed: the plan itself, no refusal
     assert reforecast(plan_, closed(0)).closed == 0
+
+
+def test_actuals_not_read_against_the_plan_are_refused_not_partly_dropped():
+    # actuals of a stream and a contract the plan does not have (read against another plan):
+    # their figures were dropped without a word and the re-forecast came out as if half given
+    from commitcast.analysis.sensitivity import sensitivity
+    from commitcast.analysis.variance import variance
+    from commitcast.core.errors import CommitcastError
+
+    other = closed(
+        2,
+        streams={"Chat": {"revenue": (1000, 1000)}},
+        contracts={"D": {"fees": (3100, 3100)}},
+    )
+    late = closed(2)
+    late = Actuals(tuple(m.replace(month=m.month + 1) for m in late.months))  # from February
+    for attempt in (
+        lambda: reforecast(plan(), other),
+        lambda: variance(plan(), other),
+        lambda: sensitivity(plan(), actuals=other),
+    ):
+        with pytest.raises(CommitcastError) as caught:
+            attempt()
+        assert [p.message for p in caught.value.problems] == [
+            "the actuals name a revenue stream 'Chat' the plan does not have",
+            "the actuals name a contract 'D' the plan does not have",
+        ]
+        assert all(p.field == "actuals" for p in caught.value.problems)
+    with pytest.raises(CommitcastError, match="must run from the horizon's first month"):
+        reforecast(plan(), late)

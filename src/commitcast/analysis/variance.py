@@ -58,6 +58,7 @@ import numpy as np
 
 from commitcast.core.display import percent_of
 from commitcast.core.measures import MILLION, MONTHLY, Sense, Unit
+from commitcast.engine.actuals import check_actuals
 from commitcast.engine.projection import Period, Projection, period_label, projection
 from commitcast.load.actuals import column_name
 from commitcast.model.actuals import Actuals
@@ -265,14 +266,11 @@ def variance(scenario: Scenario, actuals: Actuals, by: str = "month") -> Varianc
             "by",
             hint="by='month', 'quarter', 'year', 'fiscal-quarter' or 'fiscal-year'",
         )
+    check_actuals(scenario, actuals)
+    if actuals.closed == 0:
+        raise argument_error("no month of the actuals is closed: nothing to compare", "actuals")
     plan = projection(scenario)
     n = actuals.closed
-    if n == 0 or n > scenario.months or actuals.months[0] != scenario.horizon.start:
-        raise argument_error(
-            "the actuals' closed months must run from the horizon's first month "
-            f"({scenario.horizon.start:%Y-%m}) and stay inside the horizon",
-            "actuals",
-        )
     figures = _Figures(plan, actuals)
     start = scenario.fiscal_year_start_month
     labels = plan.labels[:n]

@@ -295,9 +295,44 @@ class Reforecast:
         return self.closed.actuals
 
 
+def check_actuals(scenario: Scenario, actuals: Actuals) -> None:
+    """Refuse `actuals` that were not read against `scenario` (load.actuals.read_actuals checks
+    a file against its plan; a caller may pair them otherwise): closed months from the horizon's
+    first month and inside it, and every stream and contract they name one of the plan's. Their
+    figures would otherwise be partly dropped without a word."""
+    from commitcast.variants.inputs import ArgumentProblem
+
+    def problem(message: str) -> ArgumentProblem:
+        hint = "read the actuals against this plan: read_actuals(path, scenario)"
+        return ArgumentProblem(message, field="actuals", hint=hint, argument="actuals")
+
+    problems = []
+    months = actuals.months
+    if months and (months[0] != scenario.horizon.start or len(months) > scenario.months):
+        problems.append(
+            problem(
+                f"the actuals' closed months ({months[0]:%Y-%m} to {months[-1]:%Y-%m}) must run "
+                f"from the horizon's first month ({scenario.horizon.start:%Y-%m}) and stay "
+                f"inside its {scenario.months} months"
+            )
+        )
+    for what, given, names in (
+        ("revenue stream", actuals.streams, [s.name for s in scenario.revenue]),
+        ("contract", actuals.contracts, [c.name for c in scenario.contracts]),
+    ):
+        problems += [
+            problem(f"the actuals name a {what} {name!r} the plan does not have")
+            for name in given
+            if name not in names
+        ]
+    if problems:
+        raise CommitcastError(problems)
+
+
 def prepare(scenario: Scenario, actuals: Actuals, keep_plan: bool = False) -> Reforecast:
     """The re-forecast of `scenario` on `actuals`: its closed months worked out once from the
     plan's projection, and the scenario of its forecast months (`variants.rebase`)."""
+    check_actuals(scenario, actuals)
     if actuals.closed:
         _refuse_unfollowed(scenario)
     plan_result = run(Batch(scenario))
