@@ -51,6 +51,8 @@ def test_public_names():
         assert getattr(commitcast, name) is not None, name
     with pytest.raises(AttributeError):
         commitcast.no_such_name  # noqa: B018
+    # the lazy names are listed too (dir() and help() showed only the module's own four)
+    assert set(commitcast.__all__) <= set(dir(commitcast))
 
 
 def test_import_is_lazy():

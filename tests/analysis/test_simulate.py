@@ -294,6 +294,8 @@ def test_a_negative_funding_limit_is_a_usage_error(cli, tmp_path, limit) -> None
             "0 or more",
         ),
         ({"funding_limit": float("nan")}, "<input>: funding_limit: not a number (nan)"),
+        # infinity was taken, and its JSON held "funding_limit": Infinity, which is no JSON
+        ({"funding_limit": float("inf")}, "<input>: funding_limit: infinity is no funding limit"),
     ],
 )
 def test_python_callers_are_told_the_argument_not_the_option(arguments, line) -> None:

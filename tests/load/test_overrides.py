@@ -141,3 +141,9 @@ def test_an_amount_set_in_its_currency_reads_as_its_figure(base):
     )
     assert changed.contracts[0].monthly_fee == pytest.approx(1.2e9, abs=0.005)
     assert changed.currency_of(changed.contracts[0]) == "EUR"
+
+
+def test_one_string_is_not_a_list_of_assignments(base):
+    # it was read a character at a time: "cannot read --set 'd'", "'i'", ... one per letter
+    with pytest.raises(TypeError, match="a list of 'PATH=VALUE' strings, not one string"):
+        apply_overrides(base, "discount_rate=0.1")

@@ -548,6 +548,9 @@ def funding_limit_problem(limit: float, written: str | None = None) -> str | Non
     wrote it (`-5B`), quoted instead of the number."""
     if math.isnan(limit):
         return "not a number (nan); give the amount of funding available, 0 or more"
+    if math.isinf(limit):
+        # no run's need is above it: a probability of 0 that says nothing, and no JSON number
+        return "infinity is no funding limit; give the amount of funding available, 0 or more"
     if limit < 0:
         shown = written if written is not None else f"{limit:g}"
         return f"{shown} is negative; give the amount of funding available, 0 or more"

@@ -48,6 +48,9 @@ def apply_overrides(scenario: Scenario, assignments: Sequence[str]) -> Scenario:
 
     Every problem is reported together, as `--set` errors naming the path.
     """
+    if isinstance(assignments, str):
+        # one string would be read a character at a time, each a bad assignment
+        raise TypeError("assignments is a list of 'PATH=VALUE' strings, not one string")
     if not assignments:
         return scenario
     data = scenario.model_dump()
