@@ -353,3 +353,22 @@ def test_exit_with_every_notice_month_closed_points_at_the_termination(cli, tmp_
     bad = refused(cli("exit", BASE, "--actuals", actuals), "no notice is left to time")
     assert bad.stderr.startswith(f"{BASE}:{line}:5: contracts[0].termination: every month in")
     assert f"is closed in {actuals} (to 2029-05)" in bad.stderr
+
+
+def test_exit_with_no_month_to_give_notice_in_points_at_the_termination(cli, write_scenario):
+    # a contract of one day, 15 June 2026: no first of a month lies within it; the refusal
+    # named the field but gave no line
+    path = write_scenario(
+        "name: Short\n"
+        "horizon: {start: 2026-06, months: 1}\n"
+        "contracts:\n"
+        "  - name: C1\n"
+        "    monthly_fee: 1000\n"
+        "    start: 2026-06-15\n"
+        "    end: 2026-06-15\n"
+        "    termination: {notice_days: 30}\n"
+    )
+    bad = refused(cli("exit", path), "no first of a month lies between")
+    assert bad.stderr.startswith(f"{path}:8:5: contracts[0].termination.earliest_notice: ")
+    none = write_scenario("name: None\nhorizon: {start: 2026-06, months: 1}\n", "none.yaml")
+    refused(cli("exit", none), f"{none}: contracts: the scenario has no contracts")

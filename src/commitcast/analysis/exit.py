@@ -81,10 +81,16 @@ def choose_contract(scenario: Scenario, contract: str | int | None) -> int:
     or, with None, the only contract that can be terminated."""
     contracts = scenario.contracts
     if not contracts:
-        raise CommitcastError.single(
-            "the scenario has no contracts",
-            file=scenario.provenance.file,
-            field="contracts",
+        raise CommitcastError(
+            [
+                field_problem(
+                    scenario.provenance,
+                    ("contracts",),
+                    "the scenario has no contracts",
+                    "add the contract to time notice on",
+                    exact=True,  # written nowhere (no contracts), no line to point at
+                )
+            ]
         )
     names = [c.name for c in contracts]
     listing = ", ".join(repr(n) for n in names)
@@ -187,11 +193,17 @@ def exit_options(
             )
         dates = open_dates
     if not dates:
-        raise CommitcastError.single(
-            f"no first of a month lies between the earliest notice ({contract.earliest_notice}) "
-            f"and the end ({contract.end}) of {contract.name!r}",
-            file=scenario.provenance.file,
-            field=f"contracts[{index}].termination.earliest_notice",
+        raise CommitcastError(
+            [
+                field_problem(
+                    scenario.provenance,
+                    ("contracts", index, "termination", "earliest_notice"),
+                    f"no first of a month lies between the earliest notice "
+                    f"({contract.earliest_notice}) and the end ({contract.end}) of "
+                    f"{contract.name!r}",
+                    "notice is timed on the first of a month, and none lies between those days",
+                )
+            ]
         )
     # the first and last dates checked by the model, as a --set would be (both lie within
     # [earliest_notice, end] by construction, which is the model's rule for a notice date)
