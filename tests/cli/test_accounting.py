@@ -137,3 +137,25 @@ def test_a_borrowing_rate_that_overflows_the_discounting_is_refused_at_the_rate(
     assert "contracts[1].accounting.borrowing_rate: the payments of" in result.stderr
     assert f"discounted at {shown} a year over" in result.stderr
     assert "give figures too large to compute (past 1e+24)" in result.stderr
+
+
+def test_payments_escalated_past_the_bound_are_refused_at_the_escalator(cli, write_scenario):
+    # $1M a month escalated 5% every month for 100 years: the last payment is 1e6 x 1.05^1199
+    # = 2.5e31, past 1e24 before any discounting; the refusal named the borrowing rate
+    path = write_scenario(
+        "name: Long lease\n"
+        "horizon: {start: 2026-06, months: 12}\n"
+        "contracts:\n"
+        "  - name: L\n"
+        "    monthly_fee: 1M\n"
+        "    start: 2026-06-01\n"
+        "    end: 2126-05-31\n"
+        "    escalator: {rate: 0.05, every_months: 1}\n"
+        "    accounting: {treatment: lease, borrowing_rate: 0.05, term: full}\n"
+    )
+    result = cli("accounting", path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"{path}:8:17: contracts[0].escalator.rate: the payments of 'L' grow past 1e+24 over "
+        "1,200 months"
+    )

@@ -290,9 +290,10 @@ LARGEST_FIGURE = 1e6 * MAX_MONEY
 
 
 def overflow_problems(scenario: Scenario, leases: list[LeaseSchedule]) -> list[Problem]:
-    """A schedule past LARGEST_FIGURE (a borrowing rate near -100% over a long term: 1 / (1 +
-    r)^k grows without bound), at the rate: refused, never shown as blanks or overflowing
-    totals."""
+    """A schedule past LARGEST_FIGURE, refused at what takes it there, never shown as blanks or
+    overflowing totals: the payments themselves (a fee escalated over a long term), at the
+    escalator (or the fee); else their discounting (a borrowing rate near -100% over a long
+    term: 1 / (1 + r)^k grows without bound), at the rate."""
     problems = []
     for lease in leases:
         rows = (
@@ -309,16 +310,25 @@ def overflow_problems(scenario: Scenario, leases: list[LeaseSchedule]) -> list[P
         values = [np.abs(lease.initial_liability), *(np.abs(r).max(initial=0.0) for r in rows)]
         if all(v <= LARGEST_FIGURE for v in values):  # (NaN is not <=: refused too)
             continue
-        problems.append(
-            field_problem(
-                scenario.provenance,
-                ("contracts", lease.index, "accounting", "borrowing_rate"),
-                f"the payments of {lease.name!r} discounted at {lease.borrowing_rate:.2%} a year "
-                f"over {len(lease.months):,} months give figures too large to compute "
-                f"(past {LARGEST_FIGURE:g})",
-                "a borrowing rate near -100% discounts no real lease; give the rate the lessee "
-                "would pay to borrow",
+        months = f"over {len(lease.months):,} months"
+        path: tuple[str | int, ...]
+        if not np.abs(lease.payments).max(initial=0.0) <= LARGEST_FIGURE:
+            escalated = lease.contract.escalator is not None and lease.contract.escalator.rate > 0
+            path = ("escalator", "rate") if escalated else ("monthly_fee",)
+            message = f"the payments of {lease.name!r} grow past {LARGEST_FIGURE:g} {months}"
+            hint = "check the escalator's rate and how often it applies, and the fee"
+        else:
+            path = ("accounting", "borrowing_rate")
+            message = (
+                f"the payments of {lease.name!r} discounted at {lease.borrowing_rate:.2%} a "
+                f"year {months} give figures too large to compute (past {LARGEST_FIGURE:g})"
             )
+            hint = (
+                "a borrowing rate near -100% discounts no real lease; give the rate the lessee "
+                "would pay to borrow"
+            )
+        problems.append(
+            field_problem(scenario.provenance, ("contracts", lease.index, *path), message, hint)
         )
     return problems
 
