@@ -359,6 +359,22 @@ def test_overflow_unserved_shrinks_usage_revenue_not_flat_revenue():
     assert c["inference_cost"] == approx(8400)
 
 
+def test_revenue_is_what_is_served_even_where_demand_dwarfs_the_capacity():
+    # docs/conventions.md: demand of 1e24 tokens a month against 1e9 of capacity, at $1,000 per
+    # million: the 1e9 served earn 1e9 x 1,000 / 1e6 = $1,000,000 a month. Worked out as 1 -
+    # unserved / demand the share kept 11% too little ($888,178.42); far enough out, nothing.
+    s = scenario(
+        [contract(capacity={"tokens_per_month": 1e9})],
+        [{"name": "API", "tokens_per_month": 1e24, "price_per_million_tokens": 1000}],
+        months=3,
+    )
+    result = projection(s)
+    assert list(result.columns["served_tokens"]) == approx([1e9] * 3)
+    assert np.abs(result.columns["revenue"] - 1_000_000).max() < CENT
+    # the share itself: 1e9 / 1e24 = 1e-15
+    np.testing.assert_allclose(result.columns["served_share"], 1e-15, rtol=1e-9)
+
+
 def test_default_overflow_policy_is_unserved_so_no_capacity_means_no_usage_revenue():
     s = scenario(
         revenue=[

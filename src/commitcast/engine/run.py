@@ -621,13 +621,17 @@ def _project(
     revenue = out["revenue"]
     served_share.fill(1.0)
     if unserved.any():
-        wanted = demand > 0
-        np.divide(unserved, demand, out=served_share, where=wanted)
-        np.subtract(1.0, served_share, out=served_share, where=wanted)
+        # Where demand is left unserved, the share is what met it (served on the capacity, and
+        # bought under commits; no overflow, which would have met the rest) over the demand:
+        # worked out as 1 - unserved / demand it would lose every digit where demand dwarfs
+        # what is served (demand 1e10 times the capacity: revenue 11% low; 1e16: 0).
+        short = unserved > 0  # (demand > 0 there)
+        met = served if not bought.commits else served + out["commit_tokens"]
+        np.divide(met, demand, out=served_share, where=short)
         np.multiply(usage_revenue, served_share, out=revenue)
         np.add(revenue, flat_revenue, out=revenue)
     else:
-        # 1 - 0 / demand is exactly 1 wherever demand > 0, and usage x 1 is usage
+        # every month's demand met: a share of exactly 1, and usage x 1 is usage
         np.add(usage_revenue, flat_revenue, out=revenue)
     # where there is no inference capacity utilization is undefined (NaN)
     utilization = np.divide(served, inference_capacity, out=out["utilization"])

@@ -448,6 +448,7 @@ def write_calc(
     srv = s.r("served_tokens")
     bought = _commits(s, a, result, contracts, fx_rows, dem, srv)
     left = f"{C}{dem}-{C}{srv}" + (f"-{C}{s.r('commit_tokens')}" if bought else "")
+    commit_part = f"+{C}{s.r('commit_tokens')}" if bought else ""
     s.series(
         "overflow_tokens",
         "Overflow bought on demand",
@@ -513,7 +514,8 @@ def write_calc(
         "Share of demand served",
         "%",
         "ratio",
-        f"=IF({C}{dem}>0,1-{C}{s.r('unserved_tokens')}/{C}{dem},1)",
+        # as the engine: what met the demand over it, where some is left unserved
+        f"=IF({C}{s.r('unserved_tokens')}>0,({C}{srv}{commit_part})/{C}{dem},1)",
         cols["served_share"],
     )
     s.series(
