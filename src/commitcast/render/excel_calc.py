@@ -448,7 +448,8 @@ def write_calc(
     srv = s.r("served_tokens")
     bought = _commits(s, a, result, contracts, fx_rows, dem, srv)
     left = f"{C}{dem}-{C}{srv}" + (f"-{C}{s.r('commit_tokens')}" if bought else "")
-    commit_part = f"+{C}{s.r('commit_tokens')}" if bought else ""
+    # what met the demand where some is left unserved (no overflow there): served, and bought
+    met = f"({C}{srv}+{C}{s.r('commit_tokens')})" if bought else f"{C}{srv}"
     s.series(
         "overflow_tokens",
         "Overflow bought on demand",
@@ -515,7 +516,7 @@ def write_calc(
         "%",
         "ratio",
         # as the engine: what met the demand over it, where some is left unserved
-        f"=IF({C}{s.r('unserved_tokens')}>0,({C}{srv}{commit_part})/{C}{dem},1)",
+        f"=IF({C}{s.r('unserved_tokens')}>0,{met}/{C}{dem},1)",
         cols["served_share"],
     )
     s.series(
