@@ -26,44 +26,46 @@ def main() -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         sys.exit("chromium is not installed (apt-get install chromium)")
-    folder = Path(tempfile.mkdtemp(prefix="commitcast-docs-"))
-    report = folder / "board.html"
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
-    subprocess.run(
-        [
-            "commitcast",
-            "report",
-            *(f"scenarios/{name}" for name in SCENARIOS),
-            "-o",
-            report,
-            "--runs",
-            "2000",
-        ],
-        check=True,
-        env=env,
-        cwd=ROOT,
-    )
-    pdf = folder / "board.pdf"
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={folder / 'profile'}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            report.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    target = ROOT / "docs" / "report"
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", pdf, target],
-        check=True,
-    )
-    print(f"wrote {target.with_suffix('.png').relative_to(ROOT)}")
+    # removed with everything in it on every way out (no temporary left)
+    with tempfile.TemporaryDirectory(prefix="commitcast-docs-") as scratch:
+        folder = Path(scratch)
+        report = folder / "board.html"
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+        subprocess.run(
+            [
+                "commitcast",
+                "report",
+                *(f"scenarios/{name}" for name in SCENARIOS),
+                "-o",
+                report,
+                "--runs",
+                "2000",
+            ],
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
+        pdf = folder / "board.pdf"
+        subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={folder / 'profile'}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                report.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        target = ROOT / "docs" / "report"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", pdf, target],
+            check=True,
+        )
+        print(f"wrote {target.with_suffix('.png').relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
