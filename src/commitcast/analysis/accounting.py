@@ -63,6 +63,7 @@ from commitcast.engine.projection import Projection, projection
 from commitcast.model.provenance import field_problem
 from commitcast.model.scenario import MAX_MONEY, Contract, Scenario
 from commitcast.variants.batch import Batch
+from commitcast.variants.inputs import attempt
 
 YEARS = ("year_1", "year_2", "year_3", "year_4", "year_5", "thereafter")
 YEAR_LABELS = ("Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Thereafter")
@@ -228,11 +229,9 @@ def leases_of(scenario: Scenario) -> list[LeaseSchedule]:
     indexes = [i for i, c in enumerate(scenario.contracts) if c.accounting.treatment == "lease"]
     if not indexes:
         return []
-    problems = []
-    try:
-        refuse_unsupported(scenario, "lease accounting", indexes, currency=True)
-    except CommitcastError as error:
-        problems += error.problems
+    problems: list[Problem] = []
+    view = "lease accounting"
+    attempt(problems, lambda: refuse_unsupported(scenario, view, indexes, currency=True))
     problems += empty_term_problems(scenario, indexes)
     if problems:
         raise CommitcastError(problems)

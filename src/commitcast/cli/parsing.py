@@ -171,14 +171,11 @@ def unused(ctx: Any, options: Mapping[str, str], why: str, hint: str) -> list[Pr
     """A problem for each option of `options` (parameter: option as written) given on the
     command line where the command would not use it (`why`), rather than ignored silently; its
     default, not given, is no problem."""
-    from commitcast.cli.app import usage_error
-
     return [
-        problem
+        Problem(f"{option} {why}", hint=hint, file=COMMAND_LINE)
         for name, option in options.items()
         # (by name: Typer vendors click, whose ParameterSource is not part of Typer's API)
         if ctx.get_parameter_source(name).name == "COMMANDLINE"
-        for problem in usage_error(f"{option} {why}", hint=hint).problems
     ]
 
 

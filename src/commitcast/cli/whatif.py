@@ -88,16 +88,15 @@ def compare(
     if bridge is not None and metric is not None:
         raise usage_error("use --bridge or --metric, not both")
     if metric is None:
-        from commitcast.core.errors import CommitcastError
+        from commitcast.variants.inputs import collecting
 
-        problems = parsing.unused(
-            ctx,
-            {"by": "--by"},
-            "applies to --metric",
-            "leave it out: it sets the periods of --metric",
-        )
-        if problems:
-            raise CommitcastError(problems)
+        with collecting() as problems:
+            problems += parsing.unused(
+                ctx,
+                {"by": "--by"},
+                "applies to --metric",
+                "leave it out: it sets the periods of --metric",
+            )
     if bridge is not None:
         parsing.check_figure(bridge, "--bridge")
     if metric is not None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from commitcast.core.calendar import month_number, month_start
-from commitcast.core.errors import CommitcastError, Problem
+from commitcast.core.errors import Problem
 from commitcast.core.paths import Path_, format_path
 
 if TYPE_CHECKING:
@@ -165,14 +165,12 @@ def lease_problems(scenarios: Sequence[Scenario]) -> list[Problem]:
     """What the Accounting sheet would refuse (analysis.accounting.leases_of): found before
     `project --xlsx` writes its table, so that neither output is written."""
     from commitcast.analysis.accounting import leases_of
+    from commitcast.variants.inputs import attempt
 
-    problems = []
+    problems: list[Problem] = []
     # (a workbook of a plan and its re-forecast holds one scenario twice: said once)
     for scenario in {id(s): s for s in scenarios}.values():
-        try:
-            leases_of(scenario)
-        except CommitcastError as error:
-            problems += error.problems
+        attempt(problems, leases_of, scenario)
     return problems
 
 
